@@ -1,0 +1,145 @@
+/* exec.c — running statements: route, take a connection (the
+ * transaction's or the pool's), run through the driver, record writes. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dbr_private.h"
+
+int dbr__exec_on(dbr_result **out, dbr__database *d, dbr__conn *c, const char *sql,
+                 const dbr_value *params, size_t nparams)
+{
+	dbr_result *r;
+	int rc = dbr__result_new(&r, d->conf.alias);
+	if (rc)
+		return rc;
+	dbr_sink sink = { r };
+	rc = d->ops->exec(c->conn, sql, params, nparams, &sink);
+	if (rc) {
+		dbr_result_free(r);
+		return rc < 0 ? rc : DBR_ERROR;
+	}
+	if (d->ops->flags & DBR_DRIVER_NO_INSERT_ID)
+		dbr__result_no_insert_id(r);
+	if (out)
+		*out = r;
+	else
+		dbr_result_free(r);
+	return 0;
+}
+
+static dbr_intent resolve_intent(const dbr_query *q)
+{
+	return q->intent == DBR_INTENT_AUTO ? dbr_classify(q->sql) : q->intent;
+}
+
+static int check_query(dbr_session *s, const dbr_query *q)
+{
+	if (!s || !q || !q->sql)
+		return dbr__err(DBR_EINVAL, NULL, "NULL session, query or SQL");
+	if (q->version != DBR_QUERY_VERSION)
+		return dbr__err(DBR_EINVAL, NULL, "dbr_query version %u is not %d: initialise it with DBR_QUERY_INIT",
+		                q->version, DBR_QUERY_VERSION);
+	if (q->nparams && !q->params)
+		return dbr__err(DBR_EINVAL, NULL, "nparams is %zu but params is NULL", q->nparams);
+	return 0;
+}
+
+/* Runs `fn` on the statement's connection: the transaction's, or one from
+ * the pool that goes back afterwards (closed if the driver lost it). */
+static int run_routed(dbr_result **out, dbr__route *rt, const dbr_query *q, const char *script)
+{
+	dbr__conn *c = rt->tx ? rt->tx->c : NULL;
+	int rc = c ? 0 : dbr__pool_acquire(&c, rt->d->pool);
+	if (rc)
+		return rc;
+	if (script) {
+		rc = rt->d->ops->script(c->conn, script);
+		rc = rc < 0 ? rc : rc ? DBR_ERROR : 0;
+	} else {
+		rc = dbr__exec_on(out, rt->d, c, q->sql, q->params, q->nparams);
+	}
+	if (!rt->tx)
+		dbr__pool_release(rt->d->pool, c, rc == DBR_ECONNECT);
+	return rc;
+}
+
+static void wrote(dbr_session *s, dbr__route *rt)
+{
+	if (rt->tx)
+		rt->tx->wrote = 1;
+	else
+		dbr__route_wrote(s, rt->d);
+}
+
+int dbr_exec(dbr_result **out, dbr_session *s, const dbr_query *q)
+{
+	int rc = check_query(s, q);
+	if (rc)
+		return s ? dbr__session_fail(s, rc) : rc;
+	dbr_trace *t = NULL;
+	if ((rc = dbr__trace_new(&t)))
+		return dbr__session_fail(s, rc);
+	dbr__route rt;
+	rc = dbr__route_statement(&rt, t, s, q->sql, q->model, resolve_intent(q), q->using_alias, 1);
+	dbr_trace_free(t);
+	if (rc == 0)
+		rc = run_routed(out, &rt, q, NULL);
+	if (rc)
+		return dbr__session_fail(s, rc);
+	if (rt.intent == DBR_INTENT_WRITE)
+		wrote(s, &rt);
+	return 0;
+}
+
+int dbr_exec_sql(dbr_result **out, dbr_session *s, const char *sql)
+{
+	dbr_query q = DBR_QUERY_INIT;
+	q.sql = sql;
+	return dbr_exec(out, s, &q);
+}
+
+int dbr_explain(dbr_trace **out, dbr_session *s, const dbr_query *q)
+{
+	int rc = check_query(s, q);
+	if (rc || !out)
+		return s ? dbr__session_fail(s, rc ? rc : DBR_EINVAL) : rc;
+	dbr_trace *t = NULL;
+	if ((rc = dbr__trace_new(&t)))
+		return dbr__session_fail(s, rc);
+	dbr__route rt;
+	rc = dbr__route_statement(&rt, t, s, q->sql, q->model, resolve_intent(q), q->using_alias, 1);
+	if (rc) {
+		dbr_trace_free(t);
+		return dbr__session_fail(s, rc);
+	}
+	*out = t;
+	return 0;
+}
+
+int dbr_apply(dbr_trace **trace_out, dbr_session *s, const char *model, const char *script)
+{
+	if (!s || !script)
+		return dbr__err(DBR_EINVAL, NULL, "dbr_apply: NULL session or script");
+	dbr_trace *t = NULL;
+	int rc = dbr__trace_new(&t);
+	if (rc)
+		return dbr__session_fail(s, rc);
+	dbr__route rt;
+	rc = dbr__route_statement(&rt, t, s, NULL, model, DBR_INTENT_WRITE, NULL, 0);
+	if (rc == 0 && rt.d->primary)
+		rc = dbr__err(DBR_EROUTE, NULL,
+		              "model %s routes writes to \"%s\", a replica of \"%s\": schema goes to a primary",
+		              model ? model : "(none)", rt.d->conf.alias, rt.d->primary->conf.alias);
+	if (rc == 0)
+		rc = run_routed(NULL, &rt, NULL, script);
+	if (rc) {
+		dbr_trace_free(t);
+		return dbr__session_fail(s, rc);
+	}
+	wrote(s, &rt);
+	if (trace_out)
+		*trace_out = t;
+	else
+		dbr_trace_free(t);
+	return 0;
+}

@@ -1,0 +1,229 @@
+/*
+ * internal.h — what the core's modules share. Nothing here is public: every
+ * symbol is dbr__* (double underscore) and hidden by -fvisibility=hidden.
+ */
+#ifndef DBR_CORE_INTERNAL_H
+#define DBR_CORE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <dbrouter/dbrouter.h>
+#include <dbrouter/driver.h>
+#include <dbrouter/plugin.h>
+#include <dbrouter/router.h>
+
+#define DBR__HIDDEN __attribute__((visibility("hidden")))
+
+/* ------------------------------------------------------------ error.c */
+
+/* Sets the calling thread's last error (message formatted, sqlstate may be
+ * NULL) and returns `code`. */
+int dbr__err(int code, const char *sqlstate, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int dbr__verr(int code, const char *sqlstate, const char *fmt, va_list ap);
+/* Prefixes the current thread error message with "prefix: " (keeps code and
+ * sqlstate); returns the code. */
+int dbr__err_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void dbr__err_clear(void);
+
+/* ------------------------------------------------------------ util.c */
+
+char *dbr__strdup(const char *s);           /* NULL for NULL */
+char *dbr__strndup(const char *s, size_t n);
+char *dbr__asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growable string. */
+typedef struct dbr__buf {
+	char *s;
+	size_t len, cap;
+	int oom;
+} dbr__buf;
+void dbr__buf_add(dbr__buf *b, const char *s, size_t n);
+void dbr__buf_printf(dbr__buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void dbr__buf_free(dbr__buf *b);
+
+/* ------------------------------------------------------------ sha256.c */
+
+void dbr__sha256(unsigned char out[32], const void *data, size_t n);
+void dbr__hmac_sha256(unsigned char out[32], const void *key, size_t keylen,
+                      const void *data, size_t n);
+
+/* ------------------------------------------------------------ url.c */
+
+/* A parsed connection URL. All strings are owned by the struct. */
+typedef struct dbr__url {
+	char *raw;       /* as given */
+	char *masked;    /* password (and password-like query values) as **** */
+	char *scheme;    /* lower case */
+	char *user, *password, *host; /* decoded, NULL if absent */
+	int port;        /* 0 if absent */
+	char *path;      /* decoded; see dbr_url_view.path */
+	size_t nparams;
+	char **keys, **values; /* query parameters, decoded */
+} dbr__url;
+
+/* Parses `text`. On failure returns DBR_EINVAL with a message that quotes
+ * the URL masked and says what is wrong, and leaves *out cleared. */
+int dbr__url_parse(dbr__url *out, const char *text);
+void dbr__url_clear(dbr__url *u);
+/* Driver module for a scheme: "sqlite", "postgres", "mariadb", or NULL if
+ * the scheme is not a built-in one. */
+const char *dbr__url_driver(const char *scheme);
+
+/* ------------------------------------------------------------ conf.c */
+
+typedef struct dbr__pool_conf {
+	int max_connections;    /* default 10 */
+	int min_connections;    /* default 0 */
+	double acquire_timeout; /* seconds, default 30 */
+	double idle_timeout;    /* seconds, default 600; 0 = never */
+	double max_lifetime;    /* seconds, default 1800; 0 = never */
+	double test_before_acquire; /* seconds idle before a ping; default 60; <0 never */
+	double transaction_timeout; /* seconds, 0 = none (default) */
+} dbr__pool_conf;
+
+void dbr__pool_conf_defaults(dbr__pool_conf *pc);
+
+/* One database entry. Strings owned. */
+typedef struct dbr__dbconf {
+	char *alias;
+	dbr__url url;
+	char *replica_of;     /* NULL for a primary */
+	int weight;           /* default 1 */
+	char *driver;         /* module name or path; default from the scheme */
+	dbr__pool_conf pool;
+	size_t noptions;      /* the `options` group, values as text */
+	char **okeys, **ovalues;
+	char *where;          /* "file:line" of the entry, for messages */
+} dbr__dbconf;
+
+/* One router entry. `node` is the libconfig setting of the entry (a
+ * dbr_conf for the plugin), valid while the config lives. */
+typedef struct dbr__rconf {
+	char *name;           /* the router's name (module) */
+	char *module;         /* `module = "path"` if given, else NULL */
+	const dbr_conf *node;
+	char *where;
+} dbr__rconf;
+
+typedef struct dbr__config dbr__config;
+struct dbr__config {
+	char *file;           /* path, or "<string>" */
+	char *plugin_path;    /* NULL if absent */
+	char *token_secret;   /* NULL if absent */
+	dbr__dbconf *dbs;
+	size_t ndbs;
+	dbr__rconf *routers;
+	size_t nrouters;
+	void *cfg;            /* the libconfig config_t, kept for router nodes */
+	/* Aliases that exist beside dbs[] (a running dbr's databases, when a
+	 * fragment is validated against it); may be NULL. Returns 0 and sets
+	 * *replica_of, or DBR_ENOTFOUND. */
+	int (*extra_alias)(void *ctx, const char *alias, const char **replica_of);
+	void *extra_ctx;
+};
+
+/* Loads a whole deployment: parses, checks every key (unknown keys are
+ * errors), cross-checks aliases (default exists, replica_of names an
+ * existing primary). Errors: DBR_ECONFIG naming file, line, setting. */
+int dbr__config_load_file(dbr__config **out, const char *path);
+int dbr__config_load_string(dbr__config **out, const char *text);
+/* Parses one database entry's settings text (dbr_add_database) into *out;
+ * `alias` and `url` given. Errors: DBR_ECONFIG. */
+int dbr__config_parse_database(dbr__dbconf *out, const char *alias,
+                               const char *url, const char *settings);
+/* Parses a router's settings text (dbr_add_router) into a config holding one
+ * router entry. */
+int dbr__config_parse_router(dbr__config **out, const char *name, const char *settings);
+/* Parses a routers list, "( { name = ...; ... }, ... )", or "" / NULL for
+ * none, into a config holding only routers (dbr_set_routers). */
+int dbr__config_parse_routers(dbr__config **out, const char *text);
+void dbr__config_free(dbr__config *c);
+void dbr__dbconf_clear(dbr__dbconf *d);
+/* After a plugin's create/check: DBR_ECONFIG naming the first setting
+ * under `node` that nobody read (an unknown key), else 0. */
+int dbr__conf_unread(const dbr_conf *node);
+/* The config a node belongs to. */
+dbr__config *dbr__conf_owner(const dbr_conf *node);
+
+/* Host services over dbr_conf (host.c puts them in the table). */
+int dbr__conf_string(const char **out, const dbr_conf *node, const char *key);
+int dbr__conf_int(int64_t *out, const dbr_conf *node, const char *key);
+int dbr__conf_double(double *out, const dbr_conf *node, const char *key);
+int dbr__conf_bool(int *out, const dbr_conf *node, const char *key);
+int dbr__conf_child(const dbr_conf **out, const dbr_conf *node, const char *key);
+size_t dbr__conf_count(const dbr_conf *node);
+const dbr_conf *dbr__conf_at(const dbr_conf *node, size_t i);
+const char *dbr__conf_name(const dbr_conf *node);
+int dbr__conf_verror(const dbr_conf *node, const char *fmt, va_list ap);
+int dbr__conf_alias(const char **replica_of, const dbr_conf *node, const char *alias);
+
+/* ------------------------------------------------------------ loader.c */
+
+typedef struct dbr__plugin {
+	char *path;                 /* the file loaded */
+	void *handle;               /* lt_dlhandle */
+	const dbr_plugin_desc *desc;
+	dbr_plugin_info info;       /* strings point into desc / path */
+	int refs;
+} dbr__plugin;
+
+/* Finds and loads the plugin `name` (a bare name or a path) of `kind`.
+ * Search: absolute/relative path as given if it contains '/'; each dir of
+ * $DBROUTER_PLUGIN_PATH (':'-separated); each dir of `plugin_path` (may be
+ * NULL); the installed pkglibdir. In each dir, "<dir>/<kind>s/<name>" then
+ * "<dir>/<name>", with libltdl's extensions. Checks the version rule, kind
+ * and mandatory ops. Drivers are made resident. The same file loaded twice
+ * is the same dbr__plugin (refcounted).
+ * Errors: DBR_EPLUGIN, message names the file (or every path tried), both
+ * ABI versions where relevant, and what to do. Thread-safe. */
+int dbr__plugin_load(dbr__plugin **out, dbr_plugin_kind kind, const char *name,
+                     const char *plugin_path);
+/* Drops a reference; unloads routers at zero (drivers stay resident). */
+void dbr__plugin_release(dbr__plugin *p);
+
+/* ------------------------------------------------------------ host.c */
+
+extern const dbr_host dbr__host;
+/* Logs a core line (DBROUTER_LOG sets the level; default warning). */
+void dbr__log(dbr_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ------------------------------------------------------------ result.c */
+
+struct dbr_sink {
+	dbr_result *r;
+};
+int dbr__result_new(dbr_result **out, const char *alias);
+int dbr__sink_columns(dbr_sink *sink, size_t ncols, const char *const *names);
+int dbr__sink_row(dbr_sink *sink, const dbr_value *values);
+void dbr__sink_affected(dbr_sink *sink, int64_t n);
+void dbr__sink_insert_id(dbr_sink *sink, int64_t id);
+/* Marks the result: last insert id is unsupported by the backend. */
+void dbr__result_set_alias(dbr_result *r, const char *alias);
+void dbr__result_no_insert_id(dbr_result *r);
+
+/* ------------------------------------------------------------ pool.c */
+
+typedef struct dbr__pool dbr__pool;
+
+typedef struct dbr__conn {
+	void *conn;          /* the driver's */
+	int64_t created_us;
+	int64_t used_us;     /* last release */
+	struct dbr__conn *next;
+} dbr__conn;
+
+int dbr__pool_new(dbr__pool **out, const dbr_driver_ops *ops, const dbr_url_view *url,
+                  const dbr__pool_conf *conf);
+/* Hands out a connection (idle one, or a new one below max; else waits up
+ * to acquire_timeout). Errors: DBR_ETIMEOUT, DBR_ECONNECT (names alias). */
+int dbr__pool_acquire(dbr__conn **out, dbr__pool *p);
+/* Gives a connection back; `broken` closes it. */
+void dbr__pool_release(dbr__pool *p, dbr__conn *c, int broken);
+void dbr__pool_stats(dbr_pool_stats *out, dbr__pool *p);
+void dbr__pool_free(dbr__pool *p);
+
+#endif

@@ -1,0 +1,306 @@
+/* result.c — buffered results: built by drivers through the sink, read by
+ * the application through typed getters. */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+typedef struct cell {
+	dbr_type type;
+	int64_t i;
+	double d;
+	char *p;        /* TEXT/BLOB bytes, NUL-terminated; or formatted number */
+	size_t len;
+} cell;
+
+struct dbr_result {
+	char *alias;
+	char **names;
+	size_t ncols;
+	cell *cells;    /* nrows * ncols */
+	size_t nrows, caprows;
+	int64_t affected;
+	int64_t insert_id;
+	int has_insert_id;
+	int no_insert_id; /* the backend has none */
+};
+
+int dbr__result_new(dbr_result **out, const char *alias)
+{
+	dbr_result *r = calloc(1, sizeof(*r));
+	if (!r || !(r->alias = dbr__strdup(alias ? alias : ""))) {
+		free(r);
+		return dbr__err(DBR_ENOMEM, NULL, "out of memory");
+	}
+	*out = r;
+	return 0;
+}
+
+void dbr__result_set_alias(dbr_result *r, const char *alias)
+{
+	char *a = dbr__strdup(alias);
+	if (a) {
+		free(r->alias);
+		r->alias = a;
+	}
+}
+
+void dbr__result_no_insert_id(dbr_result *r)
+{
+	r->no_insert_id = 1;
+}
+
+int dbr__sink_columns(dbr_sink *sink, size_t ncols, const char *const *names)
+{
+	dbr_result *r = sink->r;
+	if (r->names)
+		return dbr__err(DBR_ESTATE, NULL, "driver sent columns twice");
+	r->names = calloc(ncols ? ncols : 1, sizeof(char *));
+	if (!r->names)
+		return dbr__err(DBR_ENOMEM, NULL, "out of memory");
+	r->ncols = ncols;
+	for (size_t i = 0; i < ncols; i++)
+		if (!(r->names[i] = dbr__strdup(names[i] ? names[i] : "")))
+			return dbr__err(DBR_ENOMEM, NULL, "out of memory");
+	return 0;
+}
+
+static int cell_set(cell *c, const dbr_value *v)
+{
+	c->type = v->type;
+	switch (v->type) {
+	case DBR_TYPE_INT64:
+	case DBR_TYPE_BOOL:
+		c->i = v->v.i;
+		return 0;
+	case DBR_TYPE_DOUBLE:
+		c->d = v->v.d;
+		return 0;
+	case DBR_TYPE_TEXT:
+	case DBR_TYPE_BLOB:
+		c->len = v->v.b.len;
+		c->p = malloc(c->len + 1);
+		if (!c->p)
+			return DBR_ENOMEM;
+		if (c->len)
+			memcpy(c->p, v->v.b.ptr, c->len);
+		c->p[c->len] = '\0';
+		return 0;
+	default:
+		c->type = DBR_TYPE_NULL;
+		return 0;
+	}
+}
+
+int dbr__sink_row(dbr_sink *sink, const dbr_value *values)
+{
+	dbr_result *r = sink->r;
+	if (r->nrows == r->caprows) {
+		size_t cap = r->caprows ? r->caprows * 2 : 16;
+		cell *c = realloc(r->cells, cap * (r->ncols ? r->ncols : 1) * sizeof(cell));
+		if (!c)
+			return dbr__err(DBR_ENOMEM, NULL, "out of memory");
+		r->cells = c;
+		r->caprows = cap;
+	}
+	cell *row = r->cells + r->nrows * r->ncols;
+	memset(row, 0, r->ncols * sizeof(cell));
+	r->nrows++;
+	for (size_t i = 0; i < r->ncols; i++)
+		if (cell_set(&row[i], &values[i]))
+			return dbr__err(DBR_ENOMEM, NULL, "out of memory");
+	return 0;
+}
+
+void dbr__sink_affected(dbr_sink *sink, int64_t n)
+{
+	sink->r->affected = n;
+}
+
+void dbr__sink_insert_id(dbr_sink *sink, int64_t id)
+{
+	sink->r->insert_id = id;
+	sink->r->has_insert_id = 1;
+}
+
+void dbr_result_free(dbr_result *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->nrows * r->ncols; i++)
+		free(r->cells[i].p);
+	for (size_t i = 0; i < r->ncols && r->names; i++)
+		free(r->names[i]);
+	free(r->names);
+	free(r->cells);
+	free(r->alias);
+	free(r);
+}
+
+size_t dbr_result_nrows(const dbr_result *r) { return r ? r->nrows : 0; }
+size_t dbr_result_ncols(const dbr_result *r) { return r ? r->ncols : 0; }
+int64_t dbr_result_affected(const dbr_result *r) { return r ? r->affected : 0; }
+const char *dbr_result_alias(const dbr_result *r) { return r ? r->alias : ""; }
+
+const char *dbr_result_colname(const dbr_result *r, size_t col)
+{
+	return r && col < r->ncols ? r->names[col] : NULL;
+}
+
+int dbr_result_colindex(size_t *out, const dbr_result *r, const char *name)
+{
+	for (size_t i = 0; r && name && i < r->ncols; i++)
+		if (strcmp(r->names[i], name) == 0) {
+			*out = i;
+			return 0;
+		}
+	return dbr__err(DBR_ENOTFOUND, NULL, "no column \"%s\"", name ? name : "(null)");
+}
+
+static cell *cell_at(const dbr_result *r, size_t row, size_t col)
+{
+	if (!r || row >= r->nrows || col >= r->ncols)
+		return NULL;
+	return &r->cells[row * r->ncols + col];
+}
+
+static int cell_get(cell **out, const dbr_result *r, size_t row, size_t col)
+{
+	cell *c = cell_at(r, row, col);
+	if (!c)
+		return dbr__err(DBR_ERANGE, NULL, "no cell at row %zu, column %zu", row, col);
+	if (c->type == DBR_TYPE_NULL)
+		return dbr__err(DBR_ETYPE, NULL, "cell at row %zu, column %zu is NULL", row, col);
+	*out = c;
+	return 0;
+}
+
+dbr_type dbr_result_type(const dbr_result *r, size_t row, size_t col)
+{
+	cell *c = cell_at(r, row, col);
+	return c ? c->type : DBR_TYPE_NULL;
+}
+
+int dbr_result_isnull(const dbr_result *r, size_t row, size_t col)
+{
+	cell *c = cell_at(r, row, col);
+	return !c || c->type == DBR_TYPE_NULL;
+}
+
+int dbr_result_int64(int64_t *out, const dbr_result *r, size_t row, size_t col)
+{
+	cell *c = NULL;
+	int rc = cell_get(&c, r, row, col);
+	if (rc)
+		return rc;
+	switch (c->type) {
+	case DBR_TYPE_INT64:
+	case DBR_TYPE_BOOL:
+		*out = c->i;
+		return 0;
+	case DBR_TYPE_DOUBLE:
+		if (c->d != floor(c->d) || c->d < -9.2233720368547758e18 || c->d >= 9.2233720368547758e18)
+			break;
+		*out = (int64_t)c->d;
+		return 0;
+	case DBR_TYPE_TEXT: {
+		char *end;
+		errno = 0;
+		long long v = strtoll(c->p, &end, 10);
+		if (errno || end == c->p || *end)
+			break;
+		*out = v;
+		return 0;
+	}
+	default:
+		break;
+	}
+	return dbr__err(DBR_ETYPE, NULL, "cell at row %zu, column %zu is not an integer", row, col);
+}
+
+int dbr_result_double(double *out, const dbr_result *r, size_t row, size_t col)
+{
+	cell *c = NULL;
+	int rc = cell_get(&c, r, row, col);
+	if (rc)
+		return rc;
+	switch (c->type) {
+	case DBR_TYPE_INT64:
+	case DBR_TYPE_BOOL:
+		*out = (double)c->i;
+		return 0;
+	case DBR_TYPE_DOUBLE:
+		*out = c->d;
+		return 0;
+	case DBR_TYPE_TEXT: {
+		char *end;
+		errno = 0;
+		double v = strtod(c->p, &end);
+		if (errno || end == c->p || *end)
+			break;
+		*out = v;
+		return 0;
+	}
+	default:
+		break;
+	}
+	return dbr__err(DBR_ETYPE, NULL, "cell at row %zu, column %zu is not a number", row, col);
+}
+
+/* Numbers are formatted on first use and kept in the cell. */
+static int format_number(cell *c)
+{
+	char buf[64];
+	if (c->type == DBR_TYPE_DOUBLE)
+		snprintf(buf, sizeof(buf), "%.17g", c->d);
+	else if (c->type == DBR_TYPE_BOOL)
+		snprintf(buf, sizeof(buf), "%s", c->i ? "true" : "false");
+	else
+		snprintf(buf, sizeof(buf), "%" PRId64, c->i);
+	c->p = dbr__strdup(buf);
+	if (!c->p)
+		return dbr__err(DBR_ENOMEM, NULL, "out of memory");
+	c->len = strlen(c->p);
+	return 0;
+}
+
+int dbr_result_text(const char **out, size_t *len, const dbr_result *r, size_t row, size_t col)
+{
+	cell *c = NULL;
+	int rc = cell_get(&c, r, row, col);
+	if (rc)
+		return rc;
+	if (!c->p && (rc = format_number(c)))
+		return rc;
+	*out = c->p;
+	if (len)
+		*len = c->len;
+	return 0;
+}
+
+int dbr_result_blob(const void **out, size_t *len, const dbr_result *r, size_t row, size_t col)
+{
+	cell *c = NULL;
+	int rc = cell_get(&c, r, row, col);
+	if (rc)
+		return rc;
+	if (c->type != DBR_TYPE_TEXT && c->type != DBR_TYPE_BLOB)
+		return dbr__err(DBR_ETYPE, NULL, "cell at row %zu, column %zu is not text or blob", row, col);
+	*out = c->p;
+	*len = c->len;
+	return 0;
+}
+
+int dbr_result_last_insert_id(int64_t *out, const dbr_result *r)
+{
+	if (r && r->no_insert_id)
+		return dbr__err(DBR_ENOTSUP, NULL, "last insert id is not supported by this backend: use RETURNING");
+	if (!r || !r->has_insert_id)
+		return dbr__err(DBR_ENOTFOUND, NULL, "the statement inserted no row");
+	*out = r->insert_id;
+	return 0;
+}

@@ -1,0 +1,352 @@
+/* route.c — the two-stage routing engine and its explain trace.
+ *
+ * Stage 1 picks the target: explicit `using` → the session's open
+ * transaction → each router's db_for_read/db_for_write (first non-NULL wins)
+ * → "default". Stage 2, for reads of a primary that has replicas, passes the
+ * members through each router's select hook; if none picks, the primary
+ * serves. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dbr_private.h"
+
+/* What host services get back from req->priv. */
+typedef struct route_ctx {
+	dbr_session *s;
+	dbr_trace *t;
+} route_ctx;
+
+/* ------------------------------------------------------------ trace */
+
+int dbr__trace_new(dbr_trace **out)
+{
+	dbr_trace *t = calloc(1, sizeof(*t));
+	if (!t)
+		return dbr__err(DBR_ENOMEM, NULL, "out of memory");
+	*out = t;
+	return 0;
+}
+
+void dbr_trace_free(dbr_trace *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->n; i++) {
+		free((char *)t->steps[i].who);
+		free((char *)t->steps[i].action);
+		free((char *)t->steps[i].alias);
+		free((char *)t->steps[i].note);
+	}
+	free(t->steps);
+	free(t->alias);
+	free(t->target);
+	free(t->text);
+	dbr__buf_free(&t->pending);
+	free(t);
+}
+
+/* Appends a step; its note is what the router said (t->pending) plus
+ * `note`. Out of memory only loses the step, never the routing. */
+static void step(dbr_trace *t, dbr_stage stage, const char *who, const char *action,
+                 const char *alias, const char *note)
+{
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 8;
+		dbr_trace_step *s = realloc(t->steps, cap * sizeof(*s));
+		if (!s)
+			return;
+		t->steps = s;
+		t->cap = cap;
+	}
+	dbr__buf n = { 0 };
+	if (t->pending.len)
+		dbr__buf_add(&n, t->pending.s, t->pending.len);
+	if (note && *note)
+		dbr__buf_printf(&n, "%s%s", n.len ? "; " : "", note);
+	dbr_trace_step *s = &t->steps[t->n++];
+	s->stage = stage;
+	s->who = dbr__strdup(who);
+	s->action = dbr__strdup(action);
+	s->alias = dbr__strdup(alias ? alias : "");
+	s->note = n.s ? n.s : dbr__strdup("");
+	t->pending.len = 0;
+	if (t->pending.s)
+		t->pending.s[0] = '\0';
+}
+
+const char *dbr_trace_alias(const dbr_trace *t) { return t && t->alias ? t->alias : ""; }
+const char *dbr_trace_target(const dbr_trace *t) { return t && t->target ? t->target : ""; }
+dbr_intent dbr_trace_intent(const dbr_trace *t) { return t ? t->intent : DBR_INTENT_AUTO; }
+size_t dbr_trace_count(const dbr_trace *t) { return t ? t->n : 0; }
+
+const dbr_trace_step *dbr_trace_get(const dbr_trace *t, size_t i)
+{
+	return t && i < t->n ? &t->steps[i] : NULL;
+}
+
+const char *dbr_trace_text(dbr_trace *t)
+{
+	if (!t)
+		return "";
+	if (t->text)
+		return t->text;
+	dbr__buf b = { 0 };
+	dbr__buf_printf(&b, "%s → %s (target %s)\n",
+	                t->intent == DBR_INTENT_READ ? "read" : "write",
+	                dbr_trace_alias(t), dbr_trace_target(t));
+	for (size_t i = 0; i < t->n; i++) {
+		const dbr_trace_step *s = &t->steps[i];
+		dbr__buf_printf(&b, "  stage %d  %-12s %-8s %-10s %s\n", (int)s->stage, s->who,
+		                s->action, *s->alias ? s->alias : "-", s->note);
+	}
+	t->text = b.s ? b.s : dbr__strdup("");
+	return t->text ? t->text : "";
+}
+
+/* ------------------------------------------------------------ host services */
+
+void dbr__host_note(const dbr_route_req *req, const char *fmt, ...)
+{
+	if (!req || !req->priv)
+		return;
+	const route_ctx *ctx = req->priv;
+	dbr__buf *b = &ctx->t->pending;
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	dbr__buf_printf(b, "%s%s", b->len ? "; " : "", line);
+}
+
+int dbr__host_last_write(int64_t *when_us, const char **position,
+                         const dbr_route_req *req, const char *primary)
+{
+	if (!req || !req->priv || !primary)
+		return DBR_ENOTFOUND;
+	const dbr_session *s = ((const route_ctx *)req->priv)->s;
+	for (size_t i = 0; i < s->npins; i++)
+		if (strcmp(s->pins[i].primary, primary) == 0) {
+			if (when_us)
+				*when_us = s->pins[i].when_us;
+			if (position)
+				*position = s->pins[i].position;
+			return 0;
+		}
+	return DBR_ENOTFOUND;
+}
+
+/* ------------------------------------------------------------ stage 1 */
+
+static int finish(dbr__route *out, dbr_trace *t, dbr__database *d, dbr__database *target)
+{
+	out->d = d;
+	out->target = target;
+	free(t->alias);
+	free(t->target);
+	t->alias = dbr__strdup(d->conf.alias);
+	t->target = dbr__strdup(target->conf.alias);
+	if (!t->alias || !t->target)
+		return dbr__err(DBR_ENOMEM, NULL, "out of memory");
+	return 0;
+}
+
+static int find_alias(dbr__database **out, dbr *db, const char *alias, const char *who)
+{
+	*out = dbr__db_find(db, alias);
+	if (*out)
+		return 0;
+	if (strcmp(who, "using") == 0)
+		return dbr__err(DBR_ENOTFOUND, NULL, "no database \"%s\" (named by using)", alias);
+	if (strcmp(who, "default") == 0)
+		return dbr__err(DBR_ENOTFOUND, NULL, "no database \"default\": add one to the configuration");
+	return dbr__err(DBR_EROUTE, NULL, "router \"%s\" answered \"%s\", which is not a database of this configuration",
+	                who, alias);
+}
+
+/* Asks each router of the chain; *out stays NULL when none answers. */
+static int ask_routers(dbr__database **out, dbr_session *s, dbr_trace *t, dbr__chain *chain,
+                       dbr_route_req *req)
+{
+	*out = NULL;
+	for (size_t i = 0; i < chain->n; i++) {
+		const dbr__router *r = chain->routers[i];
+		const char *(*fn)(void *, const dbr_route_req *) = NULL;
+		if (req->intent == DBR_INTENT_READ && DBR_HAS_MEMBER(dbr_router_ops, r->ops, db_for_read))
+			fn = r->ops->db_for_read;
+		if (req->intent == DBR_INTENT_WRITE && DBR_HAS_MEMBER(dbr_router_ops, r->ops, db_for_write))
+			fn = r->ops->db_for_write;
+		if (!fn)
+			continue;
+		const char *alias = fn(r->state, req);
+		if (!alias) {
+			step(t, DBR_STAGE_TARGET, r->name, "passed", "", NULL);
+			continue;
+		}
+		int rc = find_alias(out, s->db, alias, r->name);
+		if (rc)
+			return rc;
+		step(t, DBR_STAGE_TARGET, r->name, "chose", alias, NULL);
+		return 0;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ stage 2 */
+
+static void fill_member(dbr_member *m, const dbr__database *d)
+{
+	memset(m, 0, sizeof(*m));
+	m->struct_size = sizeof(*m);
+	m->alias = d->conf.alias;
+	m->is_primary = d->primary == NULL;
+	m->weight = d->conf.weight > 0 ? d->conf.weight : 1;
+	m->healthy = 1;
+	m->lag_us = -1;
+}
+
+/* Notes the members a hook newly excluded. */
+static void note_excluded(dbr_trace *t, const char *who, dbr_member *m, int *was, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (m[i].excluded && !was[i]) {
+			was[i] = 1;
+			step(t, DBR_STAGE_MEMBER, who, "dropped", m[i].alias, NULL);
+		}
+}
+
+static int stage2(dbr__database **out, dbr_session *s, dbr_trace *t, dbr__chain *chain,
+                  dbr_route_req *req, dbr__database *target)
+{
+	if (s->use_primary > 0) {
+		*out = target;
+		step(t, DBR_STAGE_MEMBER, "use_primary", "picked", target->conf.alias,
+		     "inside a use_primary scope");
+		return 0;
+	}
+	size_t nrep = 0;
+	dbr__database **reps = dbr__db_replicas(s->db, target, &nrep);
+	if (!reps)
+		return dbr__err(DBR_ENOMEM, NULL, "out of memory");
+	size_t n = nrep + 1;
+	dbr_member *m = calloc(n, sizeof(*m));
+	dbr_member **mp = calloc(n, sizeof(*mp));
+	dbr__database **dbs = calloc(n, sizeof(*dbs));
+	int *was = calloc(n, sizeof(*was));
+	int rc = 0;
+	if (!m || !mp || !dbs || !was) {
+		rc = dbr__err(DBR_ENOMEM, NULL, "out of memory");
+		goto out;
+	}
+	dbs[0] = target;
+	for (size_t i = 0; i < nrep; i++)
+		dbs[i + 1] = reps[i];
+	for (size_t i = 0; i < n; i++) {
+		fill_member(&m[i], dbs[i]);
+		mp[i] = &m[i];
+	}
+	req->target = target->conf.alias;
+	*out = NULL;
+	for (size_t i = 0; i < chain->n && !*out; i++) {
+		const dbr__router *r = chain->routers[i];
+		if (!DBR_HAS_MEMBER(dbr_router_ops, r->ops, select) || !r->ops->select)
+			continue;
+		int pick = r->ops->select(r->state, req, mp, n);
+		note_excluded(t, r->name, m, was, n);
+		if (pick >= 0 && (size_t)pick < n && !m[pick].excluded) {
+			*out = dbs[pick];
+			step(t, DBR_STAGE_MEMBER, r->name, "picked", m[pick].alias, NULL);
+		} else {
+			step(t, DBR_STAGE_MEMBER, r->name, "passed", "", NULL);
+		}
+	}
+	if (!*out) {
+		*out = target;
+		step(t, DBR_STAGE_MEMBER, "core", "picked", target->conf.alias,
+		     "no router picked a member: the primary serves");
+	}
+out:
+	free(reps);
+	free(m);
+	free(mp);
+	free(dbs);
+	free(was);
+	return rc;
+}
+
+/* ------------------------------------------------------------ the engine */
+
+/* A statement joins an open transaction: the one on `using`'s alias, or the
+ * latest begun. */
+static int route_tx(dbr__route *out, dbr_trace *t, dbr_session *s, const char *using_alias)
+{
+	dbr__tx *tx = NULL;
+	if (using_alias) {
+		dbr__database *d = dbr__db_find(s->db, using_alias);
+		tx = d ? dbr__session_tx(s, d) : NULL;
+	} else {
+		tx = dbr__session_tx_latest(s);
+	}
+	if (!tx)
+		return 1;
+	out->tx = tx;
+	step(t, DBR_STAGE_TARGET, "transaction", "chose", tx->d->conf.alias,
+	     "the session has a transaction open here: routers bypassed");
+	return finish(out, t, tx->d, tx->d);
+}
+
+int dbr__route_statement(dbr__route *out, dbr_trace *t, dbr_session *s,
+                         const char *sql, const char *model, dbr_intent intent,
+                         const char *using_alias, int stage2_on)
+{
+	memset(out, 0, sizeof(*out));
+	out->intent = intent;
+	t->intent = intent;
+	int rc = route_tx(out, t, s, using_alias);
+	if (rc <= 0)
+		return rc;
+	dbr__database *target = NULL;
+	if (using_alias) {
+		if ((rc = find_alias(&target, s->db, using_alias, "using")))
+			return rc;
+		step(t, DBR_STAGE_TARGET, "using", "chose", using_alias,
+		     "explicit alias: routers skipped");
+		return finish(out, t, target, target);
+	}
+	route_ctx ctx = { s, t };
+	dbr_route_req req = { sizeof(req), sql, model, intent, NULL, s->use_primary, &ctx };
+	dbr__chain *chain = dbr__chain_get(s->db);
+	rc = ask_routers(&target, s, t, chain, &req);
+	if (rc == 0 && !target) {
+		rc = find_alias(&target, s->db, "default", "default");
+		if (rc == 0)
+			step(t, DBR_STAGE_TARGET, "default", "chose", "default", "no router chose a database");
+	}
+	dbr__database *d = target;
+	if (rc == 0 && stage2_on && intent == DBR_INTENT_READ && !target->primary &&
+	    target->nreplicas > 0)
+		rc = stage2(&d, s, t, chain, &req, target);
+	dbr__chain_put(chain);
+	return rc ? rc : finish(out, t, d, target);
+}
+
+void dbr__route_wrote(dbr_session *s, dbr__database *d)
+{
+	const dbr__database *primary = d->primary ? d->primary : d;
+	dbr__session_pin(s, primary->conf.alias, dbr_clock_now(), NULL);
+	dbr_trace *t = NULL;
+	if (dbr__trace_new(&t))
+		return;
+	route_ctx ctx = { s, t };
+	dbr_route_req req = { sizeof(req), NULL, NULL, DBR_INTENT_WRITE, primary->conf.alias,
+	                      s->use_primary, &ctx };
+	dbr__chain *chain = dbr__chain_get(s->db);
+	for (size_t i = 0; i < chain->n; i++) {
+		const dbr__router *r = chain->routers[i];
+		if (DBR_HAS_MEMBER(dbr_router_ops, r->ops, on_write) && r->ops->on_write)
+			r->ops->on_write(r->state, &req);
+	}
+	dbr__chain_put(chain);
+	dbr_trace_free(t);
+}

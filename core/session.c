@@ -1,0 +1,284 @@
+/* session.c — sessions: their errors, pins, use_primary scopes and
+ * transactions (one per alias; nested begins are savepoints). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dbr_private.h"
+
+int dbr_session_new(dbr_session **out, dbr *db)
+{
+	if (!out || !db)
+		return dbr__err(DBR_EINVAL, NULL, "dbr_session_new: NULL argument");
+	dbr_session *s = calloc(1, sizeof(*s));
+	if (!s)
+		return dbr__err(DBR_ENOMEM, NULL, "out of memory");
+	s->db = db;
+	*out = s;
+	return 0;
+}
+
+static void tx_remove(dbr_session *s, dbr__tx *tx)
+{
+	size_t i = (size_t)(tx - s->txs);
+	memmove(&s->txs[i], &s->txs[i + 1], (s->ntxs - i - 1) * sizeof(*tx));
+	s->ntxs--;
+}
+
+/* Ends a transaction whatever its depth: ROLLBACK (never COMMIT) and gives
+ * the connection back; a failed rollback closes the connection. */
+static void tx_abandon(dbr_session *s, dbr__tx *tx)
+{
+	int rc = dbr__exec_on(NULL, tx->d, tx->c, "ROLLBACK", NULL, 0);
+	dbr__pool_release(tx->d->pool, tx->c, rc != 0);
+	tx_remove(s, tx);
+}
+
+void dbr_session_free(dbr_session *s)
+{
+	if (!s)
+		return;
+	while (s->ntxs)
+		tx_abandon(s, &s->txs[s->ntxs - 1]);
+	for (size_t i = 0; i < s->npins; i++) {
+		free(s->pins[i].primary);
+		free(s->pins[i].position);
+	}
+	free(s->pins);
+	free(s->txs);
+	free(s);
+}
+
+int dbr__session_fail(dbr_session *s, int code)
+{
+	const dbr_error *e = dbr_error_last();
+	snprintf(s->errmsg, sizeof(s->errmsg), "%s", e->message);
+	snprintf(s->sqlstate, sizeof(s->sqlstate), "%s", e->sqlstate);
+	dbr__db_fail(s->db, code);
+	return code;
+}
+
+static int fail(dbr_session *s, int code)
+{
+	return dbr__session_fail(s, code);
+}
+
+const char *dbr_session_errmsg(const dbr_session *s) { return s ? s->errmsg : ""; }
+const char *dbr_session_sqlstate(const dbr_session *s) { return s ? s->sqlstate : ""; }
+
+/* ------------------------------------------------------------ pins */
+
+void dbr__session_pin(dbr_session *s, const char *primary, int64_t when_us, const char *position)
+{
+	dbr__pin *p = NULL;
+	for (size_t i = 0; i < s->npins && !p; i++)
+		if (strcmp(s->pins[i].primary, primary) == 0)
+			p = &s->pins[i];
+	if (!p) {
+		dbr__pin *np = realloc(s->pins, (s->npins + 1) * sizeof(*np));
+		if (!np)
+			return;
+		s->pins = np;
+		p = &s->pins[s->npins];
+		memset(p, 0, sizeof(*p));
+		if (!(p->primary = dbr__strdup(primary)))
+			return;
+		s->npins++;
+	}
+	if (when_us > p->when_us)
+		p->when_us = when_us;
+	char *pos = dbr__strdup(position);
+	if (position && !pos)
+		return;
+	free(p->position);
+	p->position = pos;
+}
+
+int dbr_session_mark_write(dbr_session *s, const char *alias)
+{
+	if (!s || !alias)
+		return dbr__err(DBR_EINVAL, NULL, "dbr_session_mark_write: NULL argument");
+	dbr__database *d = dbr__db_find(s->db, alias);
+	if (!d)
+		return fail(s, dbr__err(DBR_ENOTFOUND, NULL, "no database \"%s\"", alias));
+	dbr__route_wrote(s, d);
+	return 0;
+}
+
+int dbr_session_use_primary_begin(dbr_session *s)
+{
+	if (!s)
+		return dbr__err(DBR_EINVAL, NULL, "dbr_session_use_primary_begin: NULL session");
+	s->use_primary++;
+	return 0;
+}
+
+int dbr_session_use_primary_end(dbr_session *s)
+{
+	if (!s)
+		return dbr__err(DBR_EINVAL, NULL, "dbr_session_use_primary_end: NULL session");
+	if (s->use_primary == 0)
+		return fail(s, dbr__err(DBR_ESTATE, NULL, "use_primary_end without a matching begin"));
+	s->use_primary--;
+	return 0;
+}
+
+/* ------------------------------------------------------------ transactions */
+
+dbr__tx *dbr__session_tx(dbr_session *s, const dbr__database *d)
+{
+	for (size_t i = 0; i < s->ntxs; i++)
+		if (s->txs[i].d == d)
+			return &s->txs[i];
+	return NULL;
+}
+
+dbr__tx *dbr__session_tx_latest(dbr_session *s)
+{
+	return s->ntxs ? &s->txs[s->ntxs - 1] : NULL;
+}
+
+static int savepoint(dbr_session *s, dbr__tx *tx, const char *verb, int depth)
+{
+	char sql[64];
+	snprintf(sql, sizeof(sql), "%s dbr_sp_%d", verb, depth);
+	int rc = dbr__exec_on(NULL, tx->d, tx->c, sql, NULL, 0);
+	return rc ? fail(s, rc) : 0;
+}
+
+static int tx_open(dbr_session *s, dbr__database *d)
+{
+	if (s->ntxs == s->captxs) {
+		size_t cap = s->captxs ? s->captxs * 2 : 4;
+		dbr__tx *t = realloc(s->txs, cap * sizeof(*t));
+		if (!t)
+			return fail(s, dbr__err(DBR_ENOMEM, NULL, "out of memory"));
+		s->txs = t;
+		s->captxs = cap;
+	}
+	dbr__conn *c = NULL;
+	int rc = dbr__pool_acquire(&c, d->pool);
+	if (rc)
+		return fail(s, rc);
+	rc = dbr__exec_on(NULL, d, c, "BEGIN", NULL, 0);
+	if (rc) {
+		dbr__pool_release(d->pool, c, 0);
+		return fail(s, rc);
+	}
+	s->txs[s->ntxs++] = (dbr__tx){ d, c, 1, 0, dbr_clock_now() };
+	return 0;
+}
+
+static int tx_begin_on(dbr_session *s, dbr__database *d)
+{
+	dbr__tx *tx = dbr__session_tx(s, d);
+	if (!tx)
+		return tx_open(s, d);
+	int rc = savepoint(s, tx, "SAVEPOINT", tx->depth + 1);
+	if (rc == 0)
+		tx->depth++;
+	return rc;
+}
+
+int dbr_tx_begin(dbr_session *s, const char *alias)
+{
+	if (!s)
+		return dbr__err(DBR_EINVAL, NULL, "dbr_tx_begin: NULL session");
+	const char *a = alias ? alias : "default";
+	dbr__database *d = dbr__db_find(s->db, a);
+	if (!d)
+		return fail(s, dbr__err(DBR_ENOTFOUND, NULL, "no database \"%s\"", a));
+	return tx_begin_on(s, d);
+}
+
+int dbr_tx_begin_model(dbr_session *s, const char *model)
+{
+	if (!s)
+		return dbr__err(DBR_EINVAL, NULL, "dbr_tx_begin_model: NULL session");
+	dbr_trace *t = NULL;
+	int rc = dbr__trace_new(&t);
+	if (rc)
+		return fail(s, rc);
+	dbr__route r;
+	rc = dbr__route_statement(&r, t, s, NULL, model, DBR_INTENT_WRITE, NULL, 0);
+	dbr_trace_free(t);
+	if (rc)
+		return fail(s, rc);
+	return tx_begin_on(s, r.d);
+}
+
+static int tx_pick(dbr__tx **out, dbr_session *s, const char *alias, const char *verb)
+{
+	dbr__tx *tx = NULL;
+	if (alias) {
+		dbr__database *d = dbr__db_find(s->db, alias);
+		tx = d ? dbr__session_tx(s, d) : NULL;
+	} else {
+		tx = dbr__session_tx_latest(s);
+	}
+	if (!tx)
+		return fail(s, dbr__err(DBR_ESTATE, NULL, "%s: no transaction open on %s%s%s", verb,
+		                        alias ? "\"" : "the session", alias ? alias : "", alias ? "\"" : ""));
+	*out = tx;
+	return 0;
+}
+
+int dbr_tx_commit(dbr_session *s, const char *alias)
+{
+	if (!s)
+		return dbr__err(DBR_EINVAL, NULL, "dbr_tx_commit: NULL session");
+	dbr__tx *tx = NULL;
+	int rc = tx_pick(&tx, s, alias, "commit");
+	if (rc)
+		return rc;
+	if (tx->depth > 1) {
+		rc = savepoint(s, tx, "RELEASE SAVEPOINT", tx->depth);
+		if (rc == 0)
+			tx->depth--;
+		return rc;
+	}
+	rc = dbr__exec_on(NULL, tx->d, tx->c, "COMMIT", NULL, 0);
+	if (rc) {
+		fail(s, rc);
+		tx_abandon(s, tx);
+		return rc;
+	}
+	dbr__database *d = tx->d;
+	int wrote = tx->wrote;
+	dbr__pool_release(d->pool, tx->c, 0);
+	tx_remove(s, tx);
+	if (wrote)
+		dbr__route_wrote(s, d);
+	return 0;
+}
+
+int dbr_tx_rollback(dbr_session *s, const char *alias)
+{
+	if (!s)
+		return dbr__err(DBR_EINVAL, NULL, "dbr_tx_rollback: NULL session");
+	dbr__tx *tx = NULL;
+	int rc = tx_pick(&tx, s, alias, "rollback");
+	if (rc)
+		return rc;
+	if (tx->depth > 1) {
+		rc = savepoint(s, tx, "ROLLBACK TO SAVEPOINT", tx->depth);
+		if (rc == 0)
+			rc = savepoint(s, tx, "RELEASE SAVEPOINT", tx->depth);
+		if (rc == 0)
+			tx->depth--;
+		return rc;
+	}
+	rc = dbr__exec_on(NULL, tx->d, tx->c, "ROLLBACK", NULL, 0);
+	dbr__pool_release(tx->d->pool, tx->c, rc != 0);
+	tx_remove(s, tx);
+	return rc ? fail(s, rc) : 0;
+}
+
+int dbr_tx_depth(const dbr_session *s, const char *alias)
+{
+	int n = 0;
+	for (size_t i = 0; s && i < s->ntxs; i++)
+		if (!alias || strcmp(s->txs[i].d->conf.alias, alias) == 0)
+			n += s->txs[i].depth;
+	return n;
+}

@@ -1,0 +1,225 @@
+/* token.c — pin tokens: a session's recent writes as a short printable
+ * string a caller carries (cookie, job payload) to another process.
+ *
+ *   v1.<base64url(payload)>[.<hex of the first 16 bytes of HMAC-SHA-256>]
+ *   payload = <issued ms> { ";" <primary alias> "," <write ms> ["," <position>] }
+ *
+ * Only aliases, times and replication positions: never a URL or password.
+ * A token that is malformed, foreign (no alias of this deployment), expired
+ * (older than DBR__TOKEN_TTL) or, with token_secret, unsigned or tampered is
+ * ignored and logged. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dbr_private.h"
+
+#define DBR__TOKEN_TTL_US (300LL * 1000000)  /* a token older than 5 min is stale */
+#define DBR__TOKEN_SKEW_US (60LL * 1000000)  /* tolerated clock skew between hosts */
+#define SIG_BYTES 16
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static void b64_encode(dbr__buf *out, const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) |
+		             (i + 2 < n ? p[i + 2] : 0);
+		char q[4] = { b64[v >> 18], b64[(v >> 12) & 63], b64[(v >> 6) & 63], b64[v & 63] };
+		dbr__buf_add(out, q, n - i >= 3 ? 4 : n - i + 1);
+	}
+}
+
+/* Decodes into a NUL-terminated string; -1 on a bad character or length. */
+static int b64_decode(dbr__buf *out, const char *s, size_t n)
+{
+	uint32_t v = 0;
+	int bits = 0;
+	if (n % 4 == 1)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const char *c = memchr(b64, s[i], 64);
+		if (!c || !s[i])
+			return -1;
+		v = v << 6 | (uint32_t)(c - b64);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			char byte = (char)((v >> bits) & 0xff);
+			dbr__buf_add(out, &byte, 1);
+		}
+	}
+	if (!out->s)
+		dbr__buf_add(out, "", 0);
+	return out->oom ? -1 : 0;
+}
+
+static void sign(char hex[2 * SIG_BYTES + 1], const char *secret, const char *data, size_t n)
+{
+	unsigned char mac[32];
+	dbr__hmac_sha256(mac, secret, strlen(secret), data, n);
+	for (int i = 0; i < SIG_BYTES; i++)
+		snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+}
+
+/* Characters allowed in an alias or a position inside a token. */
+static int token_safe(const char *s)
+{
+	for (; s && *s; s++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:", *s))
+			return 0;
+	return s != NULL;
+}
+
+/* Builds the token from the newest `keep` pins. */
+static void build(dbr__buf *tok, const dbr_session *s, size_t keep, int64_t now)
+{
+	dbr__buf payload = { 0 };
+	dbr__buf_printf(&payload, "%" PRId64, now / 1000);
+	for (size_t i = s->npins; i-- > 0 && keep > 0;) {
+		const dbr__pin *p = &s->pins[i];
+		if (now - p->when_us > DBR__TOKEN_TTL_US || !token_safe(p->primary))
+			continue;
+		keep--;
+		dbr__buf_printf(&payload, ";%s,%" PRId64, p->primary, p->when_us / 1000);
+		if (p->position && token_safe(p->position))
+			dbr__buf_printf(&payload, ",%s", p->position);
+	}
+	dbr__buf_add(tok, "v1.", 3);
+	if (payload.s)
+		b64_encode(tok, (const unsigned char *)payload.s, payload.len);
+	dbr__buf_free(&payload);
+	if (s->db->token_secret && tok->s) {
+		char hex[2 * SIG_BYTES + 1];
+		sign(hex, s->db->token_secret, tok->s, tok->len);
+		dbr__buf_printf(tok, ".%s", hex);
+	}
+}
+
+int dbr_session_token(char *buf, size_t size, dbr_session *s)
+{
+	if (!buf || !s)
+		return dbr__err(DBR_EINVAL, NULL, "dbr_session_token: NULL argument");
+	int64_t now = dbr_clock_now();
+	dbr__buf tok = { 0 };
+	for (size_t keep = s->npins;; keep--) {
+		tok.len = 0;
+		build(&tok, s, keep, now);
+		if (tok.oom || tok.len < DBR_TOKEN_MAX || keep == 0)
+			break;
+	}
+	int rc = 0;
+	if (tok.oom || !tok.s)
+		rc = dbr__err(DBR_ENOMEM, NULL, "out of memory");
+	else if (tok.len + 1 > size)
+		rc = dbr__err(DBR_ERANGE, NULL, "token needs %zu bytes, buffer has %zu", tok.len + 1, size);
+	else
+		memcpy(buf, tok.s, tok.len + 1);
+	dbr__buf_free(&tok);
+	return rc ? dbr__session_fail(s, rc) : 0;
+}
+
+/* ------------------------------------------------------------ restoring */
+
+/* Checks the frame and signature; *payload gets the decoded text. Returns
+ * NULL or the reason the token is ignored. */
+static const char *unframe(dbr__buf *payload, const char *token, const char *secret)
+{
+	size_t len = strlen(token);
+	if (len >= DBR_TOKEN_MAX)
+		return "too long";
+	if (strncmp(token, "v1.", 3) != 0)
+		return "not a version 1 token";
+	const char *body = token + 3;
+	const char *dot = strchr(body, '.');
+	size_t blen = dot ? (size_t)(dot - body) : strlen(body);
+	if (secret) {
+		char hex[2 * SIG_BYTES + 1];
+		if (!dot)
+			return "unsigned, and token_secret is set";
+		sign(hex, secret, token, (size_t)(dot - token));
+		unsigned diff = strlen(dot + 1) != 2 * SIG_BYTES;
+		for (size_t i = 0; !diff && i < 2 * SIG_BYTES; i++)
+			diff |= (unsigned)(hex[i] ^ dot[1 + i]);
+		if (diff)
+			return "bad signature";
+	}
+	if (b64_decode(payload, body, blen))
+		return "malformed";
+	return NULL;
+}
+
+/* Parses "<ms>" fully into *out (microseconds). */
+static int parse_ms(int64_t *out, const char *s)
+{
+	char *end;
+	if (!*s || *s == '-')
+		return -1;
+	long long v = strtoll(s, &end, 10);
+	if (*end || v > INT64_MAX / 1000)
+		return -1;
+	*out = (int64_t)v * 1000;
+	return 0;
+}
+
+/* Restores one "alias,ms[,position]" entry; 1 if it pinned, 0 if foreign
+ * or stale, -1 if malformed. */
+static int restore_entry(dbr_session *s, char *entry, int64_t now)
+{
+	char *alias = entry, *ms = strchr(entry, ','), *pos = NULL;
+	if (!ms)
+		return -1;
+	*ms++ = '\0';
+	if ((pos = strchr(ms, ',')))
+		*pos++ = '\0';
+	int64_t when;
+	if (!token_safe(alias) || parse_ms(&when, ms) || (pos && !token_safe(pos)))
+		return -1;
+	dbr__database *d = dbr__db_find(s->db, alias);
+	if (!d || d->primary || now - when > DBR__TOKEN_TTL_US || when - now > DBR__TOKEN_SKEW_US)
+		return 0;
+	dbr__session_pin(s, alias, when, pos);
+	return 1;
+}
+
+static const char *restore(dbr_session *s, char *payload, int64_t now)
+{
+	char *save = NULL;
+	char *issued = strtok_r(payload, ";", &save);
+	int64_t iat;
+	if (!issued || parse_ms(&iat, issued))
+		return "malformed";
+	if (now - iat > DBR__TOKEN_TTL_US || iat - now > DBR__TOKEN_SKEW_US)
+		return "expired";
+	int entries = 0, pinned = 0;
+	for (char *e; (e = strtok_r(NULL, ";", &save));) {
+		int r = restore_entry(s, e, now);
+		if (r < 0)
+			return "malformed";
+		entries++;
+		pinned += r;
+	}
+	return entries && !pinned ? "foreign or stale: no database of this deployment" : NULL;
+}
+
+int dbr_session_open(dbr_session **out, dbr *db, const char *token)
+{
+	int rc = dbr_session_new(out, db);
+	if (rc || !token || !*token)
+		return rc;
+	dbr__buf payload = { 0 };
+	const char *why = unframe(&payload, token, db->token_secret);
+	if (!why)
+		why = restore(*out, payload.s, dbr_clock_now());
+	dbr__buf_free(&payload);
+	if (why) {
+		for (size_t i = 0; i < (*out)->npins; i++) {
+			free((*out)->pins[i].primary);
+			free((*out)->pins[i].position);
+		}
+		(*out)->npins = 0;
+		dbr__log(DBR_LOG_WARN, "pin token ignored (%s): the session starts unpinned", why);
+	}
+	return 0;
+}

@@ -1,0 +1,711 @@
+/*
+ * mariadb.c — the MariaDB / MySQL driver (MariaDB Connector/C).
+ *
+ * URL: mysql://user:password@host:port/database?option=value (or
+ * mariadb://). Options (URL query, then the `options` group) are in OPTS:
+ * socket, charset (default utf8mb4), connect/read/write timeouts, TLS.
+ *
+ * Statements run as server-side prepared statements with native `?`
+ * binding; the few statements the binary protocol refuses (ER_UNSUPPORTED_PS)
+ * run as text when they have no parameters. Automatic reconnection is off:
+ * a silent reconnect would drop an open transaction unseen.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <mysql.h>
+#include <mysqld_error.h>
+#include <errmsg.h>
+
+#include <dbrouter/driver.h>
+
+static const dbr_host *svc; /* the host services, kept by the entry */
+
+/* ------------------------------------------------------------ options */
+
+typedef enum { T_STRING, T_UINT, T_BOOL } opt_type;
+
+typedef struct opt_def {
+	const char *name;
+	opt_type type;
+	int option;        /* mysql_option, or -1: handled by connect itself */
+} opt_def;
+
+enum { OPT_SOCKET = -1 };
+
+static const opt_def OPTS[] = {
+	{ "socket", T_STRING, OPT_SOCKET },
+	{ "charset", T_STRING, MYSQL_SET_CHARSET_NAME },
+	{ "connect_timeout", T_UINT, MYSQL_OPT_CONNECT_TIMEOUT },
+	{ "read_timeout", T_UINT, MYSQL_OPT_READ_TIMEOUT },
+	{ "write_timeout", T_UINT, MYSQL_OPT_WRITE_TIMEOUT },
+	{ "init_command", T_STRING, MYSQL_INIT_COMMAND },
+	{ "ssl", T_BOOL, MYSQL_OPT_SSL_ENFORCE },
+	{ "ssl_verify_server_cert", T_BOOL, MYSQL_OPT_SSL_VERIFY_SERVER_CERT },
+	{ "ssl_ca", T_STRING, MYSQL_OPT_SSL_CA },
+	{ "ssl_capath", T_STRING, MYSQL_OPT_SSL_CAPATH },
+	{ "ssl_cert", T_STRING, MYSQL_OPT_SSL_CERT },
+	{ "ssl_key", T_STRING, MYSQL_OPT_SSL_KEY },
+	{ "ssl_cipher", T_STRING, MYSQL_OPT_SSL_CIPHER },
+	{ "ssl_crl", T_STRING, MYSQL_OPT_SSL_CRL },
+	{ "tls_version", T_STRING, MARIADB_OPT_TLS_VERSION },
+};
+#define NOPTS (sizeof OPTS / sizeof OPTS[0])
+
+static const struct {
+	const char *text;
+	int value;
+} BOOLS[] = {
+	{ "true", 1 }, { "false", 0 }, { "on", 1 }, { "off", 0 },
+	{ "yes", 1 }, { "no", 0 }, { "1", 1 }, { "0", 0 },
+};
+
+static const opt_def *find_opt(const char *name)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		if (strcmp(OPTS[i].name, name) == 0)
+			return &OPTS[i];
+	return NULL;
+}
+
+static int parse_bool(int *out, const char *v)
+{
+	for (size_t i = 0; i < sizeof BOOLS / sizeof BOOLS[0]; i++)
+		if (strcasecmp(BOOLS[i].text, v) == 0) {
+			*out = BOOLS[i].value;
+			return 0;
+		}
+	return -1;
+}
+
+static int parse_uint(unsigned *out, const char *v)
+{
+	char *end = NULL;
+	errno = 0;
+	unsigned long n = strtoul(v, &end, 10);
+	if (errno || end == v || *end != '\0' || v[0] == '-' || n > UINT_MAX)
+		return -1;
+	*out = (unsigned)n;
+	return 0;
+}
+
+static int bad_value(const dbr_url_view *url, const opt_def *d, const char *v)
+{
+	return svc->error(DBR_ECONFIG, NULL, "database \"%s\": mysql option %s: "
+	                  "\"%s\" is not %s", url->alias, d->name, v,
+	                  d->type == T_BOOL ? "a boolean (true/false)" :
+	                  "a non-negative integer");
+}
+
+static int unknown_opt(const dbr_url_view *url, const char *key)
+{
+	char names[512];
+	size_t len = 0;
+	for (size_t i = 0; i < NOPTS && len < sizeof names; i++)
+		len += (size_t)snprintf(names + len, sizeof names - len, "%s%s",
+		                        i ? ", " : "", OPTS[i].name);
+	return svc->error(DBR_ECONFIG, NULL, "database \"%s\": unknown mysql option "
+	                  "\"%s\" (known: %s)", url->alias, key, names);
+}
+
+static int my_check(const dbr_url_view *url)
+{
+	for (size_t i = 0; i < url->noptions; i++) {
+		const opt_def *d = find_opt(url->keys[i]);
+		const char *v = url->values[i] ? url->values[i] : "";
+		unsigned u;
+		int b;
+		if (d == NULL)
+			return unknown_opt(url, url->keys[i]);
+		if ((d->type == T_UINT && parse_uint(&u, v)) ||
+		    (d->type == T_BOOL && parse_bool(&b, v)))
+			return bad_value(url, d, v);
+	}
+	if (url->port < 0 || url->port > 65535)
+		return svc->error(DBR_ECONFIG, NULL, "database \"%s\": %s: bad port %d",
+		                  url->alias, url->masked, url->port);
+	return 0;
+}
+
+/* ------------------------------------------------------------ errors */
+
+typedef struct my_conn {
+	MYSQL *m;
+	char *alias;
+} my_conn;
+
+static int oom(void)
+{
+	return svc->error(DBR_ENOMEM, "HY001", "out of memory");
+}
+
+/* Client errors that mean the connection is gone. */
+static int lost_errno(unsigned e)
+{
+	static const unsigned LOST[] = {
+		CR_SERVER_GONE_ERROR, CR_SERVER_LOST, CR_CONNECTION_ERROR,
+		CR_CONN_HOST_ERROR, CR_SERVER_LOST_EXTENDED, ER_CONNECTION_KILLED,
+	};
+	for (size_t i = 0; i < sizeof LOST / sizeof LOST[0]; i++)
+		if (LOST[i] == e)
+			return 1;
+	return 0;
+}
+
+static int fail_with(my_conn *c, unsigned e, const char *state, const char *msg)
+{
+	int lost = lost_errno(e);
+	if (state == NULL || state[0] == '\0' || (lost && strcmp(state, "HY000") == 0))
+		state = lost ? "08S01" : "HY000";
+	return svc->error(lost ? DBR_ECONNECT : DBR_ESQL, state,
+	                  "database \"%s\": mysql: %s (error %u, SQLSTATE %s)",
+	                  c->alias, msg, e, state);
+}
+
+static int fail(my_conn *c)
+{
+	return fail_with(c, mysql_errno(c->m), mysql_sqlstate(c->m), mysql_error(c->m));
+}
+
+static int stmt_fail(my_conn *c, MYSQL_STMT *st)
+{
+	return fail_with(c, mysql_stmt_errno(st), mysql_stmt_sqlstate(st),
+	                 mysql_stmt_error(st));
+}
+
+/* ------------------------------------------------------------ connections */
+
+static void my_close(void *conn)
+{
+	my_conn *c = conn;
+	if (c == NULL)
+		return;
+	mysql_close(c->m);
+	svc->free(c->alias);
+	svc->free(c);
+}
+
+static int set_option(my_conn *c, const opt_def *d, const char *v)
+{
+	unsigned u = 0;
+	int b = 0;
+	my_bool mb;
+	int rc;
+	switch (d->type) {
+	case T_UINT:
+		parse_uint(&u, v);
+		rc = mysql_optionsv(c->m, (enum mysql_option)d->option, &u);
+		break;
+	case T_BOOL:
+		parse_bool(&b, v);
+		mb = (my_bool)b;
+		rc = mysql_optionsv(c->m, (enum mysql_option)d->option, &mb);
+		break;
+	default:
+		rc = mysql_optionsv(c->m, (enum mysql_option)d->option, v);
+	}
+	if (rc != 0)
+		return svc->error(DBR_ECONFIG, NULL, "database \"%s\": mysql option %s "
+		                  "not accepted by the client library", c->alias, d->name);
+	return 0;
+}
+
+/* Defaults first; the options given override them. *socket is the socket=
+ * option, if any. */
+static int set_options(my_conn *c, const dbr_url_view *url, const char **socket)
+{
+	my_bool off = 0;
+	unsigned timeout = 10;
+	int rc;
+	*socket = NULL;
+	if (mysql_optionsv(c->m, MYSQL_OPT_RECONNECT, &off) ||
+	    mysql_optionsv(c->m, MYSQL_SET_CHARSET_NAME, "utf8mb4") ||
+	    mysql_optionsv(c->m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout))
+		return oom();
+	for (size_t i = 0; i < url->noptions; i++) {
+		const opt_def *d = find_opt(url->keys[i]);
+		const char *v = url->values[i] ? url->values[i] : "";
+		if (d->option == OPT_SOCKET)
+			*socket = v;
+		else if ((rc = set_option(c, d, v)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int my_connect(void **conn, const dbr_url_view *url)
+{
+	const char *socket = NULL;
+	int rc = my_check(url);
+	if (rc)
+		return rc;
+	my_conn *c = svc->calloc(1, sizeof *c);
+	if (c == NULL || (c->alias = svc->strdup(url->alias)) == NULL ||
+	    (c->m = mysql_init(NULL)) == NULL) {
+		my_close(c);
+		return oom();
+	}
+	if ((rc = set_options(c, url, &socket)) != 0) {
+		my_close(c);
+		return rc;
+	}
+	const char *db = url->path && url->path[0] == '/' ? url->path + 1 : url->path;
+	if (!mysql_real_connect(c->m, url->host, url->user, url->password,
+	                        db && db[0] ? db : NULL, (unsigned)url->port, socket,
+	                        CLIENT_MULTI_RESULTS)) {
+		/* The client's messages name user and host, never the password. */
+		rc = svc->error(DBR_ECONNECT, mysql_sqlstate(c->m), "database \"%s\": "
+		                "cannot connect to %s: mysql: %s (error %u)", url->alias,
+		                url->masked, mysql_error(c->m), mysql_errno(c->m));
+		my_close(c);
+		return rc;
+	}
+	*conn = c;
+	return 0;
+}
+
+/* Never reconnects (MYSQL_OPT_RECONNECT is off): a dead connection fails. */
+static int my_ping(void *conn)
+{
+	my_conn *c = conn;
+	if (mysql_ping(c->m) == 0)
+		return 0;
+	fail(c);
+	return DBR_ECONNECT;
+}
+
+/* ------------------------------------------------------------ results */
+
+typedef enum { K_TEXT, K_INT, K_UINT, K_DOUBLE, K_DECIMAL, K_BLOB, K_NULL } col_kind;
+
+static int is_binary(const MYSQL_FIELD *f)
+{
+	return f->charsetnr == 63;
+}
+
+static col_kind kind_of(const MYSQL_FIELD *f)
+{
+	static const struct {
+		enum enum_field_types type;
+		col_kind kind;
+	} KINDS[] = {
+		{ MYSQL_TYPE_TINY, K_INT }, { MYSQL_TYPE_SHORT, K_INT },
+		{ MYSQL_TYPE_INT24, K_INT }, { MYSQL_TYPE_LONG, K_INT },
+		{ MYSQL_TYPE_LONGLONG, K_INT }, { MYSQL_TYPE_YEAR, K_INT },
+		{ MYSQL_TYPE_FLOAT, K_DOUBLE }, { MYSQL_TYPE_DOUBLE, K_DOUBLE },
+		{ MYSQL_TYPE_DECIMAL, K_DECIMAL }, { MYSQL_TYPE_NEWDECIMAL, K_DECIMAL },
+		{ MYSQL_TYPE_BIT, K_BLOB }, { MYSQL_TYPE_GEOMETRY, K_BLOB },
+		{ MYSQL_TYPE_NULL, K_NULL },
+	};
+	static const enum enum_field_types BYTES[] = {
+		MYSQL_TYPE_TINY_BLOB, MYSQL_TYPE_MEDIUM_BLOB, MYSQL_TYPE_LONG_BLOB,
+		MYSQL_TYPE_BLOB, MYSQL_TYPE_VAR_STRING, MYSQL_TYPE_STRING, MYSQL_TYPE_VARCHAR,
+	};
+	for (size_t i = 0; i < sizeof KINDS / sizeof KINDS[0]; i++)
+		if (KINDS[i].type == f->type)
+			return KINDS[i].kind == K_INT && (f->flags & UNSIGNED_FLAG) ? K_UINT
+			                                                           : KINDS[i].kind;
+	for (size_t i = 0; i < sizeof BYTES / sizeof BYTES[0]; i++)
+		if (BYTES[i] == f->type)
+			return is_binary(f) ? K_BLOB : K_TEXT;
+	return K_TEXT; /* dates, times, enums, sets, JSON: their text */
+}
+
+/* A value from its text (text protocol, decimals, big unsigned). */
+static dbr_value from_text(const char *s, size_t len, col_kind k)
+{
+	char *end;
+	long long n;
+	double d;
+	errno = 0;
+	switch (k) {
+	case K_INT:
+	case K_UINT:
+		n = strtoll(s, &end, 10);
+		if (errno == 0 && end == s + len && len > 0)
+			return dbr_int(n);
+		break;
+	case K_DOUBLE:
+	case K_DECIMAL:
+		d = strtod(s, &end);
+		if (end == s + len && len > 0)
+			return dbr_double(d);
+		break;
+	case K_BLOB:
+		return dbr_blob(s, len);
+	case K_NULL:
+		return dbr_null();
+	case K_TEXT:
+		break;
+	}
+	return dbr_textn(s, len); /* e.g. an unsigned beyond INT64_MAX */
+}
+
+static int sink_columns(MYSQL_FIELD *fields, unsigned n, dbr_sink *sink)
+{
+	const char **names = svc->calloc(n ? n : 1, sizeof *names);
+	if (names == NULL)
+		return oom();
+	for (unsigned i = 0; i < n; i++)
+		names[i] = fields[i].name ? fields[i].name : "";
+	int rc = svc->sink_columns(sink, n, names);
+	svc->free(names);
+	return rc ? oom() : 0;
+}
+
+/* Rows of a text-protocol result. */
+static int sink_text_result(MYSQL_RES *res, dbr_sink *sink)
+{
+	unsigned n = mysql_num_fields(res);
+	MYSQL_FIELD *fields = mysql_fetch_fields(res);
+	dbr_value *row = svc->calloc(n ? n : 1, sizeof *row);
+	MYSQL_ROW r;
+	int rc = row ? sink_columns(fields, n, sink) : oom();
+	while (rc == 0 && (r = mysql_fetch_row(res)) != NULL) {
+		unsigned long *lens = mysql_fetch_lengths(res);
+		for (unsigned i = 0; i < n; i++)
+			row[i] = r[i] ? from_text(r[i], lens[i], kind_of(&fields[i])) : dbr_null();
+		if (svc->sink_row(sink, row) != 0)
+			rc = oom();
+	}
+	svc->free(row);
+	return rc;
+}
+
+/* A statement the binary protocol refuses, run as text (no parameters). */
+static int text_exec(my_conn *c, const char *sql, dbr_sink *sink)
+{
+	if (mysql_real_query(c->m, sql, strlen(sql)) != 0)
+		return fail(c);
+	MYSQL_RES *res = mysql_store_result(c->m);
+	int rc = 0;
+	if (res != NULL)
+		rc = sink_text_result(res, sink);
+	else if (mysql_field_count(c->m) != 0)
+		rc = fail(c);
+	else {
+		svc->sink_affected(sink, (int64_t)mysql_affected_rows(c->m));
+		if (mysql_insert_id(c->m) != 0)
+			svc->sink_insert_id(sink, (int64_t)mysql_insert_id(c->m));
+	}
+	mysql_free_result(res);
+	while (rc == 0 && mysql_more_results(c->m)) {
+		if (mysql_next_result(c->m) > 0)
+			return fail(c);
+		mysql_free_result(mysql_store_result(c->m));
+	}
+	return rc;
+}
+
+/* Output buffers of one prepared result set. */
+typedef struct out_col {
+	col_kind kind;
+	long long i;
+	double d;
+	char *buf;
+	unsigned long cap, len;
+	my_bool null, err;
+} out_col;
+
+static int bind_out(MYSQL_BIND *b, out_col *o, const MYSQL_FIELD *f)
+{
+	memset(b, 0, sizeof *b);
+	b->is_null = &o->null;
+	b->error = &o->err;
+	b->length = &o->len;
+	o->kind = kind_of(f);
+	if (o->kind == K_INT || o->kind == K_UINT) {
+		b->buffer_type = MYSQL_TYPE_LONGLONG;
+		b->buffer = &o->i;
+		b->is_unsigned = o->kind == K_UINT;
+		return 0;
+	}
+	if (o->kind == K_DOUBLE) {
+		b->buffer_type = MYSQL_TYPE_DOUBLE;
+		b->buffer = &o->d;
+		return 0;
+	}
+	o->cap = f->max_length + 1;
+	if ((o->buf = svc->malloc(o->cap)) == NULL)
+		return oom();
+	b->buffer_type = o->kind == K_BLOB ? MYSQL_TYPE_BLOB : MYSQL_TYPE_STRING;
+	b->buffer = o->buf;
+	b->buffer_length = o->cap;
+	return 0;
+}
+
+/* A column longer than its buffer (max_length is a hint): grow, refetch. */
+static int refetch(my_conn *c, MYSQL_STMT *st, MYSQL_BIND *b, out_col *o, unsigned i)
+{
+	char *p = svc->realloc(o->buf, o->len + 1);
+	if (p == NULL)
+		return oom();
+	o->buf = p;
+	o->cap = o->len + 1;
+	b->buffer = p;
+	b->buffer_length = o->cap;
+	if (mysql_stmt_fetch_column(st, b, i, 0) != 0)
+		return stmt_fail(c, st);
+	return 0;
+}
+
+static dbr_value out_value(const out_col *o)
+{
+	if (o->null)
+		return dbr_null();
+	switch (o->kind) {
+	case K_INT:
+		return dbr_int(o->i);
+	case K_UINT:
+		if ((unsigned long long)o->i <= (unsigned long long)INT64_MAX)
+			return dbr_int(o->i);
+		return dbr_double((double)(unsigned long long)o->i);
+	case K_DOUBLE:
+		return dbr_double(o->d);
+	default:
+		return from_text(o->buf, o->len, o->kind);
+	}
+}
+
+static int fetch_rows(my_conn *c, MYSQL_STMT *st, MYSQL_BIND *b, out_col *o,
+                      unsigned n, dbr_sink *sink)
+{
+	dbr_value *row = svc->calloc(n, sizeof *row);
+	int rc = row ? 0 : oom(), f;
+	while (rc == 0 && (f = mysql_stmt_fetch(st)) != MYSQL_NO_DATA) {
+		if (f == 1) {
+			rc = stmt_fail(c, st);
+			break;
+		}
+		for (unsigned i = 0; rc == 0 && i < n; i++)
+			if (!o[i].null && o[i].buf != NULL && o[i].len >= o[i].cap)
+				rc = refetch(c, st, &b[i], &o[i], i);
+		for (unsigned i = 0; rc == 0 && i < n; i++)
+			if (o[i].buf != NULL) /* from_text parses decimals */
+				o[i].buf[o[i].null ? 0 : o[i].len] = '\0';
+		for (unsigned i = 0; rc == 0 && i < n; i++)
+			row[i] = out_value(&o[i]);
+		if (rc == 0 && svc->sink_row(sink, row) != 0)
+			rc = oom();
+	}
+	svc->free(row);
+	return rc;
+}
+
+static int sink_stmt_result(my_conn *c, MYSQL_STMT *st, MYSQL_RES *meta, dbr_sink *sink)
+{
+	unsigned n = mysql_num_fields(meta);
+	MYSQL_FIELD *fields = mysql_fetch_fields(meta);
+	MYSQL_BIND *b = svc->calloc(n, sizeof *b);
+	out_col *o = svc->calloc(n, sizeof *o);
+	int rc = b && o ? sink_columns(fields, n, sink) : oom();
+	for (unsigned i = 0; rc == 0 && i < n; i++)
+		rc = bind_out(&b[i], &o[i], &fields[i]);
+	if (rc == 0 && mysql_stmt_bind_result(st, b) != 0)
+		rc = stmt_fail(c, st);
+	if (rc == 0)
+		rc = fetch_rows(c, st, b, o, n, sink);
+	for (unsigned i = 0; o && i < n; i++)
+		svc->free(o[i].buf);
+	svc->free(b);
+	svc->free(o);
+	return rc;
+}
+
+/* ------------------------------------------------------------ parameters */
+
+typedef struct in_val {
+	long long i;
+	double d;
+	signed char t;
+	unsigned long len;
+} in_val;
+
+static void bind_in(MYSQL_BIND *b, in_val *iv, const dbr_value *v)
+{
+	static const enum enum_field_types TYPES[] = {
+		[DBR_TYPE_NULL] = MYSQL_TYPE_NULL, [DBR_TYPE_INT64] = MYSQL_TYPE_LONGLONG,
+		[DBR_TYPE_DOUBLE] = MYSQL_TYPE_DOUBLE, [DBR_TYPE_TEXT] = MYSQL_TYPE_STRING,
+		[DBR_TYPE_BLOB] = MYSQL_TYPE_BLOB, [DBR_TYPE_BOOL] = MYSQL_TYPE_TINY,
+	};
+	memset(b, 0, sizeof *b);
+	b->buffer_type = TYPES[v->type];
+	switch (v->type) {
+	case DBR_TYPE_INT64:
+		iv->i = v->v.i;
+		b->buffer = &iv->i;
+		break;
+	case DBR_TYPE_DOUBLE:
+		iv->d = v->v.d;
+		b->buffer = &iv->d;
+		break;
+	case DBR_TYPE_BOOL:
+		iv->t = v->v.i != 0;
+		b->buffer = &iv->t;
+		break;
+	case DBR_TYPE_TEXT:
+	case DBR_TYPE_BLOB:
+		iv->len = (unsigned long)v->v.b.len;
+		b->buffer = (void *)(v->v.b.ptr ? v->v.b.ptr : "");
+		b->buffer_length = iv->len;
+		b->length = &iv->len;
+		break;
+	case DBR_TYPE_NULL:
+		break;
+	}
+}
+
+/* Checks the count, binds the values and executes (while they live). */
+static int execute(my_conn *c, MYSQL_STMT *st, const dbr_value *params, size_t n)
+{
+	unsigned long want = mysql_stmt_param_count(st);
+	if (want != n)
+		return svc->error(DBR_EPARAM, NULL, "database \"%s\": the statement has "
+		                  "%lu placeholder%s but %zu parameter%s given", c->alias,
+		                  want, want == 1 ? "" : "s", n, n == 1 ? " was" : "s were");
+	if (n == 0)
+		return mysql_stmt_execute(st) != 0 ? stmt_fail(c, st) : 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned)params[i].type > DBR_TYPE_BOOL)
+			return svc->error(DBR_EINVAL, NULL, "parameter %zu has an unknown "
+			                  "type %d", i + 1, (int)params[i].type);
+	MYSQL_BIND *b = svc->calloc(n, sizeof *b);
+	in_val *iv = svc->calloc(n, sizeof *iv);
+	int rc = b && iv ? 0 : oom();
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		bind_in(&b[i], &iv[i], &params[i]);
+	if (rc == 0 && mysql_stmt_bind_param(st, b) != 0)
+		rc = stmt_fail(c, st);
+	if (rc == 0 && mysql_stmt_execute(st) != 0)
+		rc = stmt_fail(c, st);
+	svc->free(b);
+	svc->free(iv);
+	return rc;
+}
+
+/* Executes a prepared statement and sinks its result or counts. */
+static int run_stmt(my_conn *c, MYSQL_STMT *st, const dbr_value *params, size_t n,
+                    dbr_sink *sink)
+{
+	my_bool on = 1;
+	int rc = execute(c, st, params, n);
+	if (rc)
+		return rc;
+	MYSQL_RES *meta = mysql_stmt_result_metadata(st);
+	if (meta == NULL) {
+		if (mysql_stmt_field_count(st) != 0)
+			return stmt_fail(c, st);
+		svc->sink_affected(sink, (int64_t)mysql_stmt_affected_rows(st));
+		if (mysql_stmt_insert_id(st) != 0)
+			svc->sink_insert_id(sink, (int64_t)mysql_stmt_insert_id(st));
+		return 0;
+	}
+	mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &on);
+	if (mysql_stmt_store_result(st) != 0)
+		rc = stmt_fail(c, st);
+	else
+		rc = sink_stmt_result(c, st, meta, sink);
+	mysql_free_result(meta);
+	/* Procedures return more results: read them so the connection is free. */
+	while (mysql_stmt_more_results(st) && mysql_stmt_next_result(st) == 0)
+		mysql_stmt_free_result(st);
+	return rc;
+}
+
+static int my_exec(void *conn, const char *sql, const dbr_value *params,
+                   size_t nparams, dbr_sink *sink)
+{
+	my_conn *c = conn;
+	MYSQL_STMT *st = mysql_stmt_init(c->m);
+	int rc;
+	if (st == NULL)
+		return oom();
+	if (mysql_stmt_prepare(st, sql, (unsigned long)strlen(sql)) != 0) {
+		if (mysql_stmt_errno(st) == ER_UNSUPPORTED_PS && nparams == 0) {
+			mysql_stmt_close(st);
+			return text_exec(c, sql, sink);
+		}
+		rc = stmt_fail(c, st);
+	} else {
+		rc = run_stmt(c, st, params, nparams, sink);
+	}
+	mysql_stmt_close(st);
+	return rc;
+}
+
+/* A script: multi-statements on for this call only; every result read. */
+static int my_script(void *conn, const char *sql)
+{
+	my_conn *c = conn;
+	int rc = 0, next;
+	if (mysql_set_server_option(c->m, MYSQL_OPTION_MULTI_STATEMENTS_ON) != 0)
+		return fail(c);
+	if (mysql_real_query(c->m, sql, (unsigned long)strlen(sql)) != 0)
+		rc = fail(c);
+	for (next = 0; rc == 0 && next == 0; next = mysql_next_result(c->m)) {
+		mysql_free_result(mysql_store_result(c->m));
+		if (mysql_errno(c->m) != 0)
+			rc = fail(c);
+	}
+	if (rc == 0 && next > 0)
+		rc = fail(c);
+	if (mysql_set_server_option(c->m, MYSQL_OPTION_MULTI_STATEMENTS_OFF) != 0 && rc == 0)
+		rc = fail(c);
+	return rc;
+}
+
+/* Rolls back a transaction left open, by the server's status flags.
+ * Nonzero (close the connection) when the connection is broken. */
+static int my_reset(void *conn)
+{
+	my_conn *c = conn;
+	unsigned int status = 0;
+	if (mariadb_get_infov(c->m, MARIADB_CONNECTION_SERVER_STATUS, &status) != 0)
+		return 1;
+	if (!(status & SERVER_STATUS_IN_TRANS))
+		return 0;
+	if (mysql_query(c->m, "ROLLBACK") != 0)
+		return 1;
+	svc->log(DBR_LOG_DEBUG, "mariadb", "database \"%s\": rolled back a "
+	         "transaction left open", c->alias);
+	return 0;
+}
+
+static int my_server_version(char *buf, size_t size, void *conn)
+{
+	my_conn *c = conn;
+	const char *v = mysql_get_server_info(c->m);
+	if (size == 0)
+		return DBR_ERANGE;
+	snprintf(buf, size, "%s%s", v && strstr(v, "MariaDB") ? "" : "MySQL ", v ? v : "?");
+	return 0;
+}
+
+/* ------------------------------------------------------------ entry */
+
+static const dbr_driver_ops OPS = {
+	.struct_size = sizeof(dbr_driver_ops),
+	.backend = "mysql",
+	.flags = 0,
+	.check = my_check,
+	.connect = my_connect,
+	.close = my_close,
+	.ping = my_ping,
+	.exec = my_exec,
+	.script = my_script,
+	.reset = my_reset,
+	.server_version = my_server_version,
+};
+
+static const dbr_plugin_desc DESC = DBR_PLUGIN_DESC(DBR_PLUGIN_DRIVER, "mariadb",
+	"0.1.0", "MariaDB and MySQL through MariaDB Connector/C", &OPS);
+
+DBR_DRIVER_ENTRY(mariadb)
+{
+	svc = host;
+	return &DESC;
+}

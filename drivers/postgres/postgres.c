@@ -1,0 +1,577 @@
+/*
+ * postgres.c — the PostgreSQL driver (libpq).
+ *
+ * The URL goes to libpq whole, as a URI (PQconnectdbParams with
+ * expand_dbname), so everything libpq accepts keeps working: multi-host
+ * lists, target_session_attrs, sslmode, connect_timeout, a socket directory
+ * as host. Keys of the `options` group are passed as extra libpq keywords.
+ *
+ * Statements: `?` → `$n` (placeholders.c), sent with PQexecParams (unnamed
+ * statements: works behind PgBouncer). Results are typed from column OIDs.
+ * There is no last insert id: use RETURNING (DBR_DRIVER_NO_INSERT_ID).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include <dbrouter/driver.h>
+
+#include "placeholders.h"
+
+static const dbr_host *svc; /* the host services, kept by the entry */
+
+/* Type OIDs (pg_type.dat; stable across versions). */
+enum {
+	OID_BOOL = 16, OID_BYTEA = 17, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23,
+	OID_OID = 26, OID_FLOAT4 = 700, OID_FLOAT8 = 701, OID_NUMERIC = 1700
+};
+
+typedef struct pg_conn {
+	PGconn *pg;
+	char *alias;
+} pg_conn;
+
+static int oom(void)
+{
+	return svc->error(DBR_ENOMEM, "53200", "out of memory");
+}
+
+/* libpq messages end with a newline; copies msg without it. */
+static void chomp(char *buf, size_t size, const char *msg)
+{
+	snprintf(buf, size, "%s", msg ? msg : "");
+	size_t n = strlen(buf);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+}
+
+/* ------------------------------------------------------------ options */
+
+/* 1 if `key` is a libpq connection keyword. */
+static int pq_keyword(const char *key)
+{
+	PQconninfoOption *all = PQconndefaults(), *o;
+	int found = 0;
+	for (o = all; o != NULL && o->keyword != NULL && !found; o++)
+		found = strcmp(o->keyword, key) == 0;
+	PQconninfoFree(all);
+	return found;
+}
+
+/* 1 if `key` is a query parameter of the raw URL (libpq accepts a few
+ * spellings there that are not keywords, e.g. ssl=true). */
+static int in_url_query(const char *raw, const char *key)
+{
+	const char *q = strchr(raw, '?');
+	size_t n = strlen(key);
+	while (q != NULL) {
+		q++;
+		if (strncmp(q, key, n) == 0 && (q[n] == '=' || q[n] == '&' || q[n] == '\0'))
+			return 1;
+		q = strchr(q, '&');
+	}
+	return 0;
+}
+
+/* 1 if option i is one to pass as a keyword (not already in the URL). */
+static int extra_keyword(const dbr_url_view *url, size_t i)
+{
+	return !in_url_query(url->raw, url->keys[i]);
+}
+
+static int pg_check(const dbr_url_view *url)
+{
+	char *err = NULL, msg[512];
+	PQconninfoOption *parsed = PQconninfoParse(url->raw, &err);
+	if (parsed == NULL) {
+		chomp(msg, sizeof msg, err ? err : "out of memory");
+		PQfreemem(err);
+		return svc->error(DBR_ECONFIG, NULL, "database \"%s\": %s: libpq rejects "
+		                   "the URL: %s", url->alias, url->masked, msg);
+	}
+	PQconninfoFree(parsed);
+	for (size_t i = 0; i < url->noptions; i++)
+		if (extra_keyword(url, i) && !pq_keyword(url->keys[i]))
+			return svc->error(DBR_ECONFIG, NULL, "database \"%s\": unknown postgres "
+			                   "option \"%s\" (options are libpq connection "
+			                   "keywords, e.g. sslmode, connect_timeout, "
+			                   "application_name)", url->alias, url->keys[i]);
+	return 0;
+}
+
+/* ------------------------------------------------------------ connections */
+
+static void pg_close(void *conn)
+{
+	pg_conn *c = conn;
+	if (c == NULL)
+		return;
+	PQfinish(c->pg);
+	svc->free(c->alias);
+	svc->free(c);
+}
+
+/* Keywords: ours first (the URL and the options override them), then the
+ * URL as dbname (expanded), then the `options` group. */
+static PGconn *pg_open(const dbr_url_view *url)
+{
+	size_t max = url->noptions + 4, n = 0;
+	const char **keys = svc->calloc(max, sizeof *keys);
+	const char **vals = svc->calloc(max, sizeof *vals);
+	PGconn *pg = NULL;
+	if (keys == NULL || vals == NULL)
+		goto out;
+	keys[n] = "fallback_application_name"; vals[n++] = "dbrouter";
+	keys[n] = "client_encoding"; vals[n++] = "UTF8";
+	keys[n] = "dbname"; vals[n++] = url->raw;
+	for (size_t i = 0; i < url->noptions; i++)
+		if (extra_keyword(url, i)) {
+			keys[n] = url->keys[i];
+			vals[n++] = url->values[i];
+		}
+	pg = PQconnectdbParams(keys, vals, 1);
+out:
+	svc->free(keys);
+	svc->free(vals);
+	return pg;
+}
+
+static int pg_connect(void **conn, const dbr_url_view *url)
+{
+	char msg[512];
+	int rc = pg_check(url);
+	if (rc)
+		return rc;
+	pg_conn *c = svc->calloc(1, sizeof *c);
+	if (c == NULL || (c->alias = svc->strdup(url->alias)) == NULL) {
+		svc->free(c);
+		return oom();
+	}
+	c->pg = pg_open(url);
+	if (c->pg == NULL) {
+		pg_close(c);
+		return oom();
+	}
+	if (PQstatus(c->pg) != CONNECTION_OK) {
+		/* libpq's messages name host and user, never the password. */
+		chomp(msg, sizeof msg, PQerrorMessage(c->pg));
+		pg_close(c);
+		return svc->error(DBR_ECONNECT, "08001", "database \"%s\": cannot connect "
+		                   "to %s: %s", url->alias, url->masked, msg);
+	}
+	*conn = c;
+	return 0;
+}
+
+/* Sets the host error from a failed result (or the connection when res is
+ * NULL); a dead connection is DBR_ECONNECT. */
+static int pg_fail(pg_conn *c, const PGresult *res)
+{
+	char msg[768], detail[512] = "";
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	int lost = PQstatus(c->pg) == CONNECTION_BAD;
+
+	chomp(msg, sizeof msg, primary ? primary :
+	      res ? PQresultErrorMessage(res) : PQerrorMessage(c->pg));
+	if (res && PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL))
+		chomp(detail, sizeof detail, PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL));
+	if (state == NULL)
+		state = lost ? "08006" : "XX000";
+	return svc->error(lost ? DBR_ECONNECT : DBR_ESQL, state,
+	                  "database \"%s\": postgres: %s%s%s (SQLSTATE %s)", c->alias,
+	                  msg[0] ? msg : "no message", detail[0] ? ": " : "", detail, state);
+}
+
+static int pg_ping(void *conn)
+{
+	pg_conn *c = conn;
+	if (PQstatus(c->pg) != CONNECTION_OK)
+		return pg_fail(c, NULL);
+	PGresult *res = PQexec(c->pg, "");
+	int ok = res && PQresultStatus(res) == PGRES_EMPTY_QUERY;
+	int rc = ok ? 0 : pg_fail(c, res);
+	PQclear(res);
+	return ok ? 0 : (rc == DBR_ESQL ? DBR_ECONNECT : rc);
+}
+
+/* ------------------------------------------------------------ parameters */
+
+/* Parameters as libpq wants them: text except bytea (binary). */
+typedef struct pg_params {
+	int n;
+	Oid *types;
+	const char **vals;
+	int *lens, *fmts;
+	char (*num)[32]; /* text of numbers and booleans */
+	char **owned;    /* NUL-terminated copies of text values */
+} pg_params;
+
+static void params_free(pg_params *p)
+{
+	for (int i = 0; p->owned && i < p->n; i++)
+		svc->free(p->owned[i]);
+	svc->free(p->types);
+	svc->free(p->vals);
+	svc->free(p->lens);
+	svc->free(p->fmts);
+	svc->free(p->num);
+	svc->free(p->owned);
+}
+
+static void fmt_double(char *buf, size_t size, double d)
+{
+	if (isnan(d))
+		snprintf(buf, size, "NaN");
+	else if (isinf(d))
+		snprintf(buf, size, d > 0 ? "Infinity" : "-Infinity");
+	else
+		snprintf(buf, size, "%.17g", d);
+}
+
+/* One value; OID 0 lets the server infer the type from the context, as a
+ * literal would (an int64 into an int4 column, a number as a function
+ * argument); bool and bytea are typed. */
+static int param_set(pg_params *p, int i, const dbr_value *v)
+{
+	p->fmts[i] = 0;
+	switch (v->type) {
+	case DBR_TYPE_NULL:
+		p->vals[i] = NULL;
+		return 0;
+	case DBR_TYPE_INT64:
+		snprintf(p->num[i], sizeof p->num[i], "%lld", (long long)v->v.i);
+		p->vals[i] = p->num[i];
+		return 0;
+	case DBR_TYPE_DOUBLE:
+		fmt_double(p->num[i], sizeof p->num[i], v->v.d);
+		p->vals[i] = p->num[i];
+		return 0;
+	case DBR_TYPE_BOOL:
+		p->types[i] = OID_BOOL;
+		p->vals[i] = v->v.i ? "t" : "f";
+		return 0;
+	case DBR_TYPE_BLOB:
+		p->types[i] = OID_BYTEA;
+		p->fmts[i] = 1;
+		p->lens[i] = (int)v->v.b.len;
+		p->vals[i] = v->v.b.ptr ? v->v.b.ptr : "";
+		return 0;
+	case DBR_TYPE_TEXT:
+		if ((p->owned[i] = svc->malloc(v->v.b.len + 1)) == NULL)
+			return oom();
+		if (v->v.b.len > 0)
+			memcpy(p->owned[i], v->v.b.ptr, v->v.b.len);
+		p->owned[i][v->v.b.len] = '\0';
+		p->vals[i] = p->owned[i];
+		return 0;
+	}
+	return svc->error(DBR_EINVAL, NULL, "parameter %d has an unknown type %d",
+	                  i + 1, (int)v->type);
+}
+
+static int params_build(pg_params *p, const dbr_value *params, size_t n)
+{
+	memset(p, 0, sizeof *p);
+	if (n > 65535)
+		return svc->error(DBR_EPARAM, NULL, "postgres takes at most 65535 "
+		                   "parameters, %zu given", n);
+	p->n = (int)n;
+	if (n == 0)
+		return 0;
+	p->types = svc->calloc(n, sizeof *p->types);
+	p->vals = svc->calloc(n, sizeof *p->vals);
+	p->lens = svc->calloc(n, sizeof *p->lens);
+	p->fmts = svc->calloc(n, sizeof *p->fmts);
+	p->num = svc->calloc(n, sizeof *p->num);
+	p->owned = svc->calloc(n, sizeof *p->owned);
+	if (!p->types || !p->vals || !p->lens || !p->fmts || !p->num || !p->owned)
+		return oom();
+	for (size_t i = 0; i < n; i++) {
+		if (params[i].type == DBR_TYPE_BLOB && params[i].v.b.len > 0x7fffffff)
+			return svc->error(DBR_ERANGE, NULL, "parameter %zu: blob too large", i + 1);
+		int rc = param_set(p, (int)i, &params[i]);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* The statement with $n placeholders, allocated by the host. */
+static int translate(char **out, pg_conn *c, const char *sql, size_t nparams)
+{
+	const char *scs = PQparameterStatus(c->pg, "standard_conforming_strings");
+	int std = scs == NULL || strcmp(scs, "on") == 0;
+	pgph_info info;
+	long len = pgph_translate(NULL, 0, sql, std, &info);
+	if (info.nparams != nparams)
+		return svc->error(DBR_EPARAM, NULL, "database \"%s\": the statement has "
+		                   "%zu placeholder%s but %zu parameter%s given", c->alias,
+		                   info.nparams, info.nparams == 1 ? "" : "s", nparams,
+		                   nparams == 1 ? " was" : "s were");
+	if ((*out = svc->malloc((size_t)len + 1)) == NULL)
+		return oom();
+	pgph_translate(*out, (size_t)len + 1, sql, std, &info);
+	return 0;
+}
+
+/* ------------------------------------------------------------ results */
+
+typedef enum { K_TEXT, K_INT, K_DOUBLE, K_BOOL, K_BYTEA } col_kind;
+
+static col_kind kind_of(Oid t)
+{
+	static const struct {
+		Oid oid;
+		col_kind kind;
+	} KINDS[] = {
+		{ OID_INT2, K_INT }, { OID_INT4, K_INT }, { OID_INT8, K_INT }, { OID_OID, K_INT },
+		{ OID_FLOAT4, K_DOUBLE }, { OID_FLOAT8, K_DOUBLE }, { OID_NUMERIC, K_DOUBLE },
+		{ OID_BOOL, K_BOOL }, { OID_BYTEA, K_BYTEA },
+	};
+	for (size_t i = 0; i < sizeof KINDS / sizeof KINDS[0]; i++)
+		if (KINDS[i].oid == t)
+			return KINDS[i].kind;
+	return K_TEXT;
+}
+
+/* One cell; a decoded bytea goes to *freeme (PQfreemem after the row). */
+static int cell(dbr_value *v, const PGresult *res, int r, int col, col_kind k,
+                unsigned char **freeme)
+{
+	const char *s = PQgetvalue(res, r, col);
+	size_t len = (size_t)PQgetlength(res, r, col);
+	char *end;
+
+	if (PQgetisnull(res, r, col)) {
+		*v = dbr_null();
+		return 0;
+	}
+	switch (k) {
+	case K_INT:
+		errno = 0;
+		*v = dbr_int(strtoll(s, &end, 10));
+		if (errno == 0 && *end == '\0')
+			return 0;
+		break;
+	case K_DOUBLE: /* numeric too: exact digits stay readable as text below */
+		*v = dbr_double(strtod(s, &end));
+		if (*end == '\0')
+			return 0;
+		break;
+	case K_BOOL:
+		*v = dbr_bool(s[0] == 't');
+		return 0;
+	case K_BYTEA:
+		if ((*freeme = PQunescapeBytea((const unsigned char *)s, &len)) == NULL)
+			return oom();
+		*v = dbr_blob(*freeme, len);
+		return 0;
+	case K_TEXT:
+		break;
+	}
+	*v = dbr_textn(s, len); /* e.g. a numeric too large for a double */
+	return 0;
+}
+
+static int sink_columns(const PGresult *res, dbr_sink *sink)
+{
+	int n = PQnfields(res);
+	const char **names = svc->calloc((size_t)n, sizeof *names);
+	if (names == NULL)
+		return oom();
+	for (int i = 0; i < n; i++)
+		names[i] = PQfname(res, i);
+	int rc = svc->sink_columns(sink, (size_t)n, names);
+	svc->free(names);
+	return rc ? oom() : 0;
+}
+
+static int sink_rows(const PGresult *res, dbr_sink *sink)
+{
+	int ncols = PQnfields(res), nrows = PQntuples(res), rc = 0;
+	dbr_value *row = svc->calloc((size_t)ncols, sizeof *row);
+	unsigned char **blobs = svc->calloc((size_t)ncols, sizeof *blobs);
+	col_kind *kinds = svc->calloc((size_t)ncols, sizeof *kinds);
+
+	if (row == NULL || blobs == NULL || kinds == NULL)
+		rc = oom();
+	for (int i = 0; rc == 0 && i < ncols; i++)
+		kinds[i] = kind_of(PQftype(res, i));
+	for (int r = 0; rc == 0 && r < nrows; r++) {
+		for (int i = 0; rc == 0 && i < ncols; i++)
+			rc = cell(&row[i], res, r, i, kinds[i], &blobs[i]);
+		if (rc == 0 && svc->sink_row(sink, row) != 0)
+			rc = oom();
+		for (int i = 0; i < ncols; i++) {
+			PQfreemem(blobs[i]);
+			blobs[i] = NULL;
+		}
+	}
+	svc->free(row);
+	svc->free(blobs);
+	svc->free(kinds);
+	return rc;
+}
+
+/* Rows changed: the command tag's count, except for reads (SELECT n). */
+static void sink_affected(const PGresult *res, dbr_sink *sink)
+{
+	const char *tag = PQcmdStatus((PGresult *)res), *n = PQcmdTuples((PGresult *)res);
+	if (n == NULL || n[0] == '\0')
+		return;
+	if (strncmp(tag, "SELECT ", 7) == 0 || strncmp(tag, "FETCH ", 6) == 0 ||
+	    strncmp(tag, "MOVE ", 5) == 0)
+		return;
+	svc->sink_affected(sink, strtoll(n, NULL, 10));
+}
+
+static int sink_result(pg_conn *c, const PGresult *res, dbr_sink *sink)
+{
+	int rc;
+	switch (PQresultStatus(res)) {
+	case PGRES_TUPLES_OK:
+		if ((rc = sink_columns(res, sink)) != 0 || (rc = sink_rows(res, sink)) != 0)
+			return rc;
+		sink_affected(res, sink);
+		return 0;
+	case PGRES_COMMAND_OK:
+		sink_affected(res, sink);
+		return 0;
+	case PGRES_EMPTY_QUERY:
+		return 0;
+	case PGRES_COPY_IN:
+	case PGRES_COPY_OUT:
+	case PGRES_COPY_BOTH:
+		return svc->error(DBR_ENOTSUP, "0A000", "database \"%s\": COPY is not "
+		                   "supported through dbrouter", c->alias);
+	default:
+		return pg_fail(c, res);
+	}
+}
+
+/* A COPY left the connection in copy mode: end it so the connection is
+ * usable again. */
+static void drain(pg_conn *c)
+{
+	PGresult *res;
+	while ((res = PQgetResult(c->pg)) != NULL) {
+		ExecStatusType st = PQresultStatus(res);
+		PQclear(res);
+		if (st == PGRES_COPY_IN)
+			PQputCopyEnd(c->pg, "not supported");
+		else if (st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH)
+			break;
+	}
+}
+
+static int pg_exec(void *conn, const char *sql, const dbr_value *params,
+                   size_t nparams, dbr_sink *sink)
+{
+	pg_conn *c = conn;
+	pg_params p;
+	char *text = NULL;
+	int rc = translate(&text, c, sql, nparams);
+	if (rc == 0)
+		rc = params_build(&p, params, nparams);
+	else
+		memset(&p, 0, sizeof p);
+	if (rc == 0) {
+		PGresult *res = PQexecParams(c->pg, text, p.n, p.types, p.vals, p.lens,
+		                             p.fmts, 0);
+		rc = res ? sink_result(c, res, sink) : pg_fail(c, NULL);
+		if (res && PQresultStatus(res) == PGRES_COPY_IN)
+			drain(c);
+		PQclear(res);
+	}
+	params_free(&p);
+	svc->free(text);
+	return rc;
+}
+
+/* Several statements in the simple protocol: PQexec stops at the first
+ * error and returns it. */
+static int pg_script(void *conn, const char *sql)
+{
+	pg_conn *c = conn;
+	PGresult *res = PQexec(c->pg, sql);
+	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	int rc = 0;
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY)
+		rc = res && (st == PGRES_COPY_IN || st == PGRES_COPY_OUT)
+			? svc->error(DBR_ENOTSUP, "0A000", "database \"%s\": COPY is not "
+			             "supported through dbrouter", c->alias)
+			: pg_fail(c, res);
+	if (st == PGRES_COPY_IN)
+		drain(c);
+	PQclear(res);
+	return rc;
+}
+
+/* Rolls back a transaction left open, by the transaction status. Nonzero
+ * (close the connection) when it is busy, broken or the rollback fails. */
+static int pg_reset(void *conn)
+{
+	pg_conn *c = conn;
+	if (PQstatus(c->pg) != CONNECTION_OK)
+		return 1;
+	switch (PQtransactionStatus(c->pg)) {
+	case PQTRANS_IDLE:
+		return 0;
+	case PQTRANS_INTRANS:
+	case PQTRANS_INERROR: {
+		PGresult *res = PQexec(c->pg, "ROLLBACK");
+		int ok = res && PQresultStatus(res) == PGRES_COMMAND_OK &&
+		         PQtransactionStatus(c->pg) == PQTRANS_IDLE;
+		PQclear(res);
+		if (ok)
+			svc->log(DBR_LOG_DEBUG, "postgres", "database \"%s\": rolled back a "
+			          "transaction left open", c->alias);
+		return !ok;
+	}
+	default:
+		return 1;
+	}
+}
+
+static int pg_server_version(char *buf, size_t size, void *conn)
+{
+	pg_conn *c = conn;
+	const char *v = PQparameterStatus(c->pg, "server_version");
+	if (size == 0)
+		return DBR_ERANGE;
+	if (v != NULL)
+		snprintf(buf, size, "PostgreSQL %s", v);
+	else
+		snprintf(buf, size, "PostgreSQL %d", PQserverVersion(c->pg));
+	return 0;
+}
+
+/* ------------------------------------------------------------ entry */
+
+static const dbr_driver_ops OPS = {
+	.struct_size = sizeof(dbr_driver_ops),
+	.backend = "postgres",
+	.flags = DBR_DRIVER_NO_INSERT_ID,
+	.check = pg_check,
+	.connect = pg_connect,
+	.close = pg_close,
+	.ping = pg_ping,
+	.exec = pg_exec,
+	.script = pg_script,
+	.reset = pg_reset,
+	.server_version = pg_server_version,
+};
+
+static const dbr_plugin_desc DESC = DBR_PLUGIN_DESC(DBR_PLUGIN_DRIVER, "postgres",
+	"0.1.0", "PostgreSQL through libpq", &OPS);
+
+DBR_DRIVER_ENTRY(postgres)
+{
+	svc = host;
+	return &DESC;
+}

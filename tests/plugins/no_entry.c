@@ -1,0 +1,9 @@
+/* no_entry — a module without any entry symbol. */
+#include "stubs.h"
+
+__attribute__((visibility("default"))) int no_entry_here(void);
+
+int no_entry_here(void)
+{
+	return 42;
+}

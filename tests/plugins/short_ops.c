@@ -1,0 +1,16 @@
+/* short_ops — a driver whose ops table claims to end before exec: the
+ * pointers past struct_size are set but must not count. */
+#include "stubs.h"
+
+static const dbr_driver_ops ops = {
+	.struct_size = offsetof(dbr_driver_ops, exec), STUB_DRIVER_OPS
+};
+
+static const dbr_plugin_desc desc =
+	DBR_PLUGIN_DESC(DBR_PLUGIN_DRIVER, "short_ops", "1", "table ends before exec", &ops);
+
+DBR_DRIVER_ENTRY(short_ops)
+{
+	(void)host;
+	return &desc;
+}

@@ -1,0 +1,478 @@
+/*
+ * test_conformance.c — one set of cases, run against each backend through
+ * the public API: `test_conformance sqlite|postgres|mariadb` (or
+ * $DBR_BACKEND). SQLite uses a file in a temp dir; postgres and mariadb use
+ * the servers of tests/servers.sh ($DBR_PG_PRIMARY_URL, $DBR_MY_PRIMARY_URL):
+ * without them the run fails, it never skips.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <dbrouter/dbrouter.h>
+
+/* What differs between backends: names, DDL spellings, the URL. */
+typedef struct backend {
+	const char *name;       /* argv[1] */
+	const char *shown;      /* what status shows as the backend */
+	const char *url_env;    /* environment variable with the URL, or NULL */
+	const char *blob_type;
+	const char *serial_pk;  /* an auto-numbered primary key column */
+	int has_insert_id;
+} backend;
+
+static const backend BACKENDS[] = {
+	{ "sqlite", "sqlite", NULL, "BLOB", "id INTEGER PRIMARY KEY", 1 },
+	{ "postgres", "postgres", "DBR_PG_PRIMARY_URL", "BYTEA", "id BIGSERIAL PRIMARY KEY", 0 },
+	{ "mariadb", "mysql", "DBR_MY_PRIMARY_URL", "LONGBLOB",
+	  "id BIGINT AUTO_INCREMENT PRIMARY KEY", 1 },
+};
+
+typedef struct fixture {
+	const backend *be;
+	char url[1024];
+	char dir[64];       /* SQLite's temp dir, or "" */
+	dbr *db;
+	dbr_session *s;
+} fixture;
+
+static fixture F;
+
+/* ------------------------------------------------------------ helpers */
+
+static int run(dbr_result **out, const char *sql, const dbr_value *params, size_t n)
+{
+	dbr_query q = DBR_QUERY_INIT;
+	q.sql = sql;
+	q.params = params;
+	q.nparams = n;
+	return dbr_exec(out, F.s, &q);
+}
+
+/* Runs a statement that must succeed; prints the error if it does not. */
+static void ok(const char *sql, const dbr_value *params, size_t n)
+{
+	int rc = run(NULL, sql, params, n);
+	if (rc != 0)
+		fail_msg("%s: %s (%s)", sql, dbr_session_errmsg(F.s), dbr_session_sqlstate(F.s));
+}
+
+static void okf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void okf(const char *fmt, ...)
+{
+	char sql[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof sql, fmt, ap);
+	va_end(ap);
+	ok(sql, NULL, 0);
+}
+
+/* The single int64 of a one-cell query. */
+static int64_t scalar(dbr_session *s, const char *sql)
+{
+	dbr_result *r = NULL;
+	int64_t v = -1;
+	dbr_query q = DBR_QUERY_INIT;
+	q.sql = sql;
+	if (dbr_exec(&r, s, &q) != 0)
+		fail_msg("%s: %s", sql, dbr_session_errmsg(s));
+	assert_int_equal(dbr_result_nrows(r), 1);
+	assert_int_equal(dbr_result_int64(&v, r, 0, 0), 0);
+	dbr_result_free(r);
+	return v;
+}
+
+static void recreate(const char *table, const char *columns)
+{
+	okf("DROP TABLE IF EXISTS %s", table);
+	okf("CREATE TABLE %s (%s)", table, columns);
+}
+
+/* ------------------------------------------------------------ setup */
+
+static const backend *pick_backend(const char *name)
+{
+	for (size_t i = 0; name && i < sizeof BACKENDS / sizeof BACKENDS[0]; i++)
+		if (strcmp(BACKENDS[i].name, name) == 0)
+			return &BACKENDS[i];
+	return NULL;
+}
+
+static int open_db(void)
+{
+	char conf[1400];
+	snprintf(conf, sizeof conf, "databases = { default = { url = \"%s\"; }; };", F.url);
+	if (dbr_open_string(&F.db, conf) != 0) {
+		fprintf(stderr, "dbr_open_string: %s\n", dbr_error_last()->message);
+		return -1;
+	}
+	return dbr_session_new(&F.s, F.db);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (F.be->url_env == NULL) {
+		snprintf(F.dir, sizeof F.dir, "/tmp/dbr-conformance.XXXXXX");
+		if (mkdtemp(F.dir) == NULL)
+			return -1;
+		snprintf(F.url, sizeof F.url, "sqlite://%s/conf.db", F.dir);
+	} else {
+		const char *u = getenv(F.be->url_env);
+		if (u == NULL || u[0] == '\0') {
+			fprintf(stderr, "test_conformance %s: $%s is not set: run it through "
+			        "tests/servers.sh (or make check)\n", F.be->name, F.be->url_env);
+			return -1;
+		}
+		snprintf(F.url, sizeof F.url, "%s", u);
+	}
+	return open_db();
+}
+
+static int teardown(void **state)
+{
+	static const char *const FILES[] = { "conf.db", "conf.db-wal", "conf.db-shm",
+	                                     "conf.db-journal" };
+	char path[128];
+	(void)state;
+	dbr_session_free(F.s);
+	dbr_close(F.db);
+	if (F.dir[0] != '\0') {
+		for (size_t i = 0; i < sizeof FILES / sizeof FILES[0]; i++) {
+			snprintf(path, sizeof path, "%s/%s", F.dir, FILES[i]);
+			unlink(path);
+		}
+		rmdir(F.dir);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ cases */
+
+/* `status`: the alias shows its backend; the URL is masked. */
+static void test_status_backend(void **state)
+{
+	dbr_alias_list *l = NULL;
+	const char *b = NULL;
+	(void)state;
+	assert_int_equal(dbr_connect(F.db, "default"), 0);
+	assert_int_equal(dbr_alias_list_get(&l, F.db), 0);
+	assert_int_equal(dbr_alias_list_count(l), 1);
+	const dbr_alias_info *a = dbr_alias_list_at(l, 0);
+	assert_string_equal(a->alias, "default");
+	assert_string_equal(a->backend, F.be->shown);
+	assert_int_equal(a->connected, 1);
+	assert_null(strstr(a->url, "Sekr1t"));
+	dbr_alias_list_free(l);
+	assert_int_equal(dbr_backend(&b, F.db, "default"), 0);
+	assert_string_equal(b, F.be->shown);
+}
+
+static const unsigned char BLOB[] = { 0, 1, 0, 0xff, 0, 'x', 0 };
+static const char UTF8[] = "h\xc3\xa9llo w\xc3\xb6rld \xe2\x98\x83 \xf0\x9d\x84\x9e";
+
+/* Every type goes in as a parameter and comes back equal. */
+static void test_type_roundtrip(void **state)
+{
+	char cols[256];
+	dbr_result *r = NULL;
+	const void *p;
+	const char *t;
+	size_t len;
+	int64_t i;
+	double d;
+	(void)state;
+	snprintf(cols, sizeof cols, "k INT PRIMARY KEY, i BIGINT, d DOUBLE PRECISION, "
+	         "t TEXT, b %s, n BIGINT", F.be->blob_type);
+	recreate("cf_types", cols);
+	const dbr_value rows[][6] = {
+		{ dbr_int(1), dbr_int(INT64_MAX), dbr_double(0.1), dbr_text(UTF8),
+		  dbr_blob(BLOB, sizeof BLOB), dbr_null() },
+		{ dbr_int(2), dbr_int(INT64_MIN), dbr_double(-1.2345678901234567e300),
+		  dbr_text(""), dbr_blob(BLOB, 1), dbr_null() },
+		{ dbr_int(3), dbr_int(0), dbr_double(3.5), dbr_textn("abc", 2),
+		  dbr_blob("\0", 1), dbr_null() },
+	};
+	for (size_t k = 0; k < 3; k++)
+		ok("INSERT INTO cf_types (k, i, d, t, b, n) VALUES (?, ?, ?, ?, ?, ?)", rows[k], 6);
+
+	assert_int_equal(run(&r, "SELECT i, d, t, b, n FROM cf_types ORDER BY k", NULL, 0), 0);
+	assert_int_equal(dbr_result_nrows(r), 3);
+	assert_int_equal(dbr_result_ncols(r), 5);
+	for (size_t k = 0; k < 3; k++) {
+		assert_int_equal(dbr_result_int64(&i, r, k, 0), 0);
+		assert_true(i == rows[k][1].v.i);
+		assert_int_equal(dbr_result_double(&d, r, k, 1), 0);
+		assert_true(d == rows[k][2].v.d);
+		assert_int_equal(dbr_result_text(&t, &len, r, k, 2), 0);
+		assert_int_equal(len, rows[k][3].v.b.len);
+		assert_memory_equal(t, rows[k][3].v.b.ptr, len);
+		assert_int_equal(dbr_result_blob(&p, &len, r, k, 3), 0);
+		assert_int_equal(len, rows[k][4].v.b.len);
+		assert_memory_equal(p, rows[k][4].v.b.ptr, len);
+		assert_int_equal(dbr_result_type(r, k, 3), DBR_TYPE_BLOB);
+		assert_int_equal(dbr_result_isnull(r, k, 4), 1);
+		assert_int_equal(dbr_result_int64(&i, r, k, 4), DBR_ETYPE);
+	}
+	assert_int_equal(dbr_result_type(r, 0, 0), DBR_TYPE_INT64);
+	assert_int_equal(dbr_result_type(r, 0, 1), DBR_TYPE_DOUBLE);
+	assert_int_equal(dbr_result_type(r, 0, 2), DBR_TYPE_TEXT);
+	dbr_result_free(r);
+}
+
+/* A boolean parameter reads back as 1 / 0 whatever the backend stores. */
+static void test_bool_roundtrip(void **state)
+{
+	dbr_result *r = NULL;
+	int64_t v;
+	(void)state;
+	recreate("cf_bool", "k INT PRIMARY KEY, f BOOLEAN");
+	const dbr_value a[] = { dbr_int(1), dbr_bool(1) }, b[] = { dbr_int(2), dbr_bool(0) };
+	ok("INSERT INTO cf_bool VALUES (?, ?)", a, 2);
+	ok("INSERT INTO cf_bool VALUES (?, ?)", b, 2);
+	assert_int_equal(run(&r, "SELECT f FROM cf_bool ORDER BY k", NULL, 0), 0);
+	assert_int_equal(dbr_result_int64(&v, r, 0, 0), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(dbr_result_int64(&v, r, 1, 0), 0);
+	assert_int_equal(v, 0);
+	dbr_result_free(r);
+}
+
+/* A `?` inside a string literal is text, not a placeholder. */
+static void test_placeholder_in_literal(void **state)
+{
+	dbr_result *r = NULL;
+	const char *t;
+	int64_t v;
+	(void)state;
+	const dbr_value p[] = { dbr_int(41) };
+	assert_int_equal(run(&r, "SELECT '?' AS q, ? + 1 AS p", p, 1), 0);
+	assert_int_equal(dbr_result_text(&t, NULL, r, 0, 0), 0);
+	assert_string_equal(t, "?");
+	assert_int_equal(dbr_result_int64(&v, r, 0, 1), 0);
+	assert_int_equal(v, 42);
+	dbr_result_free(r);
+}
+
+static void test_param_count_mismatch(void **state)
+{
+	dbr_result *r = NULL;
+	(void)state;
+	const dbr_value p[] = { dbr_int(1) };
+	assert_int_equal(run(&r, "SELECT ? + ?", p, 1), DBR_EPARAM);
+	assert_null(r);
+	const char *msg = dbr_session_errmsg(F.s);
+	assert_non_null(strstr(msg, "2 placeholders"));
+	assert_non_null(strstr(msg, "1 parameter"));
+	assert_non_null(strstr(msg, "default"));
+	/* The connection is still usable. */
+	assert_int_equal(scalar(F.s, "SELECT 7"), 7);
+}
+
+static void expect_class(int rc, const char *cls)
+{
+	assert_int_equal(rc, DBR_ESQL);
+	const char *st = dbr_session_sqlstate(F.s);
+	if (strlen(st) != 5 || strncmp(st, cls, 2) != 0)
+		fail_msg("SQLSTATE \"%s\", want class %s: %s", st, cls, dbr_session_errmsg(F.s));
+	assert_string_equal(dbr_error_last()->sqlstate, st);
+	assert_non_null(strstr(dbr_session_errmsg(F.s), "default"));
+}
+
+static void test_unique_violation(void **state)
+{
+	(void)state;
+	recreate("cf_uniq", "k INT PRIMARY KEY");
+	const dbr_value p[] = { dbr_int(1) };
+	ok("INSERT INTO cf_uniq VALUES (?)", p, 1);
+	expect_class(run(NULL, "INSERT INTO cf_uniq VALUES (?)", p, 1), "23");
+	assert_int_equal(scalar(F.s, "SELECT COUNT(*) FROM cf_uniq"), 1);
+}
+
+static void test_syntax_error(void **state)
+{
+	(void)state;
+	expect_class(run(NULL, "SELEKT 1 FROMM nowhere", NULL, 0), "42");
+	assert_int_equal(scalar(F.s, "SELECT 3"), 3);
+}
+
+static void test_commit_rollback(void **state)
+{
+	dbr_session *other = NULL;
+	(void)state;
+	recreate("cf_tx", "k INT PRIMARY KEY");
+	assert_int_equal(dbr_session_new(&other, F.db), 0);
+
+	assert_int_equal(dbr_tx_begin(F.s, NULL), 0);
+	okf("INSERT INTO cf_tx VALUES (1)");
+	assert_int_equal(dbr_tx_commit(F.s, NULL), 0);
+	assert_int_equal(scalar(other, "SELECT COUNT(*) FROM cf_tx"), 1);
+
+	assert_int_equal(dbr_tx_begin(F.s, NULL), 0);
+	okf("INSERT INTO cf_tx VALUES (2)");
+	assert_int_equal(scalar(F.s, "SELECT COUNT(*) FROM cf_tx"), 2);
+	assert_int_equal(dbr_tx_rollback(F.s, NULL), 0);
+	assert_int_equal(scalar(F.s, "SELECT COUNT(*) FROM cf_tx"), 1);
+	assert_int_equal(scalar(other, "SELECT COUNT(*) FROM cf_tx"), 1);
+	dbr_session_free(other);
+}
+
+/* A session that ends inside a transaction leaves nothing behind. */
+static void test_session_end_rolls_back(void **state)
+{
+	dbr_session *s = NULL;
+	dbr_query q = DBR_QUERY_INIT;
+	(void)state;
+	recreate("cf_end", "k INT PRIMARY KEY");
+	assert_int_equal(dbr_session_new(&s, F.db), 0);
+	assert_int_equal(dbr_tx_begin(s, NULL), 0);
+	q.sql = "INSERT INTO cf_end VALUES (1)";
+	assert_int_equal(dbr_exec(NULL, s, &q), 0);
+	dbr_session_free(s);
+	assert_int_equal(scalar(F.s, "SELECT COUNT(*) FROM cf_end"), 0);
+	/* The pooled connection is clean: a new transaction works on it. */
+	assert_int_equal(dbr_tx_begin(F.s, NULL), 0);
+	okf("INSERT INTO cf_end VALUES (2)");
+	assert_int_equal(dbr_tx_commit(F.s, NULL), 0);
+	assert_int_equal(scalar(F.s, "SELECT COUNT(*) FROM cf_end"), 1);
+}
+
+static void test_savepoints(void **state)
+{
+	(void)state;
+	recreate("cf_sp", "k INT PRIMARY KEY");
+	assert_int_equal(dbr_tx_begin(F.s, NULL), 0);
+	okf("INSERT INTO cf_sp VALUES (1)");
+	assert_int_equal(dbr_tx_begin(F.s, NULL), 0);
+	assert_int_equal(dbr_tx_depth(F.s, "default"), 2);
+	okf("INSERT INTO cf_sp VALUES (2)");
+	assert_int_equal(dbr_tx_rollback(F.s, NULL), 0);
+	assert_int_equal(dbr_tx_depth(F.s, "default"), 1);
+	assert_int_equal(dbr_tx_begin(F.s, NULL), 0);
+	okf("INSERT INTO cf_sp VALUES (3)");
+	assert_int_equal(dbr_tx_commit(F.s, NULL), 0);
+	assert_int_equal(dbr_tx_commit(F.s, NULL), 0);
+	assert_int_equal(dbr_tx_depth(F.s, NULL), 0);
+	assert_int_equal(scalar(F.s, "SELECT COUNT(*) FROM cf_sp"), 2);
+	assert_int_equal(scalar(F.s, "SELECT COUNT(*) FROM cf_sp WHERE k = 2"), 0);
+}
+
+static void test_affected_rows(void **state)
+{
+	dbr_result *r = NULL;
+	(void)state;
+	recreate("cf_aff", "k INT PRIMARY KEY, v INT");
+	assert_int_equal(run(&r, "INSERT INTO cf_aff VALUES (1, 0), (2, 0), (3, 5)", NULL, 0), 0);
+	assert_int_equal(dbr_result_affected(r), 3);
+	dbr_result_free(r);
+	const dbr_value p[] = { dbr_int(0) };
+	assert_int_equal(run(&r, "UPDATE cf_aff SET v = 9 WHERE v = ?", p, 1), 0);
+	assert_int_equal(dbr_result_affected(r), 2);
+	dbr_result_free(r);
+	assert_int_equal(run(&r, "DELETE FROM cf_aff WHERE k > 100", NULL, 0), 0);
+	assert_int_equal(dbr_result_affected(r), 0);
+	dbr_result_free(r);
+	assert_int_equal(run(&r, "DELETE FROM cf_aff", NULL, 0), 0);
+	assert_int_equal(dbr_result_affected(r), 3);
+	dbr_result_free(r);
+}
+
+/* An id where the backend has one; "use RETURNING" where it has none. */
+static void test_last_insert_id(void **state)
+{
+	dbr_result *r = NULL;
+	int64_t id = 0;
+	char cols[128];
+	(void)state;
+	snprintf(cols, sizeof cols, "%s, v TEXT", F.be->serial_pk);
+	recreate("cf_ids", cols);
+	okf("INSERT INTO cf_ids (v) VALUES ('a')");
+	assert_int_equal(run(&r, "INSERT INTO cf_ids (v) VALUES ('b')", NULL, 0), 0);
+	if (F.be->has_insert_id) {
+		assert_int_equal(dbr_result_last_insert_id(&id, r), 0);
+		assert_int_equal(id, 2);
+	} else {
+		assert_int_equal(dbr_result_last_insert_id(&id, r), DBR_ENOTSUP);
+	}
+	dbr_result_free(r);
+}
+
+/* A script of several statements applied for a model, on each backend. */
+static void test_apply_script(void **state)
+{
+	dbr_trace *t = NULL;
+	(void)state;
+	okf("DROP TABLE IF EXISTS cf_apply");
+	assert_int_equal(dbr_apply(&t, F.s, "Conf",
+	                           "CREATE TABLE cf_apply (k INT PRIMARY KEY, v TEXT);\n"
+	                           "INSERT INTO cf_apply VALUES (1, 'a;b');\n"
+	                           "-- a comment; with a semicolon\n"
+	                           "INSERT INTO cf_apply VALUES (2, 'c');\n"), 0);
+	assert_string_equal(dbr_trace_alias(t), "default");
+	dbr_trace_free(t);
+	assert_int_equal(scalar(F.s, "SELECT COUNT(*) FROM cf_apply"), 2);
+	/* A failing statement in a script fails the apply with its SQLSTATE. */
+	expect_class(dbr_apply(NULL, F.s, "Conf", "INSERT INTO cf_apply VALUES (3, 'd');\n"
+	                       "INSERT INTO cf_apply VALUES (1, 'dup');\n"), "23");
+	/* The connection is usable after the failed script. */
+	assert_int_equal(scalar(F.s, "SELECT COUNT(*) FROM cf_apply WHERE k = 1"), 1);
+}
+
+/* A connection error names the alias and never the password. */
+static void test_connect_error_masks_password(void **state)
+{
+	char url[1100], *at;
+	const char *pw = "Wr0ng_pw_zz9";
+	(void)state;
+	if (F.be->url_env == NULL) {
+		snprintf(url, sizeof url, "sqlite://%s/no/such/dir/x.db?mode=rw", F.dir);
+	} else {
+		/* scheme://user:password@host… → the same with a wrong password */
+		char *colon = strchr(strstr(F.url, "://") + 3, ':');
+		at = strchr(F.url, '@');
+		assert_non_null(colon);
+		assert_non_null(at);
+		snprintf(url, sizeof url, "%.*s:%s%s", (int)(colon - F.url), F.url, pw, at);
+	}
+	assert_int_equal(dbr_add_database(F.db, "broken", url, NULL), 0);
+	assert_int_equal(dbr_connect(F.db, "broken"), DBR_ECONNECT);
+	const char *msg = dbr_error_last()->message;
+	assert_non_null(strstr(msg, "broken"));
+	assert_null(strstr(msg, pw));
+	assert_null(strstr(msg, "Sekr1t"));
+}
+
+int main(int argc, char **argv)
+{
+	const char *name = argc > 1 ? argv[1] : getenv("DBR_BACKEND");
+	F.be = pick_backend(name);
+	if (F.be == NULL) {
+		fprintf(stderr, "usage: test_conformance sqlite|postgres|mariadb\n");
+		return 2;
+	}
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_status_backend),
+		cmocka_unit_test(test_type_roundtrip),
+		cmocka_unit_test(test_bool_roundtrip),
+		cmocka_unit_test(test_placeholder_in_literal),
+		cmocka_unit_test(test_param_count_mismatch),
+		cmocka_unit_test(test_unique_violation),
+		cmocka_unit_test(test_syntax_error),
+		cmocka_unit_test(test_commit_rollback),
+		cmocka_unit_test(test_session_end_rolls_back),
+		cmocka_unit_test(test_savepoints),
+		cmocka_unit_test(test_affected_rows),
+		cmocka_unit_test(test_last_insert_id),
+		cmocka_unit_test(test_apply_script),
+		cmocka_unit_test(test_connect_error_masks_password),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,547 @@
+/*
+ * test_loader.c — core/loader.c against real modules: the test-only plugins
+ * of tests/plugins ($DBR_TEST_PLUGINS) and the real drivers/sqlite and
+ * routers/per_model ($DBROUTER_PLUGIN_PATH = the build dir). Runs with
+ * LD_BIND_NOW=1 (the test environment sets it).
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <ltdl.h>
+
+#include "internal.h"
+
+#ifndef DBR_PKGLIBDIR /* as in core/loader.c */
+#define DBR_PKGLIBDIR "/usr/local/lib/dbrouter"
+#endif
+
+/* ------------------------------------------------------------ helpers */
+
+static const char *plugdir(void)
+{
+	const char *d = getenv("DBR_TEST_PLUGINS");
+	if (!d || !*d)
+		fail_msg("DBR_TEST_PLUGINS is not set: run through make check");
+	return d;
+}
+
+/* libtool puts the shared object of <dir>/<name>.la in <dir>/.libs. */
+static void so_path(char *buf, size_t size, const char *name)
+{
+	snprintf(buf, size, "%s/.libs/%s.so", plugdir(), name);
+	struct stat st;
+	if (stat(buf, &st) != 0)
+		fail_msg("%s: %s (are the test plugins built?)", buf, strerror(errno));
+}
+
+/* 1 if the object at `path` is mapped in this process. */
+static int is_mapped(const char *path)
+{
+	void *h = dlopen(path, RTLD_NOW | RTLD_NOLOAD);
+	if (h)
+		dlclose(h);
+	return h != NULL;
+}
+
+static void assert_msg_has(const char *needle)
+{
+	const char *m = dbr_error_last()->message;
+	if (!strstr(m, needle))
+		fail_msg("message \"%s\" lacks \"%s\"", m, needle);
+}
+
+/* The needles appear in the message in this order. */
+static void assert_msg_order(const char *const *needles, size_t n)
+{
+	const char *m = dbr_error_last()->message, *at = m;
+	for (size_t i = 0; i < n; i++) {
+		const char *f = strstr(at, needles[i]);
+		if (!f)
+			fail_msg("message \"%s\" lacks \"%s\" (after offset %td)", m,
+			         needles[i], at - m);
+		at = f + strlen(needles[i]);
+	}
+}
+
+static void assert_refused(dbr_plugin_kind kind, const char *name)
+{
+	dbr__plugin *p = (dbr__plugin *)1;
+	assert_int_equal(dbr__plugin_load(&p, kind, name, plugdir()), DBR_EPLUGIN);
+	assert_null(p);
+	assert_int_equal(dbr_error_last()->code, DBR_EPLUGIN);
+}
+
+/* Loads a test plugin that must fail: message names the file, and the
+ * module is not left mapped. */
+static void assert_refused_unmapped(dbr_plugin_kind kind, const char *name)
+{
+	char so[PATH_MAX];
+	so_path(so, sizeof so, name);
+	assert_refused(kind, name);
+	assert_msg_has(name);
+	assert_false(is_mapped(so));
+}
+
+static const char *saved_env;
+
+static int save_env(void **state)
+{
+	(void)state;
+	const char *e = getenv("DBROUTER_PLUGIN_PATH");
+	saved_env = e ? strdup(e) : NULL;
+	return 0;
+}
+
+static int restore_env(void **state)
+{
+	(void)state;
+	if (saved_env)
+		setenv("DBROUTER_PLUGIN_PATH", saved_env, 1);
+	else
+		unsetenv("DBROUTER_PLUGIN_PATH");
+	free((void *)saved_env);
+	saved_env = NULL;
+	return 0;
+}
+
+/* ------------------------------------------------------------ good plugins */
+
+static void test_good_driver(void **state)
+{
+	(void)state;
+	dbr__plugin *p = NULL, *q = NULL;
+	assert_int_equal(dbr__plugin_load(&p, DBR_PLUGIN_DRIVER, "good_driver", plugdir()), 0);
+	assert_string_equal(p->info.kind, "driver");
+	assert_string_equal(p->info.name, "good_driver");
+	assert_string_equal(p->info.version, "1.2.3");
+	assert_string_equal(p->info.description, "a test driver");
+	assert_int_equal(p->info.abi_major, DBR_ABI_MAJOR);
+	assert_int_equal(p->info.abi_minor, DBR_ABI_MINOR);
+	assert_true(p->info.path[0] == '/');
+	assert_non_null(strstr(p->info.path, "good_driver.so"));
+	assert_ptr_equal(p->info.path, p->path);
+
+	/* The ops work and reach the host table. */
+	const dbr_driver_ops *ops = p->desc->ops;
+	assert_string_equal(ops->backend, "test");
+	assert_int_equal(ops->check(NULL), 0);
+	void *conn = NULL;
+	assert_int_equal(ops->connect(&conn, NULL), DBR_ENOTSUP);
+	assert_msg_has("good_driver: connect is not supported");
+
+	/* The same file by its .la path is the same plugin. */
+	char la[PATH_MAX];
+	snprintf(la, sizeof la, "%s/good_driver.la", plugdir());
+	assert_int_equal(dbr__plugin_load(&q, DBR_PLUGIN_DRIVER, la, NULL), 0);
+	assert_ptr_equal(p, q);
+	assert_int_equal(p->refs, 2);
+
+	/* Drivers stay resident and keep their record. */
+	assert_true(lt_dlisresident((lt_dlhandle)p->handle));
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s", p->path);
+	dbr__plugin_release(q);
+	dbr__plugin_release(p);
+	assert_true(is_mapped(path));
+	assert_int_equal(dbr__plugin_load(&q, DBR_PLUGIN_DRIVER, "good_driver", plugdir()), 0);
+	assert_ptr_equal(p, q);
+	assert_int_equal(q->refs, 1);
+	dbr__plugin_release(q);
+}
+
+static void test_good_router(void **state)
+{
+	(void)state;
+	dbr__plugin *p = NULL, *q = NULL;
+	assert_int_equal(dbr__plugin_load(&p, DBR_PLUGIN_ROUTER, "good_router", plugdir()), 0);
+	assert_string_equal(p->info.kind, "router");
+	assert_string_equal(p->info.name, "good_router");
+	assert_string_equal(p->info.version, "0.9");
+	assert_int_equal(p->refs, 1);
+	assert_false(lt_dlisresident((lt_dlhandle)p->handle));
+	const dbr_router_ops *ops = p->desc->ops;
+	void *st = (void *)1;
+	assert_int_equal(ops->create(&st, NULL), 0);
+	assert_null(st);
+	ops->destroy(st);
+
+	assert_int_equal(dbr__plugin_load(&q, DBR_PLUGIN_ROUTER, "good_router", plugdir()), 0);
+	assert_ptr_equal(p, q);
+	assert_int_equal(p->refs, 2);
+
+	/* Only the module's entry is visible from outside. */
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s", p->path);
+	void *h = dlopen(path, RTLD_NOW | RTLD_NOLOAD);
+	assert_non_null(h);
+	assert_non_null(dlsym(h, "dbr_router_entry"));
+	assert_null(dlsym(h, "stub_create"));
+	dlclose(h);
+
+	dbr__plugin_release(q);
+	assert_true(is_mapped(path));
+	dbr__plugin_release(p);
+	assert_false(is_mapped(path)); /* routers unload at zero */
+}
+
+/* ------------------------------------------------------------ refusals */
+
+static void test_bad_major(void **state)
+{
+	(void)state;
+	assert_refused_unmapped(DBR_PLUGIN_DRIVER, "bad_major");
+	char host[32];
+	snprintf(host, sizeof host, "ABI %d.%d", DBR_ABI_MAJOR, DBR_ABI_MINOR);
+	assert_msg_has("ABI 99.0");
+	assert_msg_has(host);
+	assert_msg_has("rebuild the plugin");
+	assert_msg_has("/bad_major.so");
+}
+
+static void test_newer_minor(void **state)
+{
+	(void)state;
+	assert_refused_unmapped(DBR_PLUGIN_DRIVER, "newer_minor");
+	char plug[32], host[32];
+	snprintf(plug, sizeof plug, "ABI %d.%d", DBR_ABI_MAJOR, DBR_ABI_MINOR + 1);
+	snprintf(host, sizeof host, "ABI %d.%d", DBR_ABI_MAJOR, DBR_ABI_MINOR);
+	assert_msg_has(plug);
+	assert_msg_has(host);
+	assert_msg_has("upgrade libdbrouter");
+}
+
+static void test_no_entry(void **state)
+{
+	(void)state;
+	assert_refused_unmapped(DBR_PLUGIN_DRIVER, "no_entry");
+	assert_msg_has("dbr_driver_entry");
+	assert_msg_has("/no_entry.so");
+}
+
+static void test_null_entry(void **state)
+{
+	(void)state;
+	assert_refused_unmapped(DBR_PLUGIN_DRIVER, "null_entry");
+	assert_msg_has("/null_entry.so refused to load");
+	assert_msg_has("null_entry: refusing to load on purpose");
+}
+
+static void test_wrong_kind(void **state)
+{
+	(void)state;
+	/* A router descriptor behind the driver symbol. */
+	assert_refused_unmapped(DBR_PLUGIN_DRIVER, "wrong_kind");
+	assert_msg_has("wrong kind: ");
+	assert_msg_has("is a router plugin, expected a driver");
+	/* A module exporting only the router symbol, asked for as a driver. */
+	assert_refused_unmapped(DBR_PLUGIN_DRIVER, "good_router");
+	assert_msg_has("/good_router.so is a router plugin, expected a driver");
+	/* And the reverse, before and after it is loaded as what it is. */
+	assert_refused(DBR_PLUGIN_ROUTER, "good_driver");
+	assert_msg_has("/good_driver.so is a driver plugin, expected a router");
+	dbr__plugin *p = NULL;
+	assert_int_equal(dbr__plugin_load(&p, DBR_PLUGIN_DRIVER, "good_driver", plugdir()), 0);
+	int refs = p->refs;
+	assert_refused(DBR_PLUGIN_ROUTER, "good_driver");
+	assert_msg_has("is a driver plugin, expected a router");
+	assert_int_equal(p->refs, refs);
+	dbr__plugin_release(p);
+}
+
+static void test_missing_op(void **state)
+{
+	(void)state;
+	assert_refused_unmapped(DBR_PLUGIN_DRIVER, "missing_op");
+	assert_msg_has("\"exec\"");
+	/* A table whose struct_size ends before exec lacks it too. */
+	assert_refused_unmapped(DBR_PLUGIN_DRIVER, "short_ops");
+	assert_msg_has("\"exec\"");
+}
+
+static void test_bad_arguments(void **state)
+{
+	(void)state;
+	dbr__plugin *p = NULL;
+	assert_int_equal(dbr__plugin_load(&p, DBR_PLUGIN_DRIVER, NULL, NULL), DBR_EINVAL);
+	assert_int_equal(dbr__plugin_load(&p, DBR_PLUGIN_DRIVER, "", NULL), DBR_EINVAL);
+	assert_int_equal(dbr__plugin_load(&p, (dbr_plugin_kind)7, "x", NULL), DBR_EINVAL);
+	dbr__plugin_release(NULL);
+}
+
+/* ------------------------------------------------------------ the twins */
+
+static const char *twin_answer(dbr__plugin *p)
+{
+	const dbr_router_ops *ops = p->desc->ops;
+	void *st = NULL;
+	assert_int_equal(ops->create(&st, NULL), 0);
+	const char *a = ops->db_for_read(st, NULL);
+	ops->destroy(st);
+	return a;
+}
+
+/* Loads both twins in the order given and checks each calls its own
+ * twin_value (1 for a, 2 for b). */
+static void twins_in_order(const char *first, const char *second)
+{
+	dbr__plugin *p1 = NULL, *p2 = NULL;
+	assert_int_equal(dbr__plugin_load(&p1, DBR_PLUGIN_ROUTER, first, plugdir()), 0);
+	assert_int_equal(dbr__plugin_load(&p2, DBR_PLUGIN_ROUTER, second, plugdir()), 0);
+	assert_ptr_not_equal(p1, p2);
+	dbr__plugin *a = strcmp(first, "twin_a") == 0 ? p1 : p2;
+	dbr__plugin *b = a == p1 ? p2 : p1;
+	assert_string_equal(twin_answer(a), "one");
+	assert_string_equal(twin_answer(b), "two");
+	dbr__plugin_release(p1);
+	dbr__plugin_release(p2);
+}
+
+static void test_twins_local(void **state)
+{
+	(void)state;
+	twins_in_order("twin_a", "twin_b");
+	twins_in_order("twin_b", "twin_a");
+}
+
+/* The control: with RTLD_GLOBAL, twin_b loaded first captures twin_a's
+ * call, so test_twins_local would notice a loader that forgot
+ * lt_dladvise_local. In a child, to keep this process clean. */
+static void test_twins_global_control(void **state)
+{
+	(void)state;
+	char a[PATH_MAX], b[PATH_MAX];
+	so_path(a, sizeof a, "twin_a");
+	so_path(b, sizeof b, "twin_b");
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		void *hb = dlopen(b, RTLD_NOW | RTLD_GLOBAL);
+		void *ha = dlopen(a, RTLD_NOW | RTLD_LOCAL);
+		void *sym = ha ? dlsym(ha, "dbr_router_entry") : NULL;
+		if (!hb || !sym)
+			_exit(9);
+		dbr_entry_fn entry;
+		memcpy(&entry, &sym, sizeof entry);
+		const dbr_router_ops *ops = entry(&dbr__host)->ops;
+		void *st = NULL;
+		ops->create(&st, NULL);
+		_exit(strcmp(ops->db_for_read(st, NULL), "two") == 0 ? 0 : 1);
+	}
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* ------------------------------------------------------------ search */
+
+static void test_not_found_lists_paths(void **state)
+{
+	(void)state;
+	dbr__plugin *p = NULL;
+	setenv("DBROUTER_PLUGIN_PATH", "/nonexistent/env", 1);
+	assert_int_equal(dbr__plugin_load(&p, DBR_PLUGIN_DRIVER, "nosuch",
+	                                  "/nonexistent/a::/nonexistent/b"), DBR_EPLUGIN);
+	assert_null(p);
+	char pkg[PATH_MAX];
+	snprintf(pkg, sizeof pkg, "%s/drivers/nosuch", DBR_PKGLIBDIR);
+	const char *order[] = {
+		"driver \"nosuch\" not found; tried: ",
+		"/nonexistent/env/drivers/nosuch, ", "/nonexistent/env/nosuch, ",
+		"/nonexistent/a/drivers/nosuch, ", "/nonexistent/a/nosuch, ",
+		"/nonexistent/b/drivers/nosuch, ", "/nonexistent/b/nosuch, ",
+		pkg, "(file not found)", "set DBROUTER_PLUGIN_PATH or plugin_path",
+	};
+	assert_msg_order(order, sizeof order / sizeof order[0]);
+
+	/* A path is used as given. */
+	assert_int_equal(dbr__plugin_load(&p, DBR_PLUGIN_ROUTER, "/nonexistent/x/foo", NULL),
+	                 DBR_EPLUGIN);
+	assert_msg_has("router \"/nonexistent/x/foo\" not found; tried: /nonexistent/x/foo (");
+}
+
+/* A temp dir; removed by rm_tree. */
+static char *make_tmp(void)
+{
+	char tmpl[] = "/tmp/dbr-loader-XXXXXX";
+	assert_non_null(mkdtemp(tmpl));
+	return strdup(tmpl);
+}
+
+static void rm_tree(const char *dir)
+{
+	char cmd[PATH_MAX + 16];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* <root>/<sub>/<file> -> target (sub may be ""). */
+static void link_at(const char *root, const char *sub, const char *file, const char *target)
+{
+	char dir[PATH_MAX], path[2 * PATH_MAX];
+	snprintf(dir, sizeof dir, "%s/%s", root, sub);
+	mkdir(dir, 0700);
+	snprintf(path, sizeof path, "%s/%s", dir, file);
+	assert_int_equal(symlink(target, path), 0);
+}
+
+static void test_broken_file_stops_search(void **state)
+{
+	(void)state;
+	char *root = make_tmp(), path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/drivers", root);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof path, "%s/drivers/broken.so", root);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("not an ELF file\n", f);
+	fclose(f);
+
+	dbr__plugin *p = NULL;
+	setenv("DBROUTER_PLUGIN_PATH", root, 1);
+	assert_int_equal(dbr__plugin_load(&p, DBR_PLUGIN_DRIVER, "broken", plugdir()),
+	                 DBR_EPLUGIN);
+	assert_msg_has("cannot load driver \"broken\" from ");
+	assert_msg_has("/drivers/broken: ");
+	rm_tree(root);
+	free(root);
+}
+
+/* Which twin a search for `name` finds: "one" (twin_a) or "two". */
+static const char *find_twin(const char *name, const char *env, const char *plugin_path)
+{
+	static char answer[8];
+	dbr__plugin *p = NULL;
+	setenv("DBROUTER_PLUGIN_PATH", env, 1);
+	int rc = dbr__plugin_load(&p, DBR_PLUGIN_ROUTER, name, plugin_path);
+	if (rc)
+		fail_msg("%s env=%s pp=%s: %s", name, env, plugin_path, dbr_error_last()->message);
+	snprintf(answer, sizeof answer, "%s", twin_answer(p));
+	dbr__plugin_release(p);
+	return answer;
+}
+
+static void test_search_order(void **state)
+{
+	(void)state;
+	char a[PATH_MAX], b[PATH_MAX], envs[3 * PATH_MAX];
+	so_path(a, sizeof a, "twin_a");
+	so_path(b, sizeof b, "twin_b");
+	char *A = make_tmp(), *B = make_tmp(), *C = make_tmp();
+	link_at(A, "routers", "probe.so", a);
+	link_at(B, "routers", "probe.so", b);
+	link_at(C, "routers", "probe.so", b); /* <dir>/routers/ before <dir>/ */
+	link_at(C, "", "probe.so", a);
+
+	snprintf(envs, sizeof envs, "%s:%s", A, B);
+	assert_string_equal(find_twin("probe", envs, NULL), "one");
+	snprintf(envs, sizeof envs, "%s:%s", B, A);
+	assert_string_equal(find_twin("probe", envs, NULL), "two");
+	assert_string_equal(find_twin("probe", B, A), "two");   /* env before plugin_path */
+	assert_string_equal(find_twin("probe", "", A), "one");  /* then plugin_path */
+	snprintf(envs, sizeof envs, "::%s:", B);   /* empty entries skipped */
+	assert_string_equal(find_twin("probe", envs, NULL), "two");
+	assert_string_equal(find_twin("probe", C, NULL), "two");
+	snprintf(envs, sizeof envs, "%s/probe", C); /* a path is used as given */
+	assert_string_equal(find_twin(envs, B, B), "one");
+	rm_tree(A), rm_tree(B), rm_tree(C);
+	free(A), free(B), free(C);
+}
+
+/* ------------------------------------------------------------ threads */
+
+static void *load_loop(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 50; i++) {
+		dbr__plugin *r = NULL, *d = NULL;
+		if (dbr__plugin_load(&r, DBR_PLUGIN_ROUTER, "good_router", plugdir()) ||
+		    dbr__plugin_load(&d, DBR_PLUGIN_DRIVER, "good_driver", plugdir()))
+			return (void *)dbr_error_last()->message;
+		dbr__plugin_release(r);
+		dbr__plugin_release(d);
+	}
+	return NULL;
+}
+
+static void test_threads(void **state)
+{
+	(void)state;
+	pthread_t t[8];
+	for (size_t i = 0; i < 8; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, load_loop, NULL), 0);
+	for (size_t i = 0; i < 8; i++) {
+		void *err = NULL;
+		pthread_join(t[i], &err);
+		if (err)
+			fail_msg("thread %zu: %s", i, (const char *)err);
+	}
+	dbr__plugin *p = NULL;
+	assert_int_equal(dbr__plugin_load(&p, DBR_PLUGIN_ROUTER, "good_router", plugdir()), 0);
+	assert_int_equal(p->refs, 1);
+	dbr__plugin_release(p);
+}
+
+/* ------------------------------------------------------------ real plugins */
+
+static void test_real_sqlite_driver(void **state)
+{
+	(void)state;
+	dbr__plugin *p = NULL;
+	if (dbr__plugin_load(&p, DBR_PLUGIN_DRIVER, "sqlite", NULL) != 0)
+		fail_msg("drivers/sqlite: %s", dbr_error_last()->message);
+	assert_string_equal(p->info.kind, "driver");
+	assert_string_equal(p->info.name, "sqlite");
+	assert_non_null(strstr(p->info.path, "/drivers/"));
+	assert_string_equal(((const dbr_driver_ops *)p->desc->ops)->backend, "sqlite");
+	dbr__plugin_release(p);
+}
+
+static void test_real_per_model_router(void **state)
+{
+	(void)state;
+	dbr__plugin *p = NULL;
+	if (dbr__plugin_load(&p, DBR_PLUGIN_ROUTER, "per_model", NULL) != 0)
+		fail_msg("routers/per_model: %s", dbr_error_last()->message);
+	assert_string_equal(p->info.kind, "router");
+	assert_string_equal(p->info.name, "per_model");
+	assert_non_null(strstr(p->info.path, "/routers/"));
+	dbr__plugin_release(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good_driver),
+		cmocka_unit_test(test_good_router),
+		cmocka_unit_test(test_bad_major),
+		cmocka_unit_test(test_newer_minor),
+		cmocka_unit_test(test_no_entry),
+		cmocka_unit_test(test_null_entry),
+		cmocka_unit_test(test_wrong_kind),
+		cmocka_unit_test(test_missing_op),
+		cmocka_unit_test(test_bad_arguments),
+		cmocka_unit_test(test_twins_local),
+		cmocka_unit_test(test_twins_global_control),
+		cmocka_unit_test_setup_teardown(test_not_found_lists_paths, save_env, restore_env),
+		cmocka_unit_test_setup_teardown(test_broken_file_stops_search, save_env, restore_env),
+		cmocka_unit_test_setup_teardown(test_search_order, save_env, restore_env),
+		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_real_sqlite_driver),
+		cmocka_unit_test(test_real_per_model_router),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

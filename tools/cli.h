@@ -1,0 +1,77 @@
+/*
+ * cli.h — what the parts of the `dbrouter` command share. The CLI uses the
+ * public API only (dbrouter/dbrouter.h).
+ */
+#ifndef DBR_CLI_H
+#define DBR_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include <dbrouter/dbrouter.h>
+
+/* Exit codes (documented in `dbrouter --help`). */
+enum {
+	EXIT_OK = 0,
+	EXIT_USAGE = 1,
+	EXIT_CONFIG = 2,
+	EXIT_PLUGIN = 3,
+	EXIT_DATABASE = 4,
+	EXIT_OTHER = 5
+};
+
+/* Where a command may run: on the command line, in a `run` script, or both. */
+enum { CMD_TOP = 1, CMD_SCRIPT = 2, CMD_BOTH = 3 };
+
+/* State of one invocation: the deployment and the ONE session every command
+ * of the process (and of a `run` script) shares. */
+typedef struct cli {
+	const char *config;  /* path of the configuration */
+	dbr *db;             /* opened on first use */
+	dbr_session *s;
+	const char *where;   /* "FILE:LINE" inside `run`, else NULL */
+	int in_script;
+} cli;
+
+typedef struct cli_command {
+	const char *name;
+	int (*run)(cli *c, int argc, char **argv);
+	int where;           /* CMD_* */
+	const char *usage;   /* arguments after the name */
+	const char *help;    /* what it does, options */
+} cli_command;
+
+/* dbrouter.c */
+const cli_command *cli_find(const char *name, int where);
+int cli_dispatch(cli *c, int argc, char **argv);
+int cli_fail(cli *c, int code, const char *cmd);
+int cli_usage_error(cli *c, const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int cli_open(cli *c);
+
+/* cli_output.c: printing results. */
+typedef enum { OUT_TABLE = 0, OUT_CSV, OUT_JSON } cli_format;
+/* An aligned table of strings: `cells` is nrows*ncols, row-major, after a
+ * header row of ncols names; `right` (may be NULL) right-aligns a cell. */
+void cli_table(FILE *f, size_t ncols, size_t nrows, const char *const *header,
+               const char *const *cells, const unsigned char *right);
+int cli_print_result(FILE *f, const dbr_result *r, cli_format fmt);
+void cli_print_footer(FILE *f, const dbr_result *r);
+
+/* cli_run.c: the script reader. */
+/* Splits `line` shell-like into *argv (a NULL-terminated array whose words
+ * live in one allocation: free(argv[0]) is never needed, free(argv) frees
+ * all). Returns the word count, 0 for a blank or comment line, or -1 with
+ * *err set on an unterminated quote. */
+int cli_split(char ***argv, const char *line, const char **err);
+int cmd_run(cli *c, int argc, char **argv);
+int cmd_sleep(cli *c, int argc, char **argv);
+int cmd_echo(cli *c, int argc, char **argv);
+int cmd_use_primary(cli *c, int argc, char **argv);
+int cmd_mark_write(cli *c, int argc, char **argv);
+
+/* Reads a whole file ("-" is stdin) into a NUL-terminated string, or NULL
+ * with errno set. */
+char *cli_slurp(const char *path);
+
+#endif

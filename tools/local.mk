@@ -1,0 +1,8 @@
+# tools/ -> the `dbrouter` command (public API only: links libdbrouter).
+bin_PROGRAMS += tools/dbrouter
+tools_dbrouter_SOURCES = tools/dbrouter.c tools/cli.h tools/cli_output.c tools/cli_run.c
+tools_dbrouter_LDADD = libdbrouter.la
+
+# The demo a new user runs first: examples/demo/demo.sh (see its header).
+dist_noinst_SCRIPTS += examples/demo/demo.sh
+dist_noinst_DATA += examples/demo/app.sql examples/demo/logs.sql examples/demo/session.txt

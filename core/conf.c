@@ -913,7 +913,8 @@ static int config_read_new(dbr__config **out, const char *file, const char *path
 		/* @include is relative to the including file's directory */
 		const char *slash = strrchr(path, '/');
 		char *dir = slash ? dbr__strndup(path, (size_t)(slash - path + (slash == path))) : NULL;
-		config_set_include_dir(cfg, dir);
+		if (dir)
+			config_set_include_dir(cfg, dir);
 		free(dir);
 		ok = config_read_file(cfg, path);
 	} else {
@@ -974,9 +975,6 @@ int dbr__config_parse_database(dbr__dbconf *out, const char *alias, const char *
 	if (rc)
 		return rc;
 	rc = db_fill(out, config_root_setting((config_t *)c->cfg), alias, url);
-	if (rc == 0 && out->replica_of && strcmp(out->replica_of, alias) == 0)
-		rc = dbr__err(DBR_ECONFIG, NULL, "<dbr_add_database>: replica_of: a database cannot "
-		              "be a replica of itself");
 	dbr__config_free(c);
 	if (rc)
 		dbr__dbconf_clear(out);

@@ -3,7 +3,6 @@
  * ABI"). libltdl is not thread-safe, so every lt_* call below runs under
  * one global mutex; the loaded plugins form a list under the same mutex.
  */
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,11 +122,19 @@ static int is_file(const char *path, const char *ext)
 	return yes;
 }
 
+/* libltdl tries a name as given only if it has an extension. */
+static int has_ext(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	return strchr(base ? base + 1 : path, '.') != NULL;
+}
+
 /* A candidate that exists but does not load is an error worth stopping
  * for: searching on would hide it behind "not found". */
 static int exists(const char *path)
 {
-	return is_file(path, "") || is_file(path, ".la") || is_file(path, LT_MODULE_EXT);
+	return (has_ext(path) && is_file(path, "")) || is_file(path, ".la") ||
+	       is_file(path, LT_MODULE_EXT);
 }
 
 /* Tries one candidate; returns nonzero when the search is over. */

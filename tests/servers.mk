@@ -1,1 +1,14 @@
-# server-test targets
+# tests: the suites that run against real servers (tests/servers.sh starts a
+# PostgreSQL primary + 2 replicas and a MariaDB primary + replica once;
+# tests/server-suite.sh runs every binary below against them as ONE test).
+check_PROGRAMS += tests/test_conformance tests/test_replication
+TESTS += tests/server-suite.sh
+dist_noinst_SCRIPTS += tests/servers.sh tests/server-suite.sh
+
+tests_test_conformance_SOURCES = tests/test_conformance.c
+tests_test_conformance_CFLAGS = $(DBR_TEST_COPTS)
+tests_test_conformance_LDADD = $(DBR_TEST_LIBS)
+
+tests_test_replication_SOURCES = tests/test_replication.c
+tests_test_replication_CFLAGS = $(DBR_TEST_COPTS)
+tests_test_replication_LDADD = $(DBR_TEST_LIBS)

@@ -230,21 +230,39 @@ cmd_start() {
 	mkdir -p "$dir"
 	chmod 755 "$dir"
 	touch "$dir/.dbr-servers"
+	enterable "$dir"
 	for p in 1 2 3 4 5; do free_port >/dev/null; done # fills USED_PORTS
 	set -- $USED_PORTS
 	# Both clusters come up in parallel; each writes its own part of env.
 	pg_start "$dir" "$1" "$2" "$3" & pgpid=$!
 	my_start "$dir" "$4" "$5" & mypid=$!
+	STARTING="$pgpid $mypid"
 	wait "$pgpid" || rc=1
 	wait "$mypid" || rc=1
+	STARTING=""
 	[ "$rc" = 0 ] || { cmd_stop "$dir"; die "servers did not start"; }
 	cat "$dir/env.pg" "$dir/env.my" >"$dir/env"
 	log "servers up in $(( ($(date +%s%N) - t0) / 1000000 )) ms (env: $dir/env)"
 }
 
+# Every parent of a data dir must be enterable by the server users.
+enterable() {
+	local u
+	[ "$(id -u)" = 0 ] || return 0
+	for u in postgres mysql; do
+		runuser -u "$u" -- test -x "$1" \
+			|| die "$1: user $u cannot enter it (or a parent dir): use a dir under /tmp with chmod 755 parents"
+	done
+}
+
+STARTING="" # pids of the start jobs while they run
+
 cmd_stop() {
-	local dir=$1
+	local dir=$1 p
 	[ -f "$dir/.dbr-servers" ] || die "$dir was not made by servers.sh start"
+	# Interrupted while starting: let the start jobs finish (they are
+	# bounded by timeouts), else they would start servers after the stop.
+	for p in $STARTING; do wait "$p" 2>/dev/null || true; done
 	my_stop "$dir" & # in parallel with PostgreSQL's
 	pg_stop "$dir"
 	wait
@@ -252,7 +270,7 @@ cmd_stop() {
 }
 
 cmd_run() {
-	local dir rc=0
+	local dir child rc=0
 	dir=$(mktemp -d /tmp/dbr-servers.XXXXXX)
 	# shellcheck disable=SC2064
 	trap "cmd_stop '$dir' >/dev/null 2>&1 || true" EXIT
@@ -261,7 +279,12 @@ cmd_run() {
 	cmd_start "$dir"
 	# shellcheck disable=SC1091
 	. "$dir/env"
-	"$@" || rc=$?
+	# In the background so that a signal runs the traps at once (bash
+	# delays them until a foreground child ends); the child goes too.
+	"$@" <&0 & child=$!
+	trap 'kill -TERM "$child" 2>/dev/null; exit 130' INT
+	trap 'kill -TERM "$child" 2>/dev/null; exit 143' TERM
+	wait "$child" || rc=$?
 	return "$rc"
 }
 

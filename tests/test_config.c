@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -248,6 +249,30 @@ static void test_bad_include_syntax(void **state)
 	assert_msg(part, NULL);
 	free(part);
 	free(path);
+}
+
+/* A bare file name: messages show it as given; @include from the cwd. */
+static void test_relative_path(void **state)
+{
+	(void)state;
+	char cwd[PATH_MAX], *dir = conf_path("");
+	dbr__config *c;
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(dir), 0);
+	int rc = dbr__config_load_file(&c, "bad-db-unknown.conf");
+	char *msg = dbr__strdup(last_msg());
+	int rc2 = dbr__config_load_file(&c, "good-include.conf");
+	assert_int_equal(chdir(cwd), 0);
+	free(dir);
+	assert_int_equal(rc, DBR_ECONFIG);
+	assert_string_equal(msg, "bad-db-unknown.conf:4: databases.default.wieght: unknown setting "
+	                    "(known here: url, replica_of, weight, driver, options, pool)");
+	free(msg);
+	assert_int_equal(rc2, 0);
+	assert_string_equal(c->dbs[1].where, "part-include.conf:2");
+	dbr__config_free(c);
+	assert_int_equal(dbr__config_load_file(&c, "bad-db-unknown.conf"), DBR_ECONFIG);
+	assert_msg("bad-db-unknown.conf: cannot read: ", NULL);
 }
 
 static void test_good_minimal(void **state)
@@ -614,12 +639,13 @@ static void test_alias(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[NELEM(bads) + 13] = {
+	struct CMUnitTest tests[NELEM(bads) + 14] = {
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_good_full),
 		cmocka_unit_test(test_good_minimal),
 		cmocka_unit_test(test_good_include),
 		cmocka_unit_test(test_bad_include_syntax),
+		cmocka_unit_test(test_relative_path),
 		cmocka_unit_test(test_load_string),
 		cmocka_unit_test(test_parse_database),
 		cmocka_unit_test(test_parse_router),
@@ -630,7 +656,7 @@ int main(void)
 		cmocka_unit_test(test_alias),
 	};
 	for (size_t i = 0; i < NELEM(bads); i++)
-		tests[13 + i] = (struct CMUnitTest){ bads[i].file, test_bad_file, NULL, NULL,
+		tests[14 + i] = (struct CMUnitTest){ bads[i].file, test_bad_file, NULL, NULL,
 		                                     (void *)&bads[i] };
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

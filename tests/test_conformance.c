@@ -450,6 +450,19 @@ static void test_connect_error_masks_password(void **state)
 	assert_null(strstr(msg, "Sekr1t"));
 }
 
+/* The driver checks its options before anything connects: a typo is an
+ * error that names the option, and nothing is added. */
+static void test_unknown_option_rejected(void **state)
+{
+	const char *b;
+	(void)state;
+	assert_int_equal(dbr_add_database(F.db, "typo", F.url,
+	                                  "options = { bogus_opt = \"1\"; };"), DBR_ECONFIG);
+	assert_non_null(strstr(dbr_error_last()->message, "bogus_opt"));
+	assert_null(strstr(dbr_error_last()->message, "Sekr1t"));
+	assert_int_equal(dbr_backend(&b, F.db, "typo"), DBR_ENOTFOUND);
+}
+
 int main(int argc, char **argv)
 {
 	const char *name = argc > 1 ? argv[1] : getenv("DBR_BACKEND");
@@ -473,6 +486,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_last_insert_id),
 		cmocka_unit_test(test_apply_script),
 		cmocka_unit_test(test_connect_error_masks_password),
+		cmocka_unit_test(test_unknown_option_rejected),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -243,7 +243,7 @@ static void check_weights(int w1, int w2, int want1, int maxrun)
 			fail_msg("%d reads in a row to the same replica at %d", run_len, i);
 	}
 	routed r = rd(s, NULL);
-	char want[64];
+	char want[128];
 	snprintf(want, sizeof want, "picked %s (weight %d)", r.alias,
 	         strcmp(r.alias, "replica1") == 0 ? w1 : w2);
 	assert_contains(r.text, want);

@@ -3,6 +3,8 @@
  * files in a mkdtemp directory, the driver loaded from DBROUTER_PLUGIN_PATH.
  */
 #include <dirent.h>
+#include <pthread.h>
+#include <time.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -24,7 +26,7 @@ static const char CONF[] =
 	"  default = { url = \"sqlite://@DIR@/main.db\"; };\n"
 	"  ro = { url = \"sqlite://@DIR@/main.db?mode=ro\"; replica_of = \"default\"; };\n"
 	"  wal = { url = \"sqlite://@DIR@/wal.db\"; options = { journal_mode = \"WAL\"; }; };\n"
-	"  mem = { url = \"sqlite::memory:\"; pool = { max_connections = 2; }; };\n"
+	"  mem = { url = \"sqlite::memory:?busy_timeout=800\"; pool = { max_connections = 2; }; };\n"
 	"};\n";
 
 static struct {
@@ -385,6 +387,75 @@ static void test_shared_memory(void **state)
 	expect_error(DBR_ESQL, NULL, "SELECT * FROM shared", NULL, 0);
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+typedef struct reader {
+	int rc;
+	int64_t count;
+	int64_t waited_ms;
+	char sqlstate[6];
+} reader;
+
+/* Reads table lk of `mem` in its own session. */
+static void *read_lk(void *arg)
+{
+	reader *rd = arg;
+	dbr_session *s = NULL;
+	dbr_result *r = NULL;
+	dbr_query q = DBR_QUERY_INIT;
+	int64_t start = now_ms();
+	q.sql = "SELECT count(*) FROM lk";
+	q.using_alias = "mem";
+	rd->rc = dbr_session_new(&s, F.db);
+	if (rd->rc == 0)
+		rd->rc = dbr_exec(&r, s, &q);
+	rd->waited_ms = now_ms() - start;
+	snprintf(rd->sqlstate, sizeof rd->sqlstate, "%s", s ? dbr_session_sqlstate(s) : "");
+	if (rd->rc == 0)
+		rd->rc = dbr_result_int64(&rd->count, r, 0, 0);
+	dbr_result_free(r);
+	dbr_session_free(s);
+	return NULL;
+}
+
+/* A shared-cache table lock fails at once in SQLite: the driver waits up to
+ * busy_timeout (800 ms for mem), then reports 55P03. */
+static void test_shared_memory_lock_wait(void **state)
+{
+	(void)state;
+	static const struct timespec pause = { 0, 200 * 1000000 };
+	reader rd = { -1, 0, 0, "" };
+	pthread_t t;
+
+	run("mem", "CREATE TABLE lk(v INTEGER)");
+	assert_int_equal(dbr_tx_begin(F.s, "mem"), 0);
+	run("mem", "INSERT INTO lk VALUES (1)");
+	/* the reader waits while the writer holds the table, then succeeds */
+	assert_int_equal(pthread_create(&t, NULL, read_lk, &rd), 0);
+	nanosleep(&pause, NULL);
+	assert_int_equal(dbr_tx_commit(F.s, "mem"), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(rd.rc, 0);
+	assert_int_equal(rd.count, 1);
+	assert_true(rd.waited_ms >= 150);
+	/* a writer that keeps the table past busy_timeout: 55P03 */
+	assert_int_equal(dbr_tx_begin(F.s, "mem"), 0);
+	run("mem", "INSERT INTO lk VALUES (2)");
+	read_lk(&rd);
+	assert_int_equal(rd.rc, DBR_ESQL);
+	assert_string_equal(rd.sqlstate, "55P03");
+	assert_true(rd.waited_ms >= 700);
+	assert_int_equal(dbr_tx_rollback(F.s, "mem"), 0);
+	read_lk(&rd);
+	assert_int_equal(rd.rc, 0);
+	assert_int_equal(rd.count, 1);
+}
+
 static void test_read_only_replica(void **state)
 {
 	(void)state;
@@ -520,6 +591,7 @@ int main(void)
 		T(test_last_insert_id),
 		T(test_affected_rows),
 		T(test_shared_memory),
+		T(test_shared_memory_lock_wait),
 		T(test_read_only_replica),
 		T(test_journal_mode),
 		T(test_options_applied),

@@ -37,6 +37,7 @@ typedef struct cli_command {
 	const char *name;
 	int (*run)(cli *c, int argc, char **argv);
 	int where;           /* CMD_* */
+	const char *summary; /* one line for `dbrouter --help` */
 	const char *usage;   /* arguments after the name */
 	const char *help;    /* what it does, options */
 } cli_command;

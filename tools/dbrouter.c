@@ -157,45 +157,49 @@ static int parse_opts(cli *c, const cli_command *cmd, const opt *opts, int argc,
 
 /* ------------------------------------------------------------- check */
 
+/* The loaded plugins as a table; returns how many are routers, or -1. */
+static long print_plugins(dbr *db)
+{
+	static const char *const header[] = {"KIND", "NAME", "VERSION", "ABI", "PATH"};
+	size_t n = dbr_plugin_count(db);
+	char(*abi)[24] = calloc(n + 1, sizeof *abi);
+	const char **cells = calloc(5 * (n + 1), sizeof *cells);
+	long routers = 0;
+	for (size_t k = 0; abi && cells && k < n; k++) {
+		const dbr_plugin_info *p = dbr_plugin_at(db, k);
+		const char *row[5] = {p->kind, p->name, p->version, abi[k], p->path};
+		snprintf(abi[k], sizeof abi[k], "%d.%d", p->abi_major, p->abi_minor);
+		memcpy(cells + 5 * k, row, sizeof row);
+		routers += !strcmp(p->kind, "router");
+	}
+	if (abi && cells)
+		cli_table(stdout, 5, n, header, cells, NULL);
+	else
+		routers = -1;
+	free(abi);
+	free(cells);
+	return routers;
+}
+
 static int cmd_check(cli *c, int argc, char **argv)
 {
-	size_t n, routers = 0;
 	dbr_alias_list *l;
+	long routers;
+	size_t ndb;
 	int i, rc;
 	PARSE_OPTS(c, "check", NULL, argc, argv, i);
 	if (i < argc)
 		return cli_usage_error(c, "check", "unexpected argument '%s'", argv[i]);
 	if ((rc = cli_open(c)) != 0)
 		return rc;
-	n = dbr_plugin_count(c->db);
-	{
-		static const char *const header[] = {"KIND", "NAME", "VERSION", "ABI", "PATH"};
-		char (*abi)[24] = calloc(n ? n : 1, sizeof *abi);
-		const char **cells = calloc(5 * (n ? n : 1), sizeof *cells);
-		if (!abi || !cells) {
-			free(abi);
-			free(cells);
-			return cli_fail(c, DBR_ENOMEM, "check");
-		}
-		for (size_t k = 0; k < n; k++) {
-			const dbr_plugin_info *p = dbr_plugin_at(c->db, k);
-			snprintf(abi[k], sizeof abi[k], "%d.%d", p->abi_major, p->abi_minor);
-			cells[5 * k] = p->kind;
-			cells[5 * k + 1] = p->name;
-			cells[5 * k + 2] = p->version;
-			cells[5 * k + 3] = abi[k];
-			cells[5 * k + 4] = p->path;
-			routers += !strcmp(p->kind, "router");
-		}
-		cli_table(stdout, 5, n, header, cells, NULL);
-		free(abi);
-		free(cells);
-	}
+	if ((routers = print_plugins(c->db)) < 0)
+		return cli_fail(c, DBR_ENOMEM, "check");
 	if ((rc = dbr_alias_list_get(&l, c->db)) != 0)
 		return cli_fail(c, rc, "check");
-	printf("configuration OK: %zu database%s, %zu router%s\n", dbr_alias_list_count(l),
-	       dbr_alias_list_count(l) == 1 ? "" : "s", routers, routers == 1 ? "" : "s");
+	ndb = dbr_alias_list_count(l);
 	dbr_alias_list_free(l);
+	printf("configuration OK: %zu database%s, %ld router%s\n", ndb, ndb == 1 ? "" : "s",
+	       routers, routers == 1 ? "" : "s");
 	return EXIT_OK;
 }
 
@@ -575,26 +579,29 @@ static int cmd_apply(cli *c, int argc, char **argv)
 	"  -w, --write     the statement writes\n"
 
 static const cli_command commands[] = {
-	{"check", cmd_check, CMD_BOTH, "",
+	{"check", cmd_check, CMD_BOTH, "validate the configuration, list the plugins", "",
 	 "Validates the whole configuration, loads every plugin and lists them:\n"
 	 "kind, name, version, ABI major.minor and the file loaded.\n"},
-	{"status", cmd_status, CMD_BOTH, "",
+	{"status", cmd_status, CMD_BOTH, "show every database, its role, connection and pool", "",
 	 "Connects every alias and shows its backend, masked URL, role, whether it\n"
 	 "is connected (or why not) and its pool: size/idle/in_use/max.\n"},
-	{"exec", cmd_exec, CMD_BOTH, "[OPTIONS] SQL [PARAM...]",
+	{"exec", cmd_exec, CMD_BOTH, "route and run a statement, print its result",
+	 "[OPTIONS] SQL [PARAM...]",
 	 "Routes and runs SQL with ? placeholders bound to the PARAMs.\n\n" STMT_HELP
 	 "      --csv       print RFC 4180 CSV with a header (footer on stderr)\n"
 	 "      --json      print a JSON array of objects (footer on stderr)\n\n"
 	 "PARAM: plain text is TEXT; i:42 int64, d:2.5 double, b:true bool,\n"
 	 "x:00ff blob (hex), t:text explicit text (t:null is the text 'null'),\n"
 	 "and the word null is NULL.\n"},
-	{"explain", cmd_explain, CMD_BOTH, "[OPTIONS] SQL",
+	{"explain", cmd_explain, CMD_BOTH, "show where a statement would go, and why",
+	 "[OPTIONS] SQL",
 	 "Routes SQL without running it and prints why it goes where it goes.\n\n" STMT_HELP},
-	{"apply", cmd_apply, CMD_BOTH, "[--model M] FILE.sql",
+	{"apply", cmd_apply, CMD_BOTH, "run a schema file on a model's write database",
+	 "[--model M] FILE.sql",
 	 "Runs the SQL script FILE.sql (\"-\" = stdin) on the write database of\n"
 	 "model M (default: the default database), never on a replica.\n\n"
 	 "  -m, --model M   the model whose database gets the schema\n"},
-	{"run", cmd_run, CMD_TOP, "FILE|-",
+	{"run", cmd_run, CMD_TOP, "run a script of commands in one session", "FILE|-",
 	 "Runs the commands of FILE (\"-\" = stdin), one a line, in ONE session, so\n"
 	 "that read-your-writes pinning shows. Each line is echoed as '> line'\n"
 	 "before its output; the first failure stops the script with its exit code.\n"
@@ -604,11 +611,11 @@ static const cli_command commands[] = {
 	 "  echo TEXT...             print TEXT\n"
 	 "  use_primary begin|end    enter/leave a scope where reads go to primaries\n"
 	 "  mark_write ALIAS         record a write done elsewhere (pins like one)\n"},
-	{"sleep", cmd_sleep, CMD_SCRIPT, "SECONDS", "Waits SECONDS (a decimal number).\n"},
-	{"echo", cmd_echo, CMD_SCRIPT, "TEXT...", "Prints TEXT.\n"},
-	{"use_primary", cmd_use_primary, CMD_SCRIPT, "begin|end",
+	{"sleep", cmd_sleep, CMD_SCRIPT, "", "SECONDS", "Waits SECONDS (a decimal number).\n"},
+	{"echo", cmd_echo, CMD_SCRIPT, "", "TEXT...", "Prints TEXT.\n"},
+	{"use_primary", cmd_use_primary, CMD_SCRIPT, "", "begin|end",
 	 "Enters or leaves a scope where the session's reads go to primaries.\n"},
-	{"mark_write", cmd_mark_write, CMD_SCRIPT, "ALIAS",
+	{"mark_write", cmd_mark_write, CMD_SCRIPT, "", "ALIAS",
 	 "Records a write to ALIAS's cluster done outside dbrouter.\n"},
 };
 
@@ -664,7 +671,7 @@ static void usage(FILE *f)
 	        prog, prog);
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		if (commands[i].where & CMD_TOP)
-			fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].usage);
+			fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nOptions:\n"
 	           "  -c, --config FILE  the deployment to use\n"
 	           "  -h, --help         this help\n"

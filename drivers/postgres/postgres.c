@@ -140,6 +140,17 @@ out:
 	return pg;
 }
 
+/* Server notices (NOTICE, WARNING…) go to the host's log, not stderr. */
+static void on_notice(void *arg, const PGresult *res)
+{
+	const pg_conn *c = arg;
+	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	char msg[512];
+	chomp(msg, sizeof msg, PQresultErrorMessage(res));
+	svc->log(sev && strcmp(sev, "WARNING") == 0 ? DBR_LOG_WARN : DBR_LOG_DEBUG,
+	         "postgres", "database \"%s\": %s", c->alias, msg);
+}
+
 static int pg_connect(void **conn, const dbr_url_view *url)
 {
 	char msg[512];
@@ -163,6 +174,7 @@ static int pg_connect(void **conn, const dbr_url_view *url)
 		return svc->error(DBR_ECONNECT, "08001", "database \"%s\": cannot connect "
 		                   "to %s: %s", url->alias, url->masked, msg);
 	}
+	PQsetNoticeReceiver(c->pg, on_notice, c);
 	*conn = c;
 	return 0;
 }

@@ -59,7 +59,7 @@ typedef struct opt_def {
 /* Indexed by O_*. */
 static const opt_def OPTS[O_COUNT] = {
 	[O_MODE] = { "mode", MODES, 0, 0, "rwc", 0, 0 },
-	[O_JOURNAL] = { "journal_mode", JOURNALS, 0, 0, NULL, 0, 1 },
+	[O_JOURNAL] = { "journal_mode", JOURNALS, 0, 0, NULL, 1, 1 },
 	[O_SYNC] = { "synchronous", SYNCS, 0, 0, NULL, 1, 0 },
 	[O_BUSY] = { "busy_timeout", NULL, 0, INT_MAX, "5000", 1, 0 },
 	[O_CACHE] = { "cache_size", NULL, INT_MIN, INT_MAX, NULL, 1, 0 },
@@ -181,7 +181,7 @@ typedef struct sq_state {
 static const sq_state STATES[] = {
 	{ SQLITE_CONSTRAINT_UNIQUE, "23505", DBR_ESQL },
 	{ SQLITE_CONSTRAINT_PRIMARYKEY, "23505", DBR_ESQL },
-	{ SQLITE_CONSTRAINT_NOTNULL, "23000", DBR_ESQL },
+	{ SQLITE_CONSTRAINT_NOTNULL, "23502", DBR_ESQL },
 	{ SQLITE_CONSTRAINT_FOREIGNKEY, "23503", DBR_ESQL },
 	{ SQLITE_CONSTRAINT_CHECK, "23514", DBR_ESQL },
 	{ SQLITE_BUSY_SNAPSHOT, "40001", DBR_ESQL },
@@ -333,7 +333,7 @@ static int sq_open(sq_conn *c, const dbr_url_view *url, int flags)
 	int rc;
 	flags |= SQLITE_OPEN_NOMUTEX; /* the pool gives a connection to one thread */
 	if (c->memory) {
-		name = sqlite3_mprintf("file:dbr-mem-%s?mode=memory",
+		name = sqlite3_mprintf("file:dbr-mem-%s?mode=memory&cache=shared",
 		                       url->uid ? url->uid : url->alias);
 		if (name == NULL)
 			return svc->error(DBR_ENOMEM, "53200", "out of memory");

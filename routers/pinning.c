@@ -54,6 +54,8 @@ static int pin_select(void *state, const dbr_route_req *req, dbr_member *const *
 	const pinning *p = state;
 	int64_t when;
 	const char *pos;
+	if (!req->target)
+		return -1; /* not a stage 2 call */
 	if (h->last_write(&when, &pos, req, req->target) == 0) {
 		int64_t ago = h->now_us() - when;
 		int i = primary_of(m, n);

@@ -317,6 +317,8 @@ static int choose(rr *r, const dbr_route_req *req, dbr_member *const *m, const s
 static int rr_select(void *state, const dbr_route_req *req, dbr_member *const *m, size_t n)
 {
 	rr *r = state;
+	if (!req->target)
+		return -1; /* not a stage 2 call */
 	size_t small[SMALL_N];
 	size_t *el = n <= SMALL_N ? small : h->calloc(n, sizeof *el);
 	if (!el)

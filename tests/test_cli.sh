@@ -100,6 +100,8 @@ cli frobnicate
 t "unknown command: exit 1, named" eval 'is 1 && err_has "unknown command '"'"'frobnicate'"'"'"'
 cli -c "$C" exec --bogus "SELECT 1"
 t "unknown option: exit 1" eval 'is 1 && err_has "--bogus"'
+cli --version
+t "--version prints the version" eval 'is 0 && grep -Eq "^dbrouter [0-9]+\.[0-9]+" "$T/last.out"'
 cli -c "$C" sleep 1
 t "script-only command refused on the command line: exit 1" is 1
 
@@ -114,6 +116,10 @@ t "check: lists each plugin with kind, version, ABI and path" \
 (cd "$T" && DBROUTER_CONFIG="$C" "$CLI" check >"$T/last.out" 2>"$T/last.err")
 rc=$?
 t "check: the config comes from \$DBROUTER_CONFIG" eval 'is 0 && out_has "configuration OK"'
+mkdir "$T/cwd" && cp "$C" "$T/cwd/plugins.conf"
+(cd "$T/cwd" && "$CLI" check >"$T/last.out" 2>"$T/last.err")
+rc=$?
+t "check: the config defaults to ./plugins.conf" eval 'is 0 && out_has "configuration OK"'
 cli -c "$T/bad.conf" check
 t "check: malformed config exits 2 naming file:line" \
 	eval 'is 2 && err_has "bad.conf:3"'
@@ -178,6 +184,12 @@ cat >"$T/expect.json" <<'EOF'
 EOF
 t "exec --json: numbers, null, escaped text, blobs as hex" \
 	eval 'is 0 && cmp -s "$T/expect.json" "$T/last.out"'
+if command -v python3 >/dev/null 2>&1; then
+	t "exec --json: python's json module parses it" \
+		python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$T/last.out"
+else
+	skip "python3 not installed (json parse check)"
+fi
 cli -c "$C" exec --json "SELECT ? AS t, ? AS nl" 'tab	"q" \ end' 'a
 b'
 t "exec --json: control characters and backslashes escaped" \

@@ -87,7 +87,7 @@ static int run_line(cli *c, const char *file, int lineno, char *line)
 	c->where = where;
 	argc = cli_split(&words, line, &err);
 	if (argc < 0)
-		return cli_usage_error(c, NULL, "%s", err);
+		return cli_usage_error(c, "run", "%s", err);
 	if (argc == 0)
 		return 0;
 	printf("> %s\n", line);

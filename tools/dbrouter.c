@@ -584,7 +584,8 @@ static const cli_command commands[] = {
 	 "kind, name, version, ABI major.minor and the file loaded.\n"},
 	{"status", cmd_status, CMD_BOTH, "show every database, its role, connection and pool", "",
 	 "Connects every alias and shows its backend, masked URL, role, whether it\n"
-	 "is connected (or why not) and its pool: size/idle/in_use/max.\n"},
+	 "is connected (or why not) and its pool: size/idle/in_use/max. A database\n"
+	 "that is down is shown, not an error: the exit code stays 0.\n"},
 	{"exec", cmd_exec, CMD_BOTH, "route and run a statement, print its result",
 	 "[OPTIONS] SQL [PARAM...]",
 	 "Routes and runs SQL with ? placeholders bound to the PARAMs.\n\n" STMT_HELP

@@ -654,7 +654,8 @@ static int sq_server_version(char *buf, size_t size, void *conn)
 {
 	(void)conn;
 	if (size == 0 || (size_t)snprintf(buf, size, "SQLite %s", sqlite3_libversion()) >= size)
-		return DBR_ERANGE;
+		return svc->error(DBR_ERANGE, NULL, "sqlite: version buffer of %zu bytes "
+		                  "is too small", size);
 	return 0;
 }
 

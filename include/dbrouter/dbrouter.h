@@ -353,7 +353,40 @@ typedef struct dbr_pool_stats {
 	size_t max;     /* max_connections */
 	uint64_t acquires;
 	uint64_t connect_errors;
+	size_t waiting;         /* callers waiting for a connection now */
+	uint64_t timeouts;      /* acquires that ran out of acquire_timeout */
+	uint64_t wait_us_total; /* time spent waiting in acquires, summed */
+	uint64_t wait_us_max;   /* the longest single wait */
 } dbr_pool_stats;
+
+/* Pool figures of `alias` into *out. Errors: DBR_ENOTFOUND. Thread-safe. */
+DBR_API int dbr_pool_stats_get(dbr_pool_stats *out, dbr *db, const char *alias);
+
+/* 1 if `alias` has a connection open, 0 if not; DBR_ENOTFOUND. Does no I/O.
+ * Thread-safe. */
+DBR_API int dbr_is_connected(dbr *db, const char *alias);
+
+/* Removes the database `alias` while other threads run: new statements and
+ * acquires on it fail with DBR_ENOTFOUND at once, statements in flight
+ * finish, then its connections close (this call returns when drained).
+ * "default" and a primary that still has replicas cannot be removed.
+ * Errors: DBR_ENOTFOUND, DBR_EINVAL. Thread-safe. */
+DBR_API int dbr_remove_database(dbr *db, const char *alias);
+
+/* Raw access to one named connection of a session. */
+typedef struct dbr_conn dbr_conn;
+
+/* A connection to `alias` for raw SQL: inside a transaction of the session
+ * on that alias it is the transaction's connection (statements join it),
+ * else one from the pool, held until dbr_conn_release. Owned by the
+ * caller; used by the session's thread. Errors: DBR_ENOTFOUND,
+ * DBR_ETIMEOUT, DBR_ECONNECT. */
+DBR_API int dbr_conn_get(dbr_conn **out, dbr_session *s, const char *alias);
+/* Runs one statement on the connection (no routing). Errors as dbr_exec. */
+DBR_API int dbr_conn_exec(dbr_result **out, dbr_conn *c, const char *sql,
+                          const dbr_value *params, size_t nparams);
+/* Gives the connection back (to the pool, or leaves it to its transaction). */
+DBR_API void dbr_conn_release(dbr_conn *c);
 
 /* What `status` shows of one alias. All strings are masked and owned by the
  * list they come from. */

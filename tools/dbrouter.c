@@ -206,7 +206,7 @@ static int cmd_check(cli *c, int argc, char **argv)
 /* ------------------------------------------------------------ status */
 
 /* CONNECTED is last: a failure's message can be long. */
-enum { ST_ALIAS, ST_BACKEND, ST_URL, ST_ROLE, ST_POOL, ST_CONNECTED, ST_NCOLS };
+enum { ST_ALIAS, ST_BACKEND, ST_VERSION, ST_URL, ST_ROLE, ST_POOL, ST_CONNECTED, ST_NCOLS };
 
 /* "no: <message>" on one line (driver messages may span several). */
 static char *why_not(const char *msg)
@@ -233,7 +233,7 @@ static char *why_not(const char *msg)
 static int cmd_status(cli *c, int argc, char **argv)
 {
 	static const char *const header[ST_NCOLS] = {
-		"ALIAS", "BACKEND", "URL", "ROLE", "POOL size/idle/in_use/max", "CONNECTED"};
+		"ALIAS", "BACKEND", "SERVER", "URL", "ROLE", "POOL size/idle/in_use/max", "CONNECTED"};
 	dbr_alias_list *l;
 	char **why, **owned;
 	const char **cells;
@@ -248,11 +248,16 @@ static int cmd_status(cli *c, int argc, char **argv)
 		return cli_fail(c, rc, "status");
 	n = dbr_alias_list_count(l);
 	why = calloc(n ? n : 1, sizeof *why);
-	owned = calloc(2 * (n ? n : 1), sizeof *owned);
+	owned = calloc(3 * (n ? n : 1), sizeof *owned);
 	cells = calloc(ST_NCOLS * (n ? n : 1), sizeof *cells);
-	for (size_t k = 0; why && k < n; k++)
-		if (dbr_connect(c->db, dbr_alias_list_at(l, k)->alias) != 0)
+	for (size_t k = 0; why && owned && k < n; k++) {
+		const char *alias = dbr_alias_list_at(l, k)->alias;
+		char version[128];
+		if (dbr_connect(c->db, alias) != 0)
 			why[k] = why_not(dbr_error_last()->message);
+		else if (dbr_server_version(version, sizeof version, c->db, alias) == 0)
+			owned[3 * k + 2] = strdup(version);
+	}
 	dbr_alias_list_free(l);
 	if (!why || !owned || !cells || dbr_alias_list_get(&l, c->db) != 0) {
 		rc = cli_fail(c, DBR_ENOMEM, "status");
@@ -269,21 +274,23 @@ static int cmd_status(cli *c, int argc, char **argv)
 			snprintf(role, sizeof role, "primary");
 		snprintf(pool, sizeof pool, "%zu/%zu/%zu/%zu", a->pool.size, a->pool.idle,
 		         a->pool.in_use, a->pool.max);
-		owned[2 * k] = strdup(role);
-		owned[2 * k + 1] = strdup(pool);
+		owned[3 * k] = strdup(role);
+		owned[3 * k + 1] = strdup(pool);
 		row[ST_ALIAS] = a->alias;
 		row[ST_BACKEND] = a->backend;
 		row[ST_URL] = a->url;
-		row[ST_ROLE] = owned[2 * k] ? owned[2 * k] : "?";
+		row[ST_VERSION] = owned[3 * k + 2] ? owned[3 * k + 2] : "-";
+		row[ST_ROLE] = owned[3 * k] ? owned[3 * k] : "?";
 		row[ST_CONNECTED] = why[k] ? why[k] : a->connected ? "yes" : "no";
-		row[ST_POOL] = owned[2 * k + 1] ? owned[2 * k + 1] : "?";
+		row[ST_POOL] = owned[3 * k + 1] ? owned[3 * k + 1] : "?";
 	}
 	if (l)
 		cli_table(stdout, ST_NCOLS, n, header, cells, NULL);
 	for (size_t k = 0; k < n; k++) {
 		free(why[k]);
-		free(owned[2 * k]);
-		free(owned[2 * k + 1]);
+		free(owned[3 * k]);
+		free(owned[3 * k + 1]);
+		free(owned[3 * k + 2]);
 	}
 	free(why);
 	free(owned);

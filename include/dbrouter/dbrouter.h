@@ -417,6 +417,12 @@ DBR_API int dbr_backend(const char **out, dbr *db, const char *alias);
  * Errors: DBR_ENOTFOUND, DBR_ECONNECT (names the alias, never the password). */
 DBR_API int dbr_connect(dbr *db, const char *alias);
 
+/* The server's version text of `alias` ("PostgreSQL 15.18", "SQLite
+ * 3.40.1" …) into buf, NUL-terminated; takes a connection from the pool.
+ * Errors: DBR_ENOTFOUND, DBR_ECONNECT, DBR_ENOTSUP (the driver cannot
+ * tell), DBR_ERANGE (buf too small). Thread-safe. */
+DBR_API int dbr_server_version(char *buf, size_t size, dbr *db, const char *alias);
+
 /* One loaded plugin, for `check`. */
 typedef struct dbr_plugin_info {
 	const char *kind;    /* "driver" or "router" */

@@ -50,7 +50,7 @@ static dbr *open_with(const char *routers, const char *extra)
 /* Where a statement goes, by explain. Returns a static copy. */
 static const char *route_of(dbr_session *s, const char *sql, const char *model, const char *using_alias)
 {
-	static char alias[64];
+	static _Thread_local char alias[64];
 	dbr_query q = DBR_QUERY_INIT;
 	q.sql = sql;
 	q.model = model;

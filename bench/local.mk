@@ -1,1 +1,9 @@
-# bench targets
+# bench/: measurements, not tests (make bench runs them).
+noinst_PROGRAMS += bench/dbr_bench
+bench_dbr_bench_SOURCES = bench/dbr_bench.c
+bench_dbr_bench_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
+bench_dbr_bench_LDADD = libdbrouter.la $(SQLITE_LIBS)
+
+.PHONY: bench
+bench: bench/dbr_bench
+	DBROUTER_PLUGIN_PATH='$(abs_top_builddir)' $(builddir)/bench/dbr_bench 50000

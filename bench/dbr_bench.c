@@ -1,0 +1,126 @@
+/* dbr_bench — what routing costs, measured side by side in one run.
+ *
+ * The same point query on the same SQLite file, N times each:
+ *   raw       sqlite3_prepare/bind/step directly (the floor)
+ *   using     dbr_exec with an explicit alias (no routers)
+ *   routed    dbr_exec through per_model + pinning + round_robin
+ *   explain   routing alone (dbr_explain, nothing runs)
+ * and prints ns per statement and each ratio to raw. Not a test. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include <dbrouter/dbrouter.h>
+
+static double now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "dbr_bench: %s: %s\n", what, dbr_error_last()->message);
+	exit(1);
+}
+
+static double bench_raw(const char *file, int n)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	if (sqlite3_open_v2(file, &db, SQLITE_OPEN_READONLY, NULL) ||
+	    sqlite3_prepare_v2(db, "SELECT v FROM t WHERE id = ?", -1, &st, NULL))
+		die("sqlite3");
+	double t0 = now_ns();
+	for (int i = 0; i < n; i++) {
+		/* prepare each time too: dbr_exec prepares each statement */
+		sqlite3_stmt *s;
+		sqlite3_prepare_v2(db, "SELECT v FROM t WHERE id = ?", -1, &s, NULL);
+		sqlite3_bind_int64(s, 1, i % 1000 + 1);
+		while (sqlite3_step(s) == SQLITE_ROW)
+			(void)sqlite3_column_text(s, 0);
+		sqlite3_finalize(s);
+	}
+	double t = now_ns() - t0;
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return t / n;
+}
+
+static double bench_dbr(dbr_session *s, int n, const char *using_alias, int explain_only)
+{
+	dbr_query q = DBR_QUERY_INIT;
+	q.sql = "SELECT v FROM t WHERE id = ?";
+	q.model = "User";
+	q.using_alias = using_alias;
+	q.nparams = 1;
+	double t0 = now_ns();
+	for (int i = 0; i < n; i++) {
+		dbr_value p = dbr_int(i % 1000 + 1);
+		q.params = &p;
+		if (explain_only) {
+			dbr_trace *t;
+			if (dbr_explain(&t, s, &q))
+				die("explain");
+			dbr_trace_free(t);
+		} else {
+			dbr_result *r;
+			if (dbr_exec(&r, s, &q))
+				die("exec");
+			dbr_result_free(r);
+		}
+	}
+	return (now_ns() - t0) / n;
+}
+
+int main(int argc, char **argv)
+{
+	int n = argc > 1 ? atoi(argv[1]) : 20000;
+	char dir[] = "/tmp/dbr-bench-XXXXXX";
+	if (!mkdtemp(dir))
+		return 1;
+	char conf[2048];
+	snprintf(conf, sizeof(conf),
+	         "databases = { default = { url = \"sqlite://%s/b.db\"; };"
+	         " replica1 = { url = \"sqlite://%s/b.db?mode=ro\"; replica_of = \"default\"; };"
+	         " replica2 = { url = \"sqlite://%s/b.db?mode=ro\"; replica_of = \"default\"; }; };"
+	         "routers = ( { name = \"per_model\"; models = { User = \"default\"; }; },"
+	         " { name = \"pinning\"; }, { name = \"round_robin\"; } );",
+	         dir, dir, dir);
+	dbr *db;
+	dbr_session *s;
+	if (dbr_open_string(&db, conf) || dbr_session_new(&s, db))
+		die("open");
+	if (dbr_apply(NULL, s, NULL,
+	              "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT);"
+	              "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 1000)"
+	              " INSERT INTO t SELECT i, 'value ' || i FROM c;"))
+		die("schema");
+	dbr_session_free(s);
+	dbr_session_new(&s, db); /* unpinned: reads go to the replicas */
+	char file[600];
+	snprintf(file, sizeof(file), "%s/b.db", dir);
+	/* warm-up, then measure */
+	bench_raw(file, n / 10);
+	bench_dbr(s, n / 10, NULL, 0);
+	double raw = bench_raw(file, n);
+	double used = bench_dbr(s, n, "replica1", 0);
+	double routed = bench_dbr(s, n, NULL, 0);
+	double explain = bench_dbr(s, n, NULL, 1);
+	printf("statements each: %d (SQLite %s)\n", n, sqlite3_libversion());
+	printf("%-10s %10s %8s\n", "variant", "ns/stmt", "ratio");
+	printf("%-10s %10.0f %8.2f\n", "raw", raw, 1.0);
+	printf("%-10s %10.0f %8.2f\n", "using", used, used / raw);
+	printf("%-10s %10.0f %8.2f\n", "routed", routed, routed / raw);
+	printf("%-10s %10.0f %8.2f\n", "explain", explain, explain / raw);
+	dbr_session_free(s);
+	dbr_close(db);
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : 1;
+}

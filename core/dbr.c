@@ -202,16 +202,93 @@ dbr__database *dbr__db_find(dbr *db, const char *alias)
 	return d;
 }
 
+/* References are taken under the read lock: a removal (write lock) then
+ * sees every one of them. */
+dbr__database *dbr__db_get(dbr *db, const char *alias)
+{
+	if (!db || !alias)
+		return NULL;
+	pthread_rwlock_rdlock(&db->dbs_lock);
+	dbr__database *d = find_locked(db, alias);
+	if (d)
+		atomic_fetch_add(&d->refs, 1);
+	pthread_rwlock_unlock(&db->dbs_lock);
+	return d;
+}
+
+void dbr__db_ref(dbr__database *d)
+{
+	atomic_fetch_add(&d->refs, 1);
+}
+
+/* The last reference of a removed database wakes its remover (under the
+ * lock, so that the wake-up cannot fall between its check and its wait). */
+void dbr__db_put(dbr *db, dbr__database *d)
+{
+	if (!d || atomic_fetch_sub(&d->refs, 1) != 1 || !atomic_load(&d->removed))
+		return;
+	pthread_mutex_lock(&db->drain_lock);
+	pthread_cond_broadcast(&db->drained);
+	pthread_mutex_unlock(&db->drain_lock);
+}
+
 dbr__database **dbr__db_replicas(dbr *db, const dbr__database *primary, size_t *n)
 {
 	pthread_rwlock_rdlock(&db->dbs_lock);
 	dbr__database **out = calloc(db->ndbs + 1, sizeof(*out));
 	*n = 0;
 	for (size_t i = 0; out && i < db->ndbs; i++)
-		if (db->dbs[i]->primary == primary)
+		if (db->dbs[i]->primary == primary) {
+			atomic_fetch_add(&db->dbs[i]->refs, 1);
 			out[(*n)++] = db->dbs[i];
+		}
 	pthread_rwlock_unlock(&db->dbs_lock);
 	return out;
+}
+
+/* Unlinks `alias` under the write lock: from then on nobody finds it. */
+static int unlink_database(dbr__database **out, dbr *db, const char *alias)
+{
+	int rc = 0;
+	pthread_rwlock_wrlock(&db->dbs_lock);
+	dbr__database *d = find_locked(db, alias);
+	if (!d)
+		rc = dbr__err(DBR_ENOTFOUND, NULL, "no database \"%s\"", alias);
+	else if (strcmp(alias, "default") == 0)
+		rc = dbr__err(DBR_EINVAL, NULL, "database \"default\" cannot be removed");
+	else if (atomic_load(&d->nreplicas) > 0)
+		rc = dbr__err(DBR_EINVAL, NULL, "database \"%s\" still has %d replica(s): remove them first",
+		              alias, atomic_load(&d->nreplicas));
+	if (rc == 0) {
+		size_t i = 0;
+		while (db->dbs[i] != d)
+			i++;
+		memmove(&db->dbs[i], &db->dbs[i + 1], (db->ndbs - i - 1) * sizeof(*db->dbs));
+		db->ndbs--;
+		if (d->primary)
+			atomic_fetch_sub(&d->primary->nreplicas, 1);
+		atomic_store(&d->removed, 1);
+		*out = d;
+	}
+	pthread_rwlock_unlock(&db->dbs_lock);
+	return rc;
+}
+
+int dbr_remove_database(dbr *db, const char *alias)
+{
+	if (!db || !alias)
+		return dbr__err(DBR_EINVAL, NULL, "dbr_remove_database: NULL argument");
+	dbr__database *d = NULL;
+	int rc = unlink_database(&d, db, alias);
+	if (rc)
+		return dbr__db_fail(db, rc);
+	/* Drain: statements, transactions and raw connections in flight end. */
+	pthread_mutex_lock(&db->drain_lock);
+	while (atomic_load(&d->refs) > 0)
+		pthread_cond_wait(&db->drained, &db->drain_lock);
+	pthread_mutex_unlock(&db->drain_lock);
+	db_free(d);
+	return 0;
 }
 
 /* Links a replica to its primary (already in db->dbs). */
@@ -348,11 +425,13 @@ static void chain_swap(dbr *db, dbr__chain *c)
 /* Running databases answer the alias checks of routers added at run time. */
 static int running_alias(void *ctx, const char *alias, const char **replica_of)
 {
-	dbr__database *d = dbr__db_find(ctx, alias);
+	dbr__database *d = dbr__db_get(ctx, alias);
 	if (!d)
 		return DBR_ENOTFOUND;
+	/* A primary with replicas is never removed: its alias outlives d. */
 	if (replica_of)
 		*replica_of = d->primary ? d->primary->conf.alias : NULL;
+	dbr__db_put(ctx, d);
 	return 0;
 }
 
@@ -366,6 +445,9 @@ static int db_alloc(dbr **out)
 	pthread_rwlock_init(&db->dbs_lock, NULL);
 	pthread_mutex_init(&db->chain_lock, NULL);
 	pthread_mutex_init(&db->misc_lock, NULL);
+	pthread_mutex_init(&db->drain_lock, NULL);
+	pthread_cond_init(&db->drained, NULL);
+	pthread_mutex_init(&db->sessions_lock, NULL);
 	db->id = atomic_fetch_add(&next_id, 1);
 	db->chain = calloc(1, sizeof(dbr__chain));
 	if (!db->chain) {
@@ -441,6 +523,12 @@ void dbr_close(dbr *db)
 {
 	if (!db)
 		return;
+	/* Nothing is committed by accident: every session still open rolls
+	 * back and lets go of its connections before the pools close. */
+	pthread_mutex_lock(&db->sessions_lock);
+	while (db->sessions)
+		dbr__session_detach(db->sessions);
+	pthread_mutex_unlock(&db->sessions_lock);
 	dbr__chain_put(db->chain);
 	for (size_t i = db->ndbs; i-- > 0;)
 		db_free(db->dbs[i]);
@@ -454,6 +542,9 @@ void dbr_close(dbr *db)
 	pthread_rwlock_destroy(&db->dbs_lock);
 	pthread_mutex_destroy(&db->chain_lock);
 	pthread_mutex_destroy(&db->misc_lock);
+	pthread_mutex_destroy(&db->drain_lock);
+	pthread_cond_destroy(&db->drained);
+	pthread_mutex_destroy(&db->sessions_lock);
 	free(db);
 }
 
@@ -580,25 +671,27 @@ void dbr_alias_list_free(dbr_alias_list *l)
 
 int dbr_backend(const char **out, dbr *db, const char *alias)
 {
-	dbr__database *d = db ? dbr__db_find(db, alias) : NULL;
+	dbr__database *d = dbr__db_get(db, alias);
 	if (!d)
 		return dbr__db_fail(db, dbr__err(DBR_ENOTFOUND, NULL, "no database \"%s\"", alias ? alias : "(null)"));
-	*out = d->ops->backend;
+	*out = d->ops->backend; /* static in the resident driver */
+	dbr__db_put(db, d);
 	return 0;
 }
 
 int dbr_connect(dbr *db, const char *alias)
 {
-	dbr__database *d = db ? dbr__db_find(db, alias) : NULL;
+	dbr__database *d = dbr__db_get(db, alias);
 	if (!d)
 		return dbr__db_fail(db, dbr__err(DBR_ENOTFOUND, NULL, "no database \"%s\"", alias ? alias : "(null)"));
 	dbr__conn *c = NULL;
 	int rc = dbr__pool_acquire(&c, d->pool);
-	if (rc)
-		return dbr__db_fail(db, rc);
-	rc = d->ops->ping(c->conn);
-	dbr__pool_release(d->pool, c, rc != 0);
-	if (rc)
-		return dbr__db_fail(db, dbr__err_prefix("\"%s\" (%s) does not answer", alias, d->conf.url.masked));
-	return 0;
+	if (rc == 0) {
+		rc = d->ops->ping(c->conn);
+		dbr__pool_release(d->pool, c, rc != 0);
+		if (rc)
+			rc = dbr__err_prefix("\"%s\" (%s) does not answer", alias, d->conf.url.masked);
+	}
+	dbr__db_put(db, d);
+	return rc ? dbr__db_fail(db, rc) : 0;
 }

@@ -11,7 +11,10 @@
 
 #define DBR__ERRMAX 1024
 
-/* One database (alias) of a running dbr. Never freed before dbr_close. */
+/* One database (alias) of a running dbr. Each user (a statement in flight,
+ * an open transaction, a raw connection) holds a reference (dbr__db_get /
+ * dbr__db_put); dbr_remove_database unlinks it, sets `removed` and frees it
+ * when the last reference goes. */
 typedef struct dbr__database {
 	dbr__dbconf conf;
 	char uid[64];
@@ -22,6 +25,8 @@ typedef struct dbr__database {
 	dbr__pool *pool;
 	struct dbr__database *primary; /* NULL for a primary */
 	atomic_int nreplicas;
+	atomic_int refs;     /* users besides the dbr itself */
+	atomic_int removed;  /* unlinked: draining */
 } dbr__database;
 
 /* A router of one or more chains (a chain extended at run time shares the
@@ -55,6 +60,10 @@ struct dbr {
 	char *token_secret;
 	unsigned long id;
 	char errmsg[DBR__ERRMAX];
+	pthread_mutex_t drain_lock;  /* with `drained`: removals wait here */
+	pthread_cond_t drained;
+	pthread_mutex_t sessions_lock; /* the live sessions list */
+	struct dbr_session *sessions;
 };
 
 /* A session's record of a write to one cluster. */
@@ -74,7 +83,9 @@ typedef struct dbr__tx {
 } dbr__tx;
 
 struct dbr_session {
-	dbr *db;
+	dbr *db;          /* NULL once dbr_close detached the session */
+	struct dbr_session *prev, *next; /* db->sessions, under sessions_lock */
+	struct dbr_conn *conns;          /* raw connections handed out */
 	int use_primary;
 	dbr__pin *pins;
 	size_t npins;
@@ -94,10 +105,26 @@ struct dbr_trace {
 	dbr__buf pending;   /* notes of the router being asked */
 };
 
+/* A raw connection (dbr_conn_get): its own pool connection, or a view of
+ * the session's transaction on `d` (then c is NULL and found at each use). */
+struct dbr_conn {
+	dbr_session *s;      /* NULL once its session or dbr is gone */
+	dbr__database *d;    /* referenced */
+	dbr__conn *c;        /* owned, or NULL when joining a transaction */
+	struct dbr_conn *prev, *next; /* s->conns */
+};
+
 /* ---- dbr.c */
-/* The database `alias`, or NULL. Thread-safe. */
+/* The database `alias`, or NULL (unknown or being removed). No reference:
+ * the pointer is safe only while no dbr_remove_database can run on it;
+ * prefer dbr__db_get. Thread-safe. */
 dbr__database *dbr__db_find(dbr *db, const char *alias);
-/* Replicas of `primary` into a new array (caller frees) of *n entries. */
+/* As dbr__db_find, holding a reference the caller drops with dbr__db_put. */
+dbr__database *dbr__db_get(dbr *db, const char *alias);
+void dbr__db_ref(dbr__database *d);  /* one more reference (caller has one) */
+void dbr__db_put(dbr *db, dbr__database *d); /* NULL d is a no-op */
+/* Replicas of `primary` into a new array (caller frees, after dbr__db_put
+ * of each: they are referenced) of *n entries. */
 dbr__database **dbr__db_replicas(dbr *db, const dbr__database *primary, size_t *n);
 dbr__chain *dbr__chain_get(dbr *db);
 void dbr__chain_put(dbr__chain *c);
@@ -106,17 +133,23 @@ int dbr__db_fail(dbr *db, int code);
 
 /* ---- route.c */
 typedef struct dbr__route {
-	dbr__database *d;   /* who serves */
-	dbr__database *target; /* stage-1 target */
+	dbr__database *d;   /* who serves (referenced: dbr__route_done) */
+	dbr__database *target; /* stage-1 target (referenced) */
 	dbr__tx *tx;        /* set when the statement joins a transaction */
 	dbr_intent intent;
 } dbr__route;
 
-/* Routes one statement: fills *out and the trace `t`. `stage2` 0 skips the
- * member stage (apply, transactions). Errors: DBR_ENOTFOUND, DBR_EROUTE. */
+/* Flags of dbr__route_statement. */
+#define DBR__ROUTE_STAGE2 1  /* run the member stage (reads) */
+#define DBR__ROUTE_NO_TX 2   /* ignore the session's open transactions */
+/* Routes one statement: fills *out (references held: dbr__route_done) and
+ * the trace `t`. `flags` without DBR__ROUTE_STAGE2 skips the member stage
+ * (apply, transactions). Errors: DBR_ENOTFOUND, DBR_EROUTE. */
 int dbr__route_statement(dbr__route *out, dbr_trace *t, dbr_session *s,
                          const char *sql, const char *model, dbr_intent intent,
-                         const char *using_alias, int stage2);
+                         const char *using_alias, int flags);
+/* Drops the references of a route (filled or cleared by route_statement). */
+void dbr__route_done(dbr_session *s, dbr__route *r);
 /* After a successful write to `d` outside a transaction (or at commit):
  * records the pin and tells the routers. */
 void dbr__route_wrote(dbr_session *s, dbr__database *d);
@@ -129,9 +162,20 @@ int dbr__host_last_write(int64_t *when_us, const char **position,
 /* ---- session.c */
 /* Sets the session's (and thread's) error and returns code. */
 int dbr__session_fail(dbr_session *s, int code);
+/* At the start of every session call: DBR_ESTATE if dbr_close detached the
+ * session; DBR_ETIMEOUT (after rolling it back) if a transaction outlived
+ * its transaction_timeout; else 0. Sets the session's error. */
+int dbr__session_enter(dbr_session *s, const char *fn);
+/* dbr_close: rolls back and releases everything `s` holds; detaches it. */
+void dbr__session_detach(dbr_session *s);
 dbr__tx *dbr__session_tx(dbr_session *s, const dbr__database *d);
 dbr__tx *dbr__session_tx_latest(dbr_session *s);
 void dbr__session_pin(dbr_session *s, const char *primary, int64_t when_us, const char *position);
+
+/* ---- conn.c */
+/* Session end or dbr_close: gives back the raw connections of `s` and
+ * detaches them (a later dbr_conn_release only frees the handle). */
+void dbr__conns_orphan(dbr_session *s);
 
 /* ---- exec.c */
 /* Runs one statement on a connection into a new result (out may be NULL). */

@@ -44,8 +44,9 @@ static int check_query(dbr_session *s, const dbr_query *q)
 	return 0;
 }
 
-/* Runs `fn` on the statement's connection: the transaction's, or one from
- * the pool that goes back afterwards (closed if the driver lost it). */
+/* Runs the statement (or script) on its connection: the transaction's, or
+ * one from the pool that goes back afterwards (closed if the driver lost
+ * it). */
 static int run_routed(dbr_result **out, dbr__route *rt, const dbr_query *q, const char *script)
 {
 	dbr__conn *c = rt->tx ? rt->tx->c : NULL;
@@ -73,22 +74,24 @@ static void wrote(dbr_session *s, dbr__route *rt)
 
 int dbr_exec(dbr_result **out, dbr_session *s, const dbr_query *q)
 {
-	int rc = check_query(s, q);
+	int rc = dbr__session_enter(s, "dbr_exec");
 	if (rc)
-		return s ? dbr__session_fail(s, rc) : rc;
+		return rc;
+	if ((rc = check_query(s, q)))
+		return dbr__session_fail(s, rc);
 	dbr_trace *t = NULL;
 	if ((rc = dbr__trace_new(&t)))
 		return dbr__session_fail(s, rc);
 	dbr__route rt;
-	rc = dbr__route_statement(&rt, t, s, q->sql, q->model, resolve_intent(q), q->using_alias, 1);
+	rc = dbr__route_statement(&rt, t, s, q->sql, q->model, resolve_intent(q), q->using_alias,
+	                          DBR__ROUTE_STAGE2);
 	dbr_trace_free(t);
 	if (rc == 0)
 		rc = run_routed(out, &rt, q, NULL);
-	if (rc)
-		return dbr__session_fail(s, rc);
-	if (rt.intent == DBR_INTENT_WRITE)
+	if (rc == 0 && rt.intent == DBR_INTENT_WRITE)
 		wrote(s, &rt);
-	return 0;
+	dbr__route_done(s, &rt);
+	return rc ? dbr__session_fail(s, rc) : 0;
 }
 
 int dbr_exec_sql(dbr_result **out, dbr_session *s, const char *sql)
@@ -100,14 +103,18 @@ int dbr_exec_sql(dbr_result **out, dbr_session *s, const char *sql)
 
 int dbr_explain(dbr_trace **out, dbr_session *s, const dbr_query *q)
 {
-	int rc = check_query(s, q);
-	if (rc || !out)
-		return s ? dbr__session_fail(s, rc ? rc : DBR_EINVAL) : rc;
+	int rc = dbr__session_enter(s, "dbr_explain");
+	if (rc)
+		return rc;
+	if ((rc = check_query(s, q)) || !out)
+		return dbr__session_fail(s, rc ? rc : dbr__err(DBR_EINVAL, NULL, "dbr_explain: NULL out"));
 	dbr_trace *t = NULL;
 	if ((rc = dbr__trace_new(&t)))
 		return dbr__session_fail(s, rc);
 	dbr__route rt;
-	rc = dbr__route_statement(&rt, t, s, q->sql, q->model, resolve_intent(q), q->using_alias, 1);
+	rc = dbr__route_statement(&rt, t, s, q->sql, q->model, resolve_intent(q), q->using_alias,
+	                          DBR__ROUTE_STAGE2);
+	dbr__route_done(s, &rt);
 	if (rc) {
 		dbr_trace_free(t);
 		return dbr__session_fail(s, rc);
@@ -118,11 +125,13 @@ int dbr_explain(dbr_trace **out, dbr_session *s, const dbr_query *q)
 
 int dbr_apply(dbr_trace **trace_out, dbr_session *s, const char *model, const char *script)
 {
-	if (!s || !script)
-		return dbr__err(DBR_EINVAL, NULL, "dbr_apply: NULL session or script");
-	dbr_trace *t = NULL;
-	int rc = dbr__trace_new(&t);
+	int rc = dbr__session_enter(s, "dbr_apply");
 	if (rc)
+		return rc;
+	if (!script)
+		return dbr__session_fail(s, dbr__err(DBR_EINVAL, NULL, "dbr_apply: NULL script"));
+	dbr_trace *t = NULL;
+	if ((rc = dbr__trace_new(&t)))
 		return dbr__session_fail(s, rc);
 	dbr__route rt;
 	rc = dbr__route_statement(&rt, t, s, NULL, model, DBR_INTENT_WRITE, NULL, 0);
@@ -132,11 +141,13 @@ int dbr_apply(dbr_trace **trace_out, dbr_session *s, const char *model, const ch
 		              model ? model : "(none)", rt.d->conf.alias, rt.d->primary->conf.alias);
 	if (rc == 0)
 		rc = run_routed(NULL, &rt, NULL, script);
+	if (rc == 0)
+		wrote(s, &rt);
+	dbr__route_done(s, &rt);
 	if (rc) {
 		dbr_trace_free(t);
 		return dbr__session_fail(s, rc);
 	}
-	wrote(s, &rt);
 	if (trace_out)
 		*trace_out = t;
 	else

@@ -211,19 +211,30 @@ typedef struct dbr__pool dbr__pool;
 
 typedef struct dbr__conn {
 	void *conn;          /* the driver's */
-	int64_t created_us;
-	int64_t used_us;     /* last release */
+	int64_t created_us;  /* dbr_clock_now() at connect */
+	int64_t used_us;     /* dbr_clock_now() at the last release */
 	struct dbr__conn *next;
 } dbr__conn;
 
 int dbr__pool_new(dbr__pool **out, const dbr_driver_ops *ops, const dbr_url_view *url,
                   const dbr__pool_conf *conf);
-/* Hands out a connection (idle one, or a new one below max; else waits up
- * to acquire_timeout). Errors: DBR_ETIMEOUT, DBR_ECONNECT (names alias). */
+/* Hands out a connection (idle one, pinged if idle longer than
+ * test_before_acquire; or a new one below max; else waits up to
+ * acquire_timeout, first come first served). Errors: DBR_ETIMEOUT (the
+ * message says "exhausted" or "unreachable"), DBR_ECONNECT (a connect of
+ * this call failed: "unreachable", names the alias). Never leaks a slot. */
 int dbr__pool_acquire(dbr__conn **out, dbr__pool *p);
 /* Gives a connection back; `broken` closes it. */
 void dbr__pool_release(dbr__pool *p, dbr__conn *c, int broken);
 void dbr__pool_stats(dbr_pool_stats *out, dbr__pool *p);
+/* One maintenance pass: closes idle connections past idle_timeout (down to
+ * min_connections) or max_lifetime, then opens what min_connections lacks.
+ * The pool's own thread calls it periodically (started by dbr__pool_new
+ * when min_connections, idle_timeout or max_lifetime is set; joined by
+ * dbr__pool_free). Does its I/O outside the lock; safe from any thread. */
+void dbr__pool_maintain(dbr__pool *p);
+/* Stops the maintenance thread, closes the idle connections, frees. Every
+ * connection must have been released. */
 void dbr__pool_free(dbr__pool *p);
 
 #endif

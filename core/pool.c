@@ -1,42 +1,56 @@
 /* pool.c — connections of one alias: reuse idle ones, open new ones up to
- * max_connections, wait up to acquire_timeout. Network I/O (connect, ping,
- * reset, close) never happens under the pool lock. */
+ * max_connections, wait up to acquire_timeout (first come, first served:
+ * a release hands its connection, or its free slot, to the oldest waiter).
+ *
+ * Network I/O (connect, ping, reset, close) never happens under the pool
+ * lock: a slot is reserved under the lock ("pending"), the I/O runs outside
+ * it, and the outcome is booked under the lock again. A maintenance thread
+ * (started only when there is something to maintain) retires idle and old
+ * connections and keeps min_connections warm; callers never do that work.
+ * Ages are measured with dbr_clock_now() (replaceable in tests); waits with
+ * the monotonic clock. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "internal.h"
 
+/* One caller waiting for a connection; lives on the caller's stack. */
+typedef struct waiter {
+	pthread_cond_t cond;
+	dbr__conn *conn;     /* a connection handed over by a release */
+	int slot;            /* or a free slot: the waiter connects itself */
+	struct waiter *next;
+} waiter;
+
 struct dbr__pool {
 	pthread_mutex_t lock;
-	pthread_cond_t freed;
 	const dbr_driver_ops *ops;
 	const dbr_url_view *url;
 	dbr__pool_conf conf;
-	dbr__conn *idle;    /* LIFO: the warmest first */
-	size_t open, nidle, waiting;
-	uint64_t acquires, timeouts, connect_errors;
+	int keep_one;        /* DBR_DRIVER_KEEP_ONE: never reap the last one */
+	dbr__conn *idle;     /* LIFO: the warmest first */
+	size_t nidle;
+	size_t open;         /* slots taken: connections + connects/closes under way */
+	size_t pending;      /* of which a connect or close is under way */
+	size_t connecting;   /* of which a connect is under way */
+	waiter *whead, *wtail;
+	size_t waiting;
+	uint64_t acquires, timeouts, connect_errors, wait_us_total, wait_us_max;
+	char last_error[512]; /* the last connect failure (drivers mask passwords) */
+	int warm_failing;    /* the warm-up's last connect failed (log once) */
+	/* maintenance thread */
+	pthread_t thread;
+	int has_thread, stop;
+	pthread_cond_t wake;
+	int64_t tick_us;
 };
 
-int dbr__pool_new(dbr__pool **out, const dbr_driver_ops *ops, const dbr_url_view *url,
-                  const dbr__pool_conf *conf)
-{
-	dbr__pool *p = calloc(1, sizeof(*p));
-	if (!p)
-		return dbr__err(DBR_ENOMEM, NULL, "out of memory");
-	pthread_mutex_init(&p->lock, NULL);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&p->freed, &ca);
-	pthread_condattr_destroy(&ca);
-	p->ops = ops;
-	p->url = url;
-	p->conf = *conf;
-	*out = p;
-	return 0;
-}
+enum { TAKE_CONN = 1, TAKE_SLOT, TAKE_STALE };
+
+/* ------------------------------------------------------------ clocks */
 
 static int64_t mono_us(void)
 {
@@ -45,97 +59,279 @@ static int64_t mono_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static void close_conn(dbr__pool *p, dbr__conn *c)
+/* A monotonic-clock deadline as the absolute time timedwait wants. */
+static struct timespec mono_ts(int64_t at_us)
+{
+	return (struct timespec){ .tv_sec = at_us / 1000000, .tv_nsec = (at_us % 1000000) * 1000 };
+}
+
+static int cond_init_mono(pthread_cond_t *c)
+{
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	int rc = pthread_cond_init(c, &ca);
+	pthread_condattr_destroy(&ca);
+	return rc;
+}
+
+static int64_t seconds_us(double s)
+{
+	return (int64_t)(s * 1e6);
+}
+
+static int lifetime_over(const dbr__pool *p, const dbr__conn *c, int64_t now)
+{
+	return p->conf.max_lifetime > 0 && now - c->created_us >= seconds_us(p->conf.max_lifetime);
+}
+
+static int idle_over(const dbr__pool *p, const dbr__conn *c, int64_t now)
+{
+	return p->conf.idle_timeout > 0 && now - c->used_us >= seconds_us(p->conf.idle_timeout);
+}
+
+/* Connections that exist and are not being closed (lock held). */
+static size_t live_locked(const dbr__pool *p)
+{
+	return p->open - p->pending;
+}
+
+/* KEEP_ONE: the last live connection holds the data (a memory database). */
+static int must_keep_locked(const dbr__pool *p)
+{
+	return p->keep_one && live_locked(p) <= 1;
+}
+
+/* ------------------------------------------------------------ hand-over */
+
+/* Gives a connection (or, for NULL, a free slot) to the oldest waiter;
+ * else the connection goes idle, the slot is freed. Lock held. */
+static void give_locked(dbr__pool *p, dbr__conn *c)
+{
+	waiter *w = p->whead;
+	if (w) {
+		p->whead = w->next;
+		if (!p->whead)
+			p->wtail = NULL;
+		if (c) {
+			w->conn = c;
+		} else {
+			w->slot = 1;
+			p->pending++;
+			p->connecting++;
+		}
+		pthread_cond_signal(&w->cond);
+		return;
+	}
+	if (c) {
+		c->next = p->idle;
+		p->idle = c;
+		p->nidle++;
+		return;
+	}
+	p->open--;
+	if (p->has_thread && p->open < (size_t)p->conf.min_connections)
+		pthread_cond_signal(&p->wake);
+}
+
+/* Closes a connection whose slot is pending (outside the lock), then frees
+ * the slot. */
+static void discard(dbr__pool *p, dbr__conn *c)
 {
 	p->ops->close(c->conn);
 	free(c);
+	pthread_mutex_lock(&p->lock);
+	p->pending--;
+	give_locked(p, NULL);
+	pthread_mutex_unlock(&p->lock);
 }
 
-/* Opens a connection for a slot already reserved in p->open. */
-static int open_conn(dbr__conn **out, dbr__pool *p)
+/* Opens a connection for a pending slot. On failure the slot is freed (an
+ * `extra` one just goes away) and the error kept for the timeout message;
+ * returns the driver's code. */
+static int connect_slot(dbr__conn **out, dbr__pool *p, int extra)
 {
 	dbr__conn *c = calloc(1, sizeof(*c));
-	if (!c)
-		return dbr__err(DBR_ENOMEM, NULL, "out of memory");
-	int rc = p->ops->connect(&c->conn, p->url);
+	int rc = c ? p->ops->connect(&c->conn, p->url)
+	           : dbr__err(DBR_ENOMEM, NULL, "out of memory");
+	if (rc > 0)
+		rc = dbr__err(DBR_ECONNECT, "08001", "connect failed");
+	pthread_mutex_lock(&p->lock);
+	p->pending--;
+	p->connecting--;
+	if (rc) {
+		p->connect_errors++;
+		snprintf(p->last_error, sizeof(p->last_error), "%s", dbr_error_last()->message);
+		if (extra)
+			p->open--;
+		else
+			give_locked(p, NULL);
+	}
+	pthread_mutex_unlock(&p->lock);
 	if (rc) {
 		free(c);
-		return rc < 0 ? rc : DBR_ECONNECT;
+		return rc;
 	}
-	c->created_us = c->used_us = mono_us();
+	c->created_us = c->used_us = dbr_clock_now();
 	*out = c;
 	return 0;
 }
 
-static void slot_free(dbr__pool *p)
+/* ------------------------------------------------------------ acquire */
+
+static void dequeue_locked(dbr__pool *p, waiter *w)
 {
-	pthread_mutex_lock(&p->lock);
-	p->open--;
-	pthread_cond_signal(&p->freed);
-	pthread_mutex_unlock(&p->lock);
+	waiter **pp = &p->whead, *prev = NULL;
+	while (*pp && *pp != w) {
+		prev = *pp;
+		pp = &(*pp)->next;
+	}
+	if (!*pp)
+		return;
+	*pp = w->next;
+	if (p->wtail == w)
+		p->wtail = prev;
+}
+
+/* Names the alias and masked URL in a connect error, unless the driver's
+ * message already does (drivers name the alias). */
+static int unreachable(const dbr__pool *p)
+{
+	char quoted[160];
+	snprintf(quoted, sizeof(quoted), "\"%s\"", p->url->alias);
+	if (strstr(dbr_error_last()->message, quoted))
+		return dbr__err_prefix("unreachable");
+	return dbr__err_prefix("database \"%s\" unreachable (%s)", p->url->alias, p->url->masked);
+}
+
+/* The DBR_ETIMEOUT of an acquire: unreachable if connects failed during the
+ * wait (or one is still under way), else exhausted. Lock held. */
+static int timeout_locked(dbr__pool *p, uint64_t errors_before)
+{
+	p->timeouts++;
+	if (p->connect_errors > errors_before || p->connecting > 0)
+		return dbr__err(DBR_ETIMEOUT, "08001",
+		                "database \"%s\" (%s) unreachable: no connection within acquire_timeout = %g s; "
+		                "last connect error: %s", p->url->alias, p->url->masked,
+		                p->conf.acquire_timeout, p->last_error[0] ? p->last_error : "(none yet)");
+	return dbr__err(DBR_ETIMEOUT, NULL,
+	                "pool of \"%s\" exhausted: all %d connections in use, none freed within "
+	                "acquire_timeout = %g s", p->url->alias, p->conf.max_connections,
+	                p->conf.acquire_timeout);
+}
+
+static void wait_booked_locked(dbr__pool *p, int64_t since)
+{
+	uint64_t us = (uint64_t)(mono_us() - since);
+	p->wait_us_total += us;
+	if (us > p->wait_us_max)
+		p->wait_us_max = us;
+}
+
+/* Queues the caller until a release hands it something or the deadline
+ * passes. Lock held. Returns TAKE_CONN / TAKE_SLOT or DBR_ETIMEOUT. */
+static int wait_locked(dbr__pool *p, dbr__conn **c, int64_t deadline)
+{
+	waiter w = { .conn = NULL };
+	if (cond_init_mono(&w.cond))
+		return dbr__err(DBR_ENOMEM, NULL, "cannot wait for a connection: out of resources");
+	if (p->wtail)
+		p->wtail->next = &w;
+	else
+		p->whead = &w;
+	p->wtail = &w;
+	p->waiting++;
+	int64_t since = mono_us();
+	uint64_t errors_before = p->connect_errors;
+	struct timespec ts = mono_ts(deadline);
+	int rc = 0;
+	while (!w.conn && !w.slot && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&w.cond, &p->lock, &ts);
+	p->waiting--;
+	wait_booked_locked(p, since);
+	pthread_cond_destroy(&w.cond);
+	if (w.conn) {
+		*c = w.conn;
+		return TAKE_CONN;
+	}
+	if (w.slot)
+		return TAKE_SLOT;
+	dequeue_locked(p, &w);
+	return timeout_locked(p, errors_before);
+}
+
+/* One step of an acquire, lock held: an idle connection (TAKE_STALE if past
+ * max_lifetime: its slot is pending, close it), a reserved slot to connect,
+ * or a wait. Idle connections and waiters never coexist (a release serves
+ * the waiters first), so nobody overtakes a waiter. */
+static int take_locked(dbr__pool *p, dbr__conn **c, int64_t deadline)
+{
+	if (p->idle) {
+		*c = p->idle;
+		p->idle = (*c)->next;
+		p->nidle--;
+		if (lifetime_over(p, *c, dbr_clock_now()) && !must_keep_locked(p)) {
+			p->pending++;
+			return TAKE_STALE;
+		}
+		return TAKE_CONN;
+	}
+	if (!p->whead && p->open < (size_t)p->conf.max_connections) {
+		p->open++;
+		p->pending++;
+		p->connecting++;
+		return TAKE_SLOT;
+	}
+	return wait_locked(p, c, deadline);
 }
 
 /* An idle connection past test_before_acquire is pinged first. */
 static int usable(dbr__pool *p, dbr__conn *c)
 {
 	double t = p->conf.test_before_acquire;
-	if (t < 0 || (double)(mono_us() - c->used_us) < t * 1e6)
+	if (t < 0 || dbr_clock_now() - c->used_us < seconds_us(t))
 		return 1;
 	return p->ops->ping(c->conn) == 0;
 }
 
+/* A connection that failed its ping: its slot becomes pending, then it
+ * closes. */
+static void drop_broken(dbr__pool *p, dbr__conn *c)
+{
+	pthread_mutex_lock(&p->lock);
+	p->pending++;
+	pthread_mutex_unlock(&p->lock);
+	discard(p, c);
+}
+
 int dbr__pool_acquire(dbr__conn **out, dbr__pool *p)
 {
-	int64_t deadline = mono_us() + (int64_t)(p->conf.acquire_timeout * 1e6);
+	int64_t deadline = mono_us() + seconds_us(p->conf.acquire_timeout);
 	pthread_mutex_lock(&p->lock);
 	p->acquires++;
 	for (;;) {
-		if (p->idle) {
-			dbr__conn *c = p->idle;
-			p->idle = c->next;
-			p->nidle--;
-			pthread_mutex_unlock(&p->lock);
-			if (usable(p, c)) {
-				*out = c;
-				return 0;
-			}
-			close_conn(p, c);
-			pthread_mutex_lock(&p->lock);
-			p->open--;
-			continue;
+		dbr__conn *c = NULL;
+		int took = take_locked(p, &c, deadline);
+		pthread_mutex_unlock(&p->lock);
+		if (took < 0)
+			return took;
+		if (took == TAKE_SLOT) {
+			int rc = connect_slot(out, p, 0);
+			return rc ? unreachable(p) : 0;
 		}
-		if (p->open < (size_t)p->conf.max_connections) {
-			p->open++;
-			pthread_mutex_unlock(&p->lock);
-			int rc = open_conn(out, p);
-			if (rc == 0)
-				return 0;
-			pthread_mutex_lock(&p->lock);
-			p->connect_errors++;
-			p->open--;
-			pthread_cond_signal(&p->freed);
-			pthread_mutex_unlock(&p->lock);
-			return dbr__err_prefix("cannot connect to \"%s\" (%s)", p->url->alias, p->url->masked);
+		if (took == TAKE_STALE)
+			discard(p, c);
+		else if (usable(p, c)) {
+			*out = c;
+			return 0;
+		} else {
+			drop_broken(p, c);
 		}
-		int64_t left = deadline - mono_us();
-		if (left <= 0) {
-			p->timeouts++;
-			size_t max = p->open;
-			pthread_mutex_unlock(&p->lock);
-			return dbr__err(DBR_ETIMEOUT, NULL,
-			                "pool of \"%s\" exhausted: all %zu connections in use for %.3g s (acquire_timeout)",
-			                p->url->alias, max, p->conf.acquire_timeout);
-		}
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		int64_t ns = ts.tv_nsec + (left % 1000000) * 1000;
-		ts.tv_sec += left / 1000000 + ns / 1000000000;
-		ts.tv_nsec = ns % 1000000000;
-		p->waiting++;
-		pthread_cond_timedwait(&p->freed, &p->lock, &ts);
-		p->waiting--;
+		pthread_mutex_lock(&p->lock);
 	}
 }
+
+/* ------------------------------------------------------------ release */
 
 void dbr__pool_release(dbr__pool *p, dbr__conn *c, int broken)
 {
@@ -143,29 +339,226 @@ void dbr__pool_release(dbr__pool *p, dbr__conn *c, int broken)
 		return;
 	if (!broken && p->ops->reset && p->ops->reset(c->conn))
 		broken = 1;
-	if (broken) {
-		close_conn(p, c);
-		slot_free(p);
+	int64_t now = dbr_clock_now();
+	pthread_mutex_lock(&p->lock);
+	if (broken || (lifetime_over(p, c, now) && !must_keep_locked(p))) {
+		p->pending++;
+		pthread_mutex_unlock(&p->lock);
+		discard(p, c);
 		return;
 	}
-	c->used_us = mono_us();
-	pthread_mutex_lock(&p->lock);
-	c->next = p->idle;
-	p->idle = c;
-	p->nidle++;
-	pthread_cond_signal(&p->freed);
+	c->used_us = now;
+	give_locked(p, c);
 	pthread_mutex_unlock(&p->lock);
+}
+
+/* ------------------------------------------------------------ maintenance */
+
+/* Unlinks the idle connections to retire (lifetime over; idle too long while
+ * above min_connections; never the last one under KEEP_ONE) into a list;
+ * their slots become pending. Lock held. */
+static dbr__conn *victims_locked(dbr__pool *p)
+{
+	int64_t now = dbr_clock_now();
+	dbr__conn *victims = NULL, **pp = &p->idle;
+	while (*pp) {
+		dbr__conn *c = *pp;
+		int retire = lifetime_over(p, c, now) ||
+		             (idle_over(p, c, now) && live_locked(p) > (size_t)p->conf.min_connections);
+		if (!retire || must_keep_locked(p)) {
+			pp = &c->next;
+			continue;
+		}
+		*pp = c->next;
+		p->nidle--;
+		p->pending++;
+		c->next = victims;
+		victims = c;
+	}
+	return victims;
+}
+
+/* Reserves the slots missing to min_connections. Lock held. */
+static int deficit_locked(dbr__pool *p)
+{
+	int need = p->conf.min_connections - (int)p->open;
+	if (need <= 0)
+		return 0;
+	p->open += (size_t)need;
+	p->pending += (size_t)need;
+	p->connecting += (size_t)need;
+	return need;
+}
+
+static void warm_failed(dbr__pool *p, int failing)
+{
+	pthread_mutex_lock(&p->lock);
+	int was = p->warm_failing;
+	p->warm_failing = failing;
+	pthread_mutex_unlock(&p->lock);
+	if (failing && !was)
+		dbr__log(DBR_LOG_WARN, "pool of \"%s\": cannot keep min_connections open: %s",
+		         p->url->alias, dbr_error_last()->message);
+}
+
+/* Opens `need` reserved slots; after a failure frees the rest (the next
+ * pass retries: no tight loop against a dead server). */
+static void warm(dbr__pool *p, int need)
+{
+	int failed = 0;
+	for (int i = 0; i < need; i++) {
+		dbr__conn *c = NULL;
+		if (!failed && connect_slot(&c, p, 0) == 0) {
+			pthread_mutex_lock(&p->lock);
+			give_locked(p, c);
+			pthread_mutex_unlock(&p->lock);
+			continue;
+		}
+		if (failed) {
+			pthread_mutex_lock(&p->lock);
+			p->pending--;
+			p->connecting--;
+			give_locked(p, NULL);
+			pthread_mutex_unlock(&p->lock);
+		}
+		failed = 1;
+	}
+	if (need)
+		warm_failed(p, failed);
+}
+
+/* Under KEEP_ONE the last connection cannot simply retire at max_lifetime:
+ * takes it out of the idle list if it is due, and reserves a slot for its
+ * successor (one over max_connections for the time of a connect). */
+static dbr__conn *renewal_locked(dbr__pool *p)
+{
+	int64_t now = dbr_clock_now();
+	dbr__conn *c = p->idle;
+	if (!c || c->next || !must_keep_locked(p) || !lifetime_over(p, c, now))
+		return NULL;
+	p->idle = NULL;
+	p->nidle--;
+	p->open++;
+	p->pending++;
+	p->connecting++;
+	return c;
+}
+
+/* Opens the successor before the old one closes: the data lives on. */
+static void renew(dbr__pool *p, dbr__conn *old)
+{
+	dbr__conn *c = NULL;
+	if (connect_slot(&c, p, 1)) {
+		pthread_mutex_lock(&p->lock);
+		give_locked(p, old);
+		pthread_mutex_unlock(&p->lock);
+		return;
+	}
+	pthread_mutex_lock(&p->lock);
+	give_locked(p, c);
+	pthread_mutex_unlock(&p->lock);
+	p->ops->close(old->conn);
+	free(old);
+	pthread_mutex_lock(&p->lock);
+	p->open--; /* the extra slot goes away, nobody inherits it */
+	pthread_mutex_unlock(&p->lock);
+}
+
+void dbr__pool_maintain(dbr__pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	dbr__conn *victims = victims_locked(p);
+	dbr__conn *old = renewal_locked(p);
+	pthread_mutex_unlock(&p->lock);
+	while (victims) {
+		dbr__conn *next = victims->next;
+		discard(p, victims);
+		victims = next;
+	}
+	if (old)
+		renew(p, old);
+	pthread_mutex_lock(&p->lock);
+	int need = p->stop ? 0 : deficit_locked(p);
+	pthread_mutex_unlock(&p->lock);
+	warm(p, need);
+}
+
+static void *maintenance_main(void *arg)
+{
+	dbr__pool *p = arg;
+	pthread_mutex_lock(&p->lock);
+	while (!p->stop) {
+		pthread_mutex_unlock(&p->lock);
+		dbr__pool_maintain(p);
+		pthread_mutex_lock(&p->lock);
+		if (p->stop)
+			break;
+		struct timespec ts = mono_ts(mono_us() + p->tick_us);
+		pthread_cond_timedwait(&p->wake, &p->lock, &ts);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* A quarter of the shortest timeout, between 10 ms and 1 s: retirements are
+ * late by at most that much. */
+static int64_t tick_of(const dbr__pool_conf *c)
+{
+	double t = 1.0;
+	if (c->idle_timeout > 0 && c->idle_timeout / 4 < t)
+		t = c->idle_timeout / 4;
+	if (c->max_lifetime > 0 && c->max_lifetime / 4 < t)
+		t = c->max_lifetime / 4;
+	return seconds_us(t < 0.01 ? 0.01 : t);
+}
+
+static int needs_thread(const dbr__pool_conf *c)
+{
+	return c->min_connections > 0 || c->idle_timeout > 0 || c->max_lifetime > 0;
+}
+
+/* ------------------------------------------------------------ life */
+
+int dbr__pool_new(dbr__pool **out, const dbr_driver_ops *ops, const dbr_url_view *url,
+                  const dbr__pool_conf *conf)
+{
+	dbr__pool *p = calloc(1, sizeof(*p));
+	if (!p)
+		return dbr__err(DBR_ENOMEM, NULL, "out of memory");
+	pthread_mutex_init(&p->lock, NULL);
+	cond_init_mono(&p->wake);
+	p->ops = ops;
+	p->url = url;
+	p->conf = *conf;
+	p->keep_one = (ops->flags & DBR_DRIVER_KEEP_ONE) != 0;
+	p->tick_us = tick_of(conf);
+	if (needs_thread(conf)) {
+		if (pthread_create(&p->thread, NULL, maintenance_main, p)) {
+			dbr__pool_free(p);
+			return dbr__err(DBR_ENOMEM, NULL, "pool of \"%s\": cannot start its maintenance thread",
+			                url->alias);
+		}
+		p->has_thread = 1;
+	}
+	*out = p;
+	return 0;
 }
 
 void dbr__pool_stats(dbr_pool_stats *out, dbr__pool *p)
 {
 	pthread_mutex_lock(&p->lock);
-	out->size = p->open;
-	out->idle = p->nidle;
-	out->in_use = p->open - p->nidle;
-	out->max = (size_t)p->conf.max_connections;
-	out->acquires = p->acquires;
-	out->connect_errors = p->connect_errors;
+	*out = (dbr_pool_stats){
+		.size = live_locked(p),
+		.idle = p->nidle,
+		.in_use = live_locked(p) - p->nidle,
+		.max = (size_t)p->conf.max_connections,
+		.acquires = p->acquires,
+		.connect_errors = p->connect_errors,
+		.waiting = p->waiting,
+		.timeouts = p->timeouts,
+		.wait_us_total = p->wait_us_total,
+		.wait_us_max = p->wait_us_max,
+	};
 	pthread_mutex_unlock(&p->lock);
 }
 
@@ -173,12 +566,20 @@ void dbr__pool_free(dbr__pool *p)
 {
 	if (!p)
 		return;
+	if (p->has_thread) {
+		pthread_mutex_lock(&p->lock);
+		p->stop = 1;
+		pthread_cond_signal(&p->wake);
+		pthread_mutex_unlock(&p->lock);
+		pthread_join(p->thread, NULL);
+	}
 	while (p->idle) {
 		dbr__conn *c = p->idle;
 		p->idle = c->next;
-		close_conn(p, c);
+		p->ops->close(c->conn);
+		free(c);
 	}
-	pthread_cond_destroy(&p->freed);
+	pthread_cond_destroy(&p->wake);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 }

@@ -152,9 +152,10 @@ static int finish(dbr__route *out, dbr_trace *t, dbr__database *d, dbr__database
 	return 0;
 }
 
+/* Finds `alias` with a reference held (dbr__db_put). */
 static int find_alias(dbr__database **out, dbr *db, const char *alias, const char *who)
 {
-	*out = dbr__db_find(db, alias);
+	*out = dbr__db_get(db, alias);
 	if (*out)
 		return 0;
 	if (strcmp(who, "using") == 0)
@@ -221,6 +222,7 @@ static int stage2(dbr__database **out, dbr_session *s, dbr_trace *t, dbr__chain 
 {
 	if (s->use_primary > 0) {
 		*out = target;
+		dbr__db_ref(target);
 		step(t, DBR_STAGE_MEMBER, "use_primary", "picked", target->conf.alias,
 		     "inside a use_primary scope");
 		return 0;
@@ -266,7 +268,10 @@ static int stage2(dbr__database **out, dbr_session *s, dbr_trace *t, dbr__chain 
 		step(t, DBR_STAGE_MEMBER, "core", "picked", target->conf.alias,
 		     "no router picked a member: the primary serves");
 	}
+	dbr__db_ref(*out);
 out:
+	for (size_t i = 0; i < nrep; i++)
+		dbr__db_put(s->db, reps[i]);
 	free(reps);
 	free(m);
 	free(mp);
@@ -282,28 +287,33 @@ out:
 static int route_tx(dbr__route *out, dbr_trace *t, dbr_session *s, const char *using_alias)
 {
 	dbr__tx *tx = NULL;
-	if (using_alias) {
-		dbr__database *d = dbr__db_find(s->db, using_alias);
-		tx = d ? dbr__session_tx(s, d) : NULL;
-	} else {
+	for (size_t i = 0; using_alias && i < s->ntxs && !tx; i++)
+		if (strcmp(s->txs[i].d->conf.alias, using_alias) == 0)
+			tx = &s->txs[i];
+	if (!using_alias)
 		tx = dbr__session_tx_latest(s);
-	}
 	if (!tx)
 		return 1;
 	out->tx = tx;
 	step(t, DBR_STAGE_TARGET, "transaction", "chose", tx->d->conf.alias,
-	     "the session has a transaction open here: routers bypassed");
+	     using_alias ? "using names an alias with an open transaction: the statement joins it"
+	                 : "the session has a transaction open here: routers bypassed");
+	dbr__db_ref(tx->d);
+	dbr__db_ref(tx->d);
 	return finish(out, t, tx->d, tx->d);
 }
 
 int dbr__route_statement(dbr__route *out, dbr_trace *t, dbr_session *s,
                          const char *sql, const char *model, dbr_intent intent,
-                         const char *using_alias, int stage2_on)
+                         const char *using_alias, int flags)
 {
 	memset(out, 0, sizeof(*out));
 	out->intent = intent;
 	t->intent = intent;
-	int rc = route_tx(out, t, s, using_alias);
+	int stage2_on = flags & DBR__ROUTE_STAGE2;
+	int rc = flags & DBR__ROUTE_NO_TX ? 1 : route_tx(out, t, s, using_alias);
+	if (rc < 0)
+		dbr__route_done(s, out);
 	if (rc <= 0)
 		return rc;
 	dbr__database *target = NULL;
@@ -312,7 +322,11 @@ int dbr__route_statement(dbr__route *out, dbr_trace *t, dbr_session *s,
 			return rc;
 		step(t, DBR_STAGE_TARGET, "using", "chose", using_alias,
 		     "explicit alias: routers skipped");
-		return finish(out, t, target, target);
+		dbr__db_ref(target);
+		rc = finish(out, t, target, target);
+		if (rc)
+			dbr__route_done(s, out);
+		return rc;
 	}
 	route_ctx ctx = { s, t };
 	dbr_route_req req = { sizeof(req), sql, model, intent, NULL, s->use_primary, &ctx };
@@ -327,8 +341,25 @@ int dbr__route_statement(dbr__route *out, dbr_trace *t, dbr_session *s,
 	if (rc == 0 && stage2_on && intent == DBR_INTENT_READ && !target->primary &&
 	    target->nreplicas > 0)
 		rc = stage2(&d, s, t, chain, &req, target);
+	else if (rc == 0)
+		dbr__db_ref(d);
 	dbr__chain_put(chain);
-	return rc ? rc : finish(out, t, d, target);
+	if (rc) {
+		dbr__db_put(s->db, target);
+		return rc;
+	}
+	/* finish() stores both, so route_done puts both, even on failure. */
+	rc = finish(out, t, d, target);
+	if (rc)
+		dbr__route_done(s, out);
+	return rc;
+}
+
+void dbr__route_done(dbr_session *s, dbr__route *r)
+{
+	dbr__db_put(s->db, r->d);
+	dbr__db_put(s->db, r->target);
+	r->d = r->target = NULL;
 }
 
 void dbr__route_wrote(dbr_session *s, dbr__database *d)

@@ -14,6 +14,13 @@ int dbr_session_new(dbr_session **out, dbr *db)
 	if (!s)
 		return dbr__err(DBR_ENOMEM, NULL, "out of memory");
 	s->db = db;
+	/* dbr_close finds the sessions still open through this list. */
+	pthread_mutex_lock(&db->sessions_lock);
+	s->next = db->sessions;
+	if (db->sessions)
+		db->sessions->prev = s;
+	db->sessions = s;
+	pthread_mutex_unlock(&db->sessions_lock);
 	*out = s;
 	return 0;
 }
@@ -25,21 +32,61 @@ static void tx_remove(dbr_session *s, dbr__tx *tx)
 	s->ntxs--;
 }
 
-/* Ends a transaction whatever its depth: ROLLBACK (never COMMIT) and gives
- * the connection back; a failed rollback closes the connection. */
+/* Ends a transaction level 1: gives the connection back (closed when
+ * `broken`) and the database reference. */
+static void tx_end(dbr_session *s, dbr__tx *tx, int broken)
+{
+	dbr__database *d = tx->d;
+	dbr__pool_release(d->pool, tx->c, broken);
+	tx_remove(s, tx);
+	dbr__db_put(s->db, d);
+}
+
+/* Ends a transaction whatever its depth: ROLLBACK (never COMMIT); a failed
+ * rollback closes the connection, which rolls back on the server. */
 static void tx_abandon(dbr_session *s, dbr__tx *tx)
 {
 	int rc = dbr__exec_on(NULL, tx->d, tx->c, "ROLLBACK", NULL, 0);
-	dbr__pool_release(tx->d->pool, tx->c, rc != 0);
-	tx_remove(s, tx);
+	tx_end(s, tx, rc != 0);
+}
+
+/* Rolls back and releases all the session holds. */
+static void session_release_all(dbr_session *s)
+{
+	dbr__conns_orphan(s);
+	while (s->ntxs)
+		tx_abandon(s, &s->txs[s->ntxs - 1]);
+}
+
+static void sessions_unlink(dbr_session *s)
+{
+	dbr *db = s->db;
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		db->sessions = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	s->prev = s->next = NULL;
+}
+
+void dbr__session_detach(dbr_session *s)
+{
+	session_release_all(s);
+	sessions_unlink(s);
+	s->db = NULL;
 }
 
 void dbr_session_free(dbr_session *s)
 {
 	if (!s)
 		return;
-	while (s->ntxs)
-		tx_abandon(s, &s->txs[s->ntxs - 1]);
+	if (s->db) {
+		session_release_all(s);
+		pthread_mutex_lock(&s->db->sessions_lock);
+		sessions_unlink(s);
+		pthread_mutex_unlock(&s->db->sessions_lock);
+	}
 	for (size_t i = 0; i < s->npins; i++) {
 		free(s->pins[i].primary);
 		free(s->pins[i].position);
@@ -56,6 +103,49 @@ int dbr__session_fail(dbr_session *s, int code)
 	snprintf(s->sqlstate, sizeof(s->sqlstate), "%s", e->sqlstate);
 	dbr__db_fail(s->db, code);
 	return code;
+}
+
+static int fail(dbr_session *s, int code);
+
+/* Rolls back every transaction older than its transaction_timeout; names
+ * them in *b. Returns how many. */
+static int expire_txs(dbr_session *s, dbr__buf *b)
+{
+	int64_t now = dbr_clock_now();
+	int n = 0;
+	for (size_t i = s->ntxs; i-- > 0;) {
+		dbr__tx *tx = &s->txs[i];
+		double limit = tx->d->conf.pool.transaction_timeout;
+		double open_s = (double)(now - tx->begun_us) / 1e6;
+		if (limit <= 0 || open_s < limit)
+			continue;
+		dbr__buf_printf(b, "%s\"%s\" (open %.3g s, transaction_timeout %.3g s)", n ? ", " : "",
+		                tx->d->conf.alias, open_s, limit);
+		tx_abandon(s, tx);
+		n++;
+	}
+	return n;
+}
+
+int dbr__session_enter(dbr_session *s, const char *fn)
+{
+	if (!s)
+		return dbr__err(DBR_EINVAL, NULL, "%s: NULL session", fn);
+	if (!s->db) {
+		int rc = dbr__err(DBR_ESTATE, NULL, "%s: the session's dbr was closed", fn);
+		snprintf(s->errmsg, sizeof(s->errmsg), "%s", dbr_error_last()->message);
+		s->sqlstate[0] = '\0';
+		return rc;
+	}
+	dbr__buf b = { 0 };
+	int n = s->ntxs ? expire_txs(s, &b) : 0;
+	int rc = 0;
+	if (n)
+		rc = fail(s, dbr__err(DBR_ETIMEOUT, NULL,
+		                      "%s: transaction%s on %s rolled back: left open longer than transaction_timeout",
+		                      fn, n > 1 ? "s" : "", b.s ? b.s : "?"));
+	dbr__buf_free(&b);
+	return rc;
 }
 
 static int fail(dbr_session *s, int code)
@@ -96,12 +186,16 @@ void dbr__session_pin(dbr_session *s, const char *primary, int64_t when_us, cons
 
 int dbr_session_mark_write(dbr_session *s, const char *alias)
 {
-	if (!s || !alias)
-		return dbr__err(DBR_EINVAL, NULL, "dbr_session_mark_write: NULL argument");
-	dbr__database *d = dbr__db_find(s->db, alias);
+	int rc = dbr__session_enter(s, "dbr_session_mark_write");
+	if (rc)
+		return rc;
+	if (!alias)
+		return fail(s, dbr__err(DBR_EINVAL, NULL, "dbr_session_mark_write: NULL alias"));
+	dbr__database *d = dbr__db_get(s->db, alias);
 	if (!d)
 		return fail(s, dbr__err(DBR_ENOTFOUND, NULL, "no database \"%s\"", alias));
 	dbr__route_wrote(s, d);
+	dbr__db_put(s->db, d);
 	return 0;
 }
 
@@ -133,6 +227,15 @@ dbr__tx *dbr__session_tx(dbr_session *s, const dbr__database *d)
 	return NULL;
 }
 
+/* By name: a database being removed keeps its open transactions. */
+static dbr__tx *tx_by_alias(dbr_session *s, const char *alias)
+{
+	for (size_t i = 0; i < s->ntxs; i++)
+		if (strcmp(s->txs[i].d->conf.alias, alias) == 0)
+			return &s->txs[i];
+	return NULL;
+}
+
 dbr__tx *dbr__session_tx_latest(dbr_session *s)
 {
 	return s->ntxs ? &s->txs[s->ntxs - 1] : NULL;
@@ -146,6 +249,8 @@ static int savepoint(dbr_session *s, dbr__tx *tx, const char *verb, int depth)
 	return rc ? fail(s, rc) : 0;
 }
 
+/* A new transaction on `d` (borrowed: the transaction takes a reference of
+ * its own, held until it ends). */
 static int tx_open(dbr_session *s, dbr__database *d)
 {
 	if (s->ntxs == s->captxs) {
@@ -162,9 +267,10 @@ static int tx_open(dbr_session *s, dbr__database *d)
 		return fail(s, rc);
 	rc = dbr__exec_on(NULL, d, c, "BEGIN", NULL, 0);
 	if (rc) {
-		dbr__pool_release(d->pool, c, 0);
+		dbr__pool_release(d->pool, c, rc == DBR_ECONNECT);
 		return fail(s, rc);
 	}
+	dbr__db_ref(d);
 	s->txs[s->ntxs++] = (dbr__tx){ d, c, 1, 0, dbr_clock_now() };
 	return 0;
 }
@@ -182,40 +288,44 @@ static int tx_begin_on(dbr_session *s, dbr__database *d)
 
 int dbr_tx_begin(dbr_session *s, const char *alias)
 {
-	if (!s)
-		return dbr__err(DBR_EINVAL, NULL, "dbr_tx_begin: NULL session");
+	int rc = dbr__session_enter(s, "dbr_tx_begin");
+	if (rc)
+		return rc;
 	const char *a = alias ? alias : "default";
-	dbr__database *d = dbr__db_find(s->db, a);
+	dbr__tx *tx = tx_by_alias(s, a);
+	if (tx)
+		return tx_begin_on(s, tx->d);
+	dbr__database *d = dbr__db_get(s->db, a);
 	if (!d)
 		return fail(s, dbr__err(DBR_ENOTFOUND, NULL, "no database \"%s\"", a));
-	return tx_begin_on(s, d);
+	rc = tx_open(s, d);
+	dbr__db_put(s->db, d);
+	return rc;
 }
 
 int dbr_tx_begin_model(dbr_session *s, const char *model)
 {
-	if (!s)
-		return dbr__err(DBR_EINVAL, NULL, "dbr_tx_begin_model: NULL session");
-	dbr_trace *t = NULL;
-	int rc = dbr__trace_new(&t);
+	int rc = dbr__session_enter(s, "dbr_tx_begin_model");
 	if (rc)
+		return rc;
+	dbr_trace *t = NULL;
+	if ((rc = dbr__trace_new(&t)))
 		return fail(s, rc);
+	/* The routers decide even inside another transaction: a model routed
+	 * elsewhere begins an independent one. */
 	dbr__route r;
-	rc = dbr__route_statement(&r, t, s, NULL, model, DBR_INTENT_WRITE, NULL, 0);
+	rc = dbr__route_statement(&r, t, s, NULL, model, DBR_INTENT_WRITE, NULL, DBR__ROUTE_NO_TX);
 	dbr_trace_free(t);
 	if (rc)
 		return fail(s, rc);
-	return tx_begin_on(s, r.d);
+	rc = tx_begin_on(s, r.d);
+	dbr__route_done(s, &r);
+	return rc;
 }
 
 static int tx_pick(dbr__tx **out, dbr_session *s, const char *alias, const char *verb)
 {
-	dbr__tx *tx = NULL;
-	if (alias) {
-		dbr__database *d = dbr__db_find(s->db, alias);
-		tx = d ? dbr__session_tx(s, d) : NULL;
-	} else {
-		tx = dbr__session_tx_latest(s);
-	}
+	dbr__tx *tx = alias ? tx_by_alias(s, alias) : dbr__session_tx_latest(s);
 	if (!tx)
 		return fail(s, dbr__err(DBR_ESTATE, NULL, "%s: no transaction open on %s%s%s", verb,
 		                        alias ? "\"" : "the session", alias ? alias : "", alias ? "\"" : ""));
@@ -225,11 +335,9 @@ static int tx_pick(dbr__tx **out, dbr_session *s, const char *alias, const char 
 
 int dbr_tx_commit(dbr_session *s, const char *alias)
 {
-	if (!s)
-		return dbr__err(DBR_EINVAL, NULL, "dbr_tx_commit: NULL session");
 	dbr__tx *tx = NULL;
-	int rc = tx_pick(&tx, s, alias, "commit");
-	if (rc)
+	int rc = dbr__session_enter(s, "dbr_tx_commit");
+	if (rc || (rc = tx_pick(&tx, s, alias, "commit")))
 		return rc;
 	if (tx->depth > 1) {
 		rc = savepoint(s, tx, "RELEASE SAVEPOINT", tx->depth);
@@ -245,20 +353,19 @@ int dbr_tx_commit(dbr_session *s, const char *alias)
 	}
 	dbr__database *d = tx->d;
 	int wrote = tx->wrote;
-	dbr__pool_release(d->pool, tx->c, 0);
-	tx_remove(s, tx);
+	dbr__db_ref(d); /* for the pin, after tx_end */
+	tx_end(s, tx, 0);
 	if (wrote)
 		dbr__route_wrote(s, d);
+	dbr__db_put(s->db, d);
 	return 0;
 }
 
 int dbr_tx_rollback(dbr_session *s, const char *alias)
 {
-	if (!s)
-		return dbr__err(DBR_EINVAL, NULL, "dbr_tx_rollback: NULL session");
 	dbr__tx *tx = NULL;
-	int rc = tx_pick(&tx, s, alias, "rollback");
-	if (rc)
+	int rc = dbr__session_enter(s, "dbr_tx_rollback");
+	if (rc || (rc = tx_pick(&tx, s, alias, "rollback")))
 		return rc;
 	if (tx->depth > 1) {
 		rc = savepoint(s, tx, "ROLLBACK TO SAVEPOINT", tx->depth);
@@ -269,8 +376,7 @@ int dbr_tx_rollback(dbr_session *s, const char *alias)
 		return rc;
 	}
 	rc = dbr__exec_on(NULL, tx->d, tx->c, "ROLLBACK", NULL, 0);
-	dbr__pool_release(tx->d->pool, tx->c, rc != 0);
-	tx_remove(s, tx);
+	tx_end(s, tx, rc != 0);
 	return rc ? fail(s, rc) : 0;
 }
 

@@ -101,6 +101,8 @@ int dbr_session_token(char *buf, size_t size, dbr_session *s)
 {
 	if (!buf || !s)
 		return dbr__err(DBR_EINVAL, NULL, "dbr_session_token: NULL argument");
+	if (!s->db)
+		return dbr__err(DBR_ESTATE, NULL, "dbr_session_token: the session's dbr was closed");
 	int64_t now = dbr_clock_now();
 	dbr__buf tok = { 0 };
 	for (size_t keep = s->npins;; keep--) {
@@ -176,8 +178,10 @@ static int restore_entry(dbr_session *s, char *entry, int64_t now)
 	int64_t when;
 	if (!token_safe(alias) || parse_ms(&when, ms) || (pos && !token_safe(pos)))
 		return -1;
-	dbr__database *d = dbr__db_find(s->db, alias);
-	if (!d || d->primary || now - when > DBR__TOKEN_TTL_US || when - now > DBR__TOKEN_SKEW_US)
+	dbr__database *d = dbr__db_get(s->db, alias);
+	int primary = d && !d->primary;
+	dbr__db_put(s->db, d);
+	if (!primary || now - when > DBR__TOKEN_TTL_US || when - now > DBR__TOKEN_SKEW_US)
 		return 0;
 	dbr__session_pin(s, alias, when, pos);
 	return 1;

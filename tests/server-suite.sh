@@ -22,6 +22,8 @@ SUITES=(
 	"postgres|tests/test_conformance postgres"
 	"mariadb|tests/test_conformance mariadb"
 	"replication|tests/test_replication"
+	"pool|tests/test_pool_server" # stops and restarts the PostgreSQL primary
+	"stress|tests/test_stress all"
 	"examples|check_examples"
 )
 SERVERLESS="sqlite examples"

@@ -1,7 +1,7 @@
 # tests: the suites that run against real servers (tests/servers.sh starts a
 # PostgreSQL primary + 2 replicas and a MariaDB primary + replica once;
 # tests/server-suite.sh runs every binary below against them as ONE test).
-check_PROGRAMS += tests/test_conformance tests/test_replication
+check_PROGRAMS += tests/test_conformance tests/test_replication tests/test_stress
 TESTS += tests/server-suite.sh
 dist_noinst_SCRIPTS += tests/servers.sh tests/server-suite.sh
 
@@ -12,3 +12,8 @@ tests_test_conformance_LDADD = $(DBR_TEST_LIBS)
 tests_test_replication_SOURCES = tests/test_replication.c
 tests_test_replication_CFLAGS = $(DBR_TEST_COPTS)
 tests_test_replication_LDADD = $(DBR_TEST_LIBS)
+
+check_PROGRAMS += tests/test_pool_server
+tests_test_pool_server_SOURCES = tests/test_pool_server.c
+tests_test_pool_server_CFLAGS = $(DBR_TEST_COPTS)
+tests_test_pool_server_LDADD = $(DBR_TEST_LIBS)

@@ -664,7 +664,7 @@ static int sq_server_version(char *buf, size_t size, void *conn)
 static const dbr_driver_ops OPS = {
 	.struct_size = sizeof(dbr_driver_ops),
 	.backend = "sqlite",
-	.flags = 0,
+	.flags = DBR_DRIVER_KEEP_ONE, /* a memory database lives in its connections */
 	.check = sq_check,
 	.connect = sq_connect,
 	.close = sq_close,

@@ -7,8 +7,12 @@
  * (dbr_error_last) and from the handle (dbr_errmsg, dbr_session_errmsg).
  * Handles are opaque. Messages never contain a password: URLs are masked.
  *
- * Threads: one `dbr` is shared by all threads. A `dbr_session`, a `dbr_result`
- * and a `dbr_trace` are used by one thread at a time.
+ * Threads: one `dbr` is shared by all threads. A `dbr_session`, a `dbr_result`,
+ * a `dbr_trace` and a `dbr_conn` are used by one thread at a time (any
+ * thread, one after the other); distinct ones run at once. Each function
+ * says which rule it follows: "Thread-safe" (any thread, any time), "Per
+ * session" / "Per result" / "Per trace" (one thread at a time per handle),
+ * or "Not thread-safe" (must not overlap any other call on the handle).
  */
 #ifndef DBROUTER_H
 #define DBROUTER_H
@@ -124,12 +128,13 @@ static inline dbr_value dbr_text(const char *s) { return dbr_textn(s, strlen(s))
  * file, line and setting), DBR_EPLUGIN, DBR_ENOMEM. Thread-safe. */
 DBR_API int dbr_open(dbr **out, const char *path);
 
-/* As dbr_open, from configuration text; messages name the file "<string>". */
+/* As dbr_open, from configuration text; messages name the file "<string>".
+ * Thread-safe. */
 DBR_API int dbr_open_string(dbr **out, const char *text);
 
 /* An empty deployment to build in code with dbr_add_database and
  * dbr_add_router. Statements fail with DBR_ENOTFOUND until a database named
- * "default" is added. Errors: DBR_ENOMEM. */
+ * "default" is added. Errors: DBR_ENOMEM. Thread-safe. */
 DBR_API int dbr_new(dbr **out);
 
 /* Adds the database `alias` at `url`. `settings` is optional libconfig text
@@ -146,9 +151,14 @@ DBR_API int dbr_add_database(dbr *db, const char *alias, const char *url,
  * DBR_EPLUGIN. Thread-safe. */
 DBR_API int dbr_add_router(dbr *db, const char *name, const char *settings);
 
-/* Closes every connection (rolling back what is open), unloads routers and
- * frees `db`. No session of `db` may be used afterwards. NULL is a no-op.
- * Not thread-safe: call once, after every other thread is done with `db`. */
+/* Rolls back every transaction still open in any session of `db` (nothing
+ * is ever committed by accident), gives back the sessions' connections,
+ * closes every connection, unloads routers and frees `db`. Sessions still
+ * open are detached, not freed: the only valid call on them afterwards is
+ * dbr_session_free (their other calls fail with DBR_ESTATE; dbr_conn
+ * handles likewise, freed by dbr_conn_release). NULL is a no-op.
+ * Not thread-safe: call once, after every other thread is done with `db`
+ * and its sessions. */
 DBR_API void dbr_close(dbr *db);
 
 /* Message of the last failure on `db` (any thread), copied into storage of
@@ -166,12 +176,21 @@ DBR_API int64_t dbr_clock_now(void);
 /* -------------------------------------------------------------- sessions */
 
 /* A new session on `db`. Owned by the caller (dbr_session_free); used by one
- * thread at a time; many sessions may run at once. Errors: DBR_ENOMEM. */
+ * thread at a time; many sessions may run at once. Errors: DBR_ENOMEM.
+ * Thread-safe (registers the session with `db`). */
 DBR_API int dbr_session_new(dbr_session **out, dbr *db);
 
-/* Ends the session: rolls back what is still open, returns its connections.
- * NULL is a no-op. */
+/* Ends the session: rolls back what is still open, returns its connections
+ * (raw dbr_conn handles are detached: only dbr_conn_release remains valid).
+ * Valid before or after dbr_close of its dbr. NULL is a no-op. Per session:
+ * no other call on `s` may overlap, and none may follow. */
 DBR_API void dbr_session_free(dbr_session *s);
+
+/* Every function from here to the results section is "per session": one
+ * thread at a time on a given session, while other sessions of the same
+ * dbr run in other threads. Those that run SQL, route or begin/end a
+ * transaction first check the session's open transactions against their
+ * transaction_timeout (see dbr_tx_begin). */
 
 /* Message of the session's last failure; "" if none. Valid until the next
  * call on `s`. */
@@ -215,9 +234,16 @@ DBR_API int dbr_session_mark_write(dbr_session *s, const char *alias);
  * same alias makes a SAVEPOINT; a begin on another alias is an independent
  * transaction. While a transaction is open the session's statements run on
  * its connection (routers bypassed; the latest begun alias wins, `using`
- * picks another open one). Errors: DBR_ENOTFOUND, DBR_ECONNECT, DBR_ESQL. */
+ * picks another open one: a statement whose `using` names an alias with no
+ * open transaction runs in autocommit there). A transaction open longer
+ * than its database's pool `transaction_timeout` (seconds, 0 = none, the
+ * default) is rolled back at the session's next call, which then fails
+ * with DBR_ETIMEOUT naming the alias; later calls run normally.
+ * Errors: DBR_ENOTFOUND, DBR_ECONNECT, DBR_ETIMEOUT, DBR_ESQL. */
 DBR_API int dbr_tx_begin(dbr_session *s, const char *alias);
-/* Begins on the routed write target of `model` (stage 1 of a write). */
+/* Begins on the routed write target of `model` (stage 1 of a write; the
+ * routers are asked even while another transaction is open, so a model
+ * routed elsewhere begins an independent transaction). */
 DBR_API int dbr_tx_begin_model(dbr_session *s, const char *model);
 /* Commits (or releases the savepoint of) the innermost level on `alias`
  * (NULL = the latest begun). A committed write transaction records its pin
@@ -283,6 +309,10 @@ DBR_API dbr_intent dbr_classify(const char *sql);
 
 /* --------------------------------------------------------------- results */
 
+/* The result functions are "per result": a result is read by one thread
+ * at a time (several threads may read distinct results at once); it does
+ * not depend on its session or dbr, and may outlive both. */
+
 /* Frees a result. NULL is a no-op. */
 DBR_API void dbr_result_free(dbr_result *r);
 DBR_API size_t dbr_result_nrows(const dbr_result *r);
@@ -330,6 +360,7 @@ typedef struct dbr_trace_step {
 	const char *note;
 } dbr_trace_step;
 
+/* The trace functions are "per trace"; a trace may outlive its session. */
 DBR_API void dbr_trace_free(dbr_trace *t);
 /* The alias the statement goes to. Never NULL. */
 DBR_API const char *dbr_trace_alias(const dbr_trace *t);
@@ -366,11 +397,14 @@ DBR_API int dbr_pool_stats_get(dbr_pool_stats *out, dbr *db, const char *alias);
  * Thread-safe. */
 DBR_API int dbr_is_connected(dbr *db, const char *alias);
 
-/* Removes the database `alias` while other threads run: new statements and
- * acquires on it fail with DBR_ENOTFOUND at once, statements in flight
- * finish, then its connections close (this call returns when drained).
- * "default" and a primary that still has replicas cannot be removed.
- * Errors: DBR_ENOTFOUND, DBR_EINVAL. Thread-safe. */
+/* Removes the database `alias` while other threads run: new statements,
+ * transactions and raw connections on it fail with DBR_ENOTFOUND at once;
+ * statements in flight finish, transactions already open on it run to
+ * their commit or rollback and raw connections to their release; then its
+ * connections close. This call returns when drained (so it must not be
+ * called by a thread that itself holds a transaction or dbr_conn on
+ * `alias`). "default" and a primary that still has replicas cannot be
+ * removed. Errors: DBR_ENOTFOUND, DBR_EINVAL. Thread-safe. */
 DBR_API int dbr_remove_database(dbr *db, const char *alias);
 
 /* Raw access to one named connection of a session. */
@@ -378,14 +412,18 @@ typedef struct dbr_conn dbr_conn;
 
 /* A connection to `alias` for raw SQL: inside a transaction of the session
  * on that alias it is the transaction's connection (statements join it),
- * else one from the pool, held until dbr_conn_release. Owned by the
- * caller; used by the session's thread. Errors: DBR_ENOTFOUND,
- * DBR_ETIMEOUT, DBR_ECONNECT. */
+ * else one from the pool, held until dbr_conn_release (or the session's
+ * end). Owned by the caller. Per session: used by the session's thread.
+ * Errors: DBR_ENOTFOUND, DBR_ETIMEOUT, DBR_ECONNECT. */
 DBR_API int dbr_conn_get(dbr_conn **out, dbr_session *s, const char *alias);
-/* Runs one statement on the connection (no routing). Errors as dbr_exec. */
+/* Runs one statement on the connection (no routing); a write pins like a
+ * routed one (at commit inside a transaction). Errors as dbr_exec, and
+ * DBR_ESTATE once the transaction it joined ended or its session did.
+ * Per session. */
 DBR_API int dbr_conn_exec(dbr_result **out, dbr_conn *c, const char *sql,
                           const dbr_value *params, size_t nparams);
-/* Gives the connection back (to the pool, or leaves it to its transaction). */
+/* Gives the connection back (to the pool, or leaves it to its transaction)
+ * and frees the handle. NULL is a no-op. Per session. */
 DBR_API void dbr_conn_release(dbr_conn *c);
 
 /* What `status` shows of one alias. All strings are masked and owned by the
@@ -414,7 +452,8 @@ DBR_API void dbr_alias_list_free(dbr_alias_list *l);
 DBR_API int dbr_backend(const char **out, dbr *db, const char *alias);
 
 /* Connects `alias` now if it is not connected (a ping through the pool).
- * Errors: DBR_ENOTFOUND, DBR_ECONNECT (names the alias, never the password). */
+ * Errors: DBR_ENOTFOUND, DBR_ECONNECT (names the alias, never the password).
+ * Thread-safe. */
 DBR_API int dbr_connect(dbr *db, const char *alias);
 
 /* The server's version text of `alias` ("PostgreSQL 15.18", "SQLite
@@ -441,7 +480,7 @@ DBR_API const dbr_plugin_info *dbr_plugin_at(dbr *db, size_t i);
 /* Masks the password of `url` ("****") into a new string owned by the caller
  * (free()). Text that does not parse is masked conservatively: everything
  * between the scheme (or first ':') and the last '@', and password-like
- * query values. NULL on ENOMEM. */
+ * query values. NULL on ENOMEM. Thread-safe (pure function). */
 DBR_API char *dbr_url_mask(const char *url);
 
 #ifdef __cplusplus

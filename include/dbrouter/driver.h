@@ -45,6 +45,9 @@ typedef struct dbr_url_view {
 
 /* The backend has no last-insert-id (e.g. PostgreSQL: use RETURNING). */
 #define DBR_DRIVER_NO_INSERT_ID 0x1u
+/* The pool never closes the last open connection when it retires idle or
+ * old ones: it holds the data (e.g. a shared in-memory SQLite database). */
+#define DBR_DRIVER_KEEP_ONE 0x2u
 
 typedef struct dbr_driver_ops {
 	size_t struct_size;

@@ -6,6 +6,7 @@
  */
 #include <dirent.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdio.h>
@@ -160,7 +161,8 @@ static void assert_near(int got, int want, int slack)
 
 /* ---------------------------------------------------- fake clock */
 
-static int64_t fake_us = 1700000000LL * 1000000;
+/* Atomic: pool maintenance threads read the clock too. */
+static _Atomic int64_t fake_us = 1700000000LL * 1000000;
 
 static int64_t fake_clock(void)
 {

@@ -187,7 +187,7 @@ static void test_good_router(void **state)
 	void *h = dlopen(path, RTLD_NOW | RTLD_NOLOAD);
 	assert_non_null(h);
 	assert_non_null(dlsym(h, "dbr_router_entry"));
-	assert_null(dlsym(h, "stub_create"));
+	assert_null(dlsym(h, "inert_create"));
 	dlclose(h);
 
 	dbr__plugin_release(q);

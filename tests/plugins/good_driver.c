@@ -1,6 +1,6 @@
 /* good_driver — the smallest valid driver: check succeeds, connect fails
  * through the host (so a test sees the host table reached the plugin). */
-#include "stubs.h"
+#include "inert_ops.h"
 
 static const dbr_host *the_host;
 
@@ -11,9 +11,9 @@ static int connect_(void **conn, const dbr_url_view *url)
 }
 
 static const dbr_driver_ops ops = {
-	.struct_size = sizeof ops, .backend = "test", .check = stub_check,
-	.connect = connect_, .close = stub_close, .ping = stub_ping,
-	.exec = stub_exec, .script = stub_script,
+	.struct_size = sizeof ops, .backend = "test", .check = inert_check,
+	.connect = connect_, .close = inert_close, .ping = inert_ping,
+	.exec = inert_exec, .script = inert_script,
 };
 
 static const dbr_plugin_desc desc =

@@ -6,27 +6,27 @@
 DBR_TESTPLUGIN_OWN_EXPORTS = $(AM_LDFLAGS) -module -avoid-version -shared -rpath /nowhere
 
 check_LTLIBRARIES += tests/plugins/good_driver.la
-tests_plugins_good_driver_la_SOURCES = tests/plugins/good_driver.c tests/plugins/stubs.h
+tests_plugins_good_driver_la_SOURCES = tests/plugins/good_driver.c tests/plugins/inert_ops.h
 tests_plugins_good_driver_la_CFLAGS = $(DBR_PLUGIN_COPTS)
 tests_plugins_good_driver_la_LDFLAGS = $(DBR_TESTPLUGIN_LDOPTS)
 
 check_LTLIBRARIES += tests/plugins/good_router.la
-tests_plugins_good_router_la_SOURCES = tests/plugins/good_router.c tests/plugins/stubs.h
+tests_plugins_good_router_la_SOURCES = tests/plugins/good_router.c tests/plugins/inert_ops.h
 tests_plugins_good_router_la_CFLAGS = $(DBR_PLUGIN_COPTS)
 tests_plugins_good_router_la_LDFLAGS = $(DBR_TESTPLUGIN_LDOPTS)
 
 check_LTLIBRARIES += tests/plugins/bad_major.la
-tests_plugins_bad_major_la_SOURCES = tests/plugins/bad_major.c tests/plugins/stubs.h
+tests_plugins_bad_major_la_SOURCES = tests/plugins/bad_major.c tests/plugins/inert_ops.h
 tests_plugins_bad_major_la_CFLAGS = $(DBR_PLUGIN_COPTS)
 tests_plugins_bad_major_la_LDFLAGS = $(DBR_TESTPLUGIN_LDOPTS)
 
 check_LTLIBRARIES += tests/plugins/newer_minor.la
-tests_plugins_newer_minor_la_SOURCES = tests/plugins/newer_minor.c tests/plugins/stubs.h
+tests_plugins_newer_minor_la_SOURCES = tests/plugins/newer_minor.c tests/plugins/inert_ops.h
 tests_plugins_newer_minor_la_CFLAGS = $(DBR_PLUGIN_COPTS)
 tests_plugins_newer_minor_la_LDFLAGS = $(DBR_TESTPLUGIN_LDOPTS)
 
 check_LTLIBRARIES += tests/plugins/no_entry.la
-tests_plugins_no_entry_la_SOURCES = tests/plugins/no_entry.c tests/plugins/stubs.h
+tests_plugins_no_entry_la_SOURCES = tests/plugins/no_entry.c tests/plugins/inert_ops.h
 tests_plugins_no_entry_la_CFLAGS = $(DBR_PLUGIN_COPTS)
 # No entry matches the usual regex, and an empty export list is a linker
 # error: export the one (useless) function instead.
@@ -35,34 +35,34 @@ tests_plugins_no_entry_la_LDFLAGS = $(DBR_TESTPLUGIN_OWN_EXPORTS) \
 
 
 check_LTLIBRARIES += tests/plugins/null_entry.la
-tests_plugins_null_entry_la_SOURCES = tests/plugins/null_entry.c tests/plugins/stubs.h
+tests_plugins_null_entry_la_SOURCES = tests/plugins/null_entry.c tests/plugins/inert_ops.h
 tests_plugins_null_entry_la_CFLAGS = $(DBR_PLUGIN_COPTS)
 tests_plugins_null_entry_la_LDFLAGS = $(DBR_TESTPLUGIN_LDOPTS)
 
 check_LTLIBRARIES += tests/plugins/wrong_kind.la
-tests_plugins_wrong_kind_la_SOURCES = tests/plugins/wrong_kind.c tests/plugins/stubs.h
+tests_plugins_wrong_kind_la_SOURCES = tests/plugins/wrong_kind.c tests/plugins/inert_ops.h
 tests_plugins_wrong_kind_la_CFLAGS = $(DBR_PLUGIN_COPTS)
 tests_plugins_wrong_kind_la_LDFLAGS = $(DBR_TESTPLUGIN_LDOPTS)
 
 check_LTLIBRARIES += tests/plugins/missing_op.la
-tests_plugins_missing_op_la_SOURCES = tests/plugins/missing_op.c tests/plugins/stubs.h
+tests_plugins_missing_op_la_SOURCES = tests/plugins/missing_op.c tests/plugins/inert_ops.h
 tests_plugins_missing_op_la_CFLAGS = $(DBR_PLUGIN_COPTS)
 tests_plugins_missing_op_la_LDFLAGS = $(DBR_TESTPLUGIN_LDOPTS)
 
 check_LTLIBRARIES += tests/plugins/short_ops.la
-tests_plugins_short_ops_la_SOURCES = tests/plugins/short_ops.c tests/plugins/stubs.h
+tests_plugins_short_ops_la_SOURCES = tests/plugins/short_ops.c tests/plugins/inert_ops.h
 tests_plugins_short_ops_la_CFLAGS = $(DBR_PLUGIN_COPTS)
 tests_plugins_short_ops_la_LDFLAGS = $(DBR_TESTPLUGIN_LDOPTS)
 
 check_LTLIBRARIES += tests/plugins/twin_a.la
-tests_plugins_twin_a_la_SOURCES = tests/plugins/twin_a.c tests/plugins/stubs.h
+tests_plugins_twin_a_la_SOURCES = tests/plugins/twin_a.c tests/plugins/inert_ops.h
 tests_plugins_twin_a_la_CFLAGS = $(DBR_PLUGIN_COPTS)
 # twin_value is exported on purpose.
 tests_plugins_twin_a_la_LDFLAGS = $(DBR_TESTPLUGIN_OWN_EXPORTS) \
 	-export-symbols-regex '^(dbr_router_entry|twin_value)$$'
 
 check_LTLIBRARIES += tests/plugins/twin_b.la
-tests_plugins_twin_b_la_SOURCES = tests/plugins/twin_b.c tests/plugins/stubs.h
+tests_plugins_twin_b_la_SOURCES = tests/plugins/twin_b.c tests/plugins/inert_ops.h
 tests_plugins_twin_b_la_CFLAGS = $(DBR_PLUGIN_COPTS)
 # twin_value is exported on purpose.
 tests_plugins_twin_b_la_LDFLAGS = $(DBR_TESTPLUGIN_OWN_EXPORTS) \

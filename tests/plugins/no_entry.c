@@ -1,5 +1,5 @@
 /* no_entry — a module without any entry symbol. */
-#include "stubs.h"
+#include "inert_ops.h"
 
 __attribute__((visibility("default"))) int no_entry_here(void);
 

@@ -1,5 +1,5 @@
 /* null_entry — its entry refuses to load and says why through the host. */
-#include "stubs.h"
+#include "inert_ops.h"
 
 DBR_DRIVER_ENTRY(null_entry)
 {

@@ -1,9 +1,9 @@
 /* short_ops — a driver whose ops table claims to end before exec: the
  * pointers past struct_size are set but must not count. */
-#include "stubs.h"
+#include "inert_ops.h"
 
 static const dbr_driver_ops ops = {
-	.struct_size = offsetof(dbr_driver_ops, exec), STUB_DRIVER_OPS
+	.struct_size = offsetof(dbr_driver_ops, exec), INERT_DRIVER_OPS
 };
 
 static const dbr_plugin_desc desc =

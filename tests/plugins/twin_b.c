@@ -1,6 +1,6 @@
 /* twin_b — exports twin_value() like twin_a does; under RTLD_LOCAL
  * each twin must call its own (this one returns 2). */
-#include "stubs.h"
+#include "inert_ops.h"
 
 __attribute__((visibility("default"), noinline)) int twin_value(void);
 
@@ -27,7 +27,7 @@ static const char *db_for_read(void *state, const dbr_route_req *req)
 }
 
 static const dbr_router_ops ops = {
-	.struct_size = sizeof ops, .create = create, .destroy = stub_destroy,
+	.struct_size = sizeof ops, .create = create, .destroy = inert_destroy,
 	.db_for_read = db_for_read,
 };
 

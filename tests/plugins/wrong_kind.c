@@ -1,7 +1,7 @@
 /* wrong_kind — a router descriptor behind the driver entry symbol. */
-#include "stubs.h"
+#include "inert_ops.h"
 
-static const dbr_router_ops ops = { .struct_size = sizeof ops, STUB_ROUTER_OPS };
+static const dbr_router_ops ops = { .struct_size = sizeof ops, INERT_ROUTER_OPS };
 
 static const dbr_plugin_desc desc =
 	DBR_PLUGIN_DESC(DBR_PLUGIN_ROUTER, "wrong_kind", "1", "router under a driver symbol", &ops);

@@ -270,7 +270,7 @@ t "run: mark_write pins like a write" eval 'is 0 && out_has "served by default"'
 cli -c "$C" status
 t "status: every alias with backend, server version, role, connection and pool" \
 	eval 'is 0 && out_has "replica of default, weight 2" &&
-	      grep -Eq "^default +\| sqlite +\| SQLite 3\.[0-9.]+ +\| sqlite://[^|]*\| primary +\| [0-9]+/[0-9]+/[0-9]+/[0-9]+ +\| yes$" "$T/last.out" &&
+	      grep -Eq "^default +\| sqlite +\| SQLite 3\.[0-9.]+ +\| sqlite://[^|]*\| primary +\| [0-9]+/[0-9]+/[0-9]+/[0-9]+ +\| [0-9]+ [0-9]+/[0-9]+/[0-9]+/[0-9.]+ +\| yes$" "$T/last.out" &&
 	      [ "$(grep -c "| sqlite " "$T/last.out")" -eq 4 ]'
 
 # -------------------------------------------------- passwords (postgres)

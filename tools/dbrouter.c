@@ -206,7 +206,7 @@ static int cmd_check(cli *c, int argc, char **argv)
 /* ------------------------------------------------------------ status */
 
 /* CONNECTED is last: a failure's message can be long. */
-enum { ST_ALIAS, ST_BACKEND, ST_VERSION, ST_URL, ST_ROLE, ST_POOL, ST_CONNECTED, ST_NCOLS };
+enum { ST_ALIAS, ST_BACKEND, ST_VERSION, ST_URL, ST_ROLE, ST_POOL, ST_USE, ST_CONNECTED, ST_NCOLS };
 
 /* "no: <message>" on one line (driver messages may span several). */
 static char *why_not(const char *msg)
@@ -233,7 +233,8 @@ static char *why_not(const char *msg)
 static int cmd_status(cli *c, int argc, char **argv)
 {
 	static const char *const header[ST_NCOLS] = {
-		"ALIAS", "BACKEND", "SERVER", "URL", "ROLE", "POOL size/idle/in_use/max", "CONNECTED"};
+		"ALIAS", "BACKEND", "SERVER", "URL", "ROLE", "POOL size/idle/in_use/max",
+		"ACQUIRES (waiting/timeouts/errors/wait ms)", "CONNECTED"};
 	dbr_alias_list *l;
 	char **why, **owned;
 	const char **cells;
@@ -248,7 +249,7 @@ static int cmd_status(cli *c, int argc, char **argv)
 		return cli_fail(c, rc, "status");
 	n = dbr_alias_list_count(l);
 	why = calloc(n ? n : 1, sizeof *why);
-	owned = calloc(3 * (n ? n : 1), sizeof *owned);
+	owned = calloc(4 * (n ? n : 1), sizeof *owned);
 	cells = calloc(ST_NCOLS * (n ? n : 1), sizeof *cells);
 	for (size_t k = 0; why && owned && k < n; k++) {
 		const char *alias = dbr_alias_list_at(l, k)->alias;
@@ -256,7 +257,7 @@ static int cmd_status(cli *c, int argc, char **argv)
 		if (dbr_connect(c->db, alias) != 0)
 			why[k] = why_not(dbr_error_last()->message);
 		else if (dbr_server_version(version, sizeof version, c->db, alias) == 0)
-			owned[3 * k + 2] = strdup(version);
+			owned[4 * k + 2] = strdup(version);
 	}
 	dbr_alias_list_free(l);
 	if (!why || !owned || !cells || dbr_alias_list_get(&l, c->db) != 0) {
@@ -272,25 +273,33 @@ static int cmd_status(cli *c, int argc, char **argv)
 			snprintf(role, sizeof role, "replica of %s, weight %d", a->replica_of, a->weight);
 		else
 			snprintf(role, sizeof role, "primary");
+		char use[160];
 		snprintf(pool, sizeof pool, "%zu/%zu/%zu/%zu", a->pool.size, a->pool.idle,
 		         a->pool.in_use, a->pool.max);
-		owned[3 * k] = strdup(role);
-		owned[3 * k + 1] = strdup(pool);
+		snprintf(use, sizeof use, "%llu %zu/%llu/%llu/%.1f",
+		         (unsigned long long)a->pool.acquires, a->pool.waiting,
+		         (unsigned long long)a->pool.timeouts,
+		         (unsigned long long)a->pool.connect_errors, a->pool.wait_us_total / 1000.0);
+		owned[4 * k + 3] = strdup(use);
+		owned[4 * k] = strdup(role);
+		owned[4 * k + 1] = strdup(pool);
 		row[ST_ALIAS] = a->alias;
 		row[ST_BACKEND] = a->backend;
 		row[ST_URL] = a->url;
-		row[ST_VERSION] = owned[3 * k + 2] ? owned[3 * k + 2] : "-";
-		row[ST_ROLE] = owned[3 * k] ? owned[3 * k] : "?";
+		row[ST_VERSION] = owned[4 * k + 2] ? owned[4 * k + 2] : "-";
+		row[ST_ROLE] = owned[4 * k] ? owned[4 * k] : "?";
 		row[ST_CONNECTED] = why[k] ? why[k] : a->connected ? "yes" : "no";
-		row[ST_POOL] = owned[3 * k + 1] ? owned[3 * k + 1] : "?";
+		row[ST_POOL] = owned[4 * k + 1] ? owned[4 * k + 1] : "?";
+		row[ST_USE] = owned[4 * k + 3] ? owned[4 * k + 3] : "?";
 	}
 	if (l)
 		cli_table(stdout, ST_NCOLS, n, header, cells, NULL);
 	for (size_t k = 0; k < n; k++) {
 		free(why[k]);
-		free(owned[3 * k]);
-		free(owned[3 * k + 1]);
-		free(owned[3 * k + 2]);
+		free(owned[4 * k]);
+		free(owned[4 * k + 1]);
+		free(owned[4 * k + 2]);
+		free(owned[4 * k + 3]);
 	}
 	free(why);
 	free(owned);
@@ -591,7 +600,9 @@ static const cli_command commands[] = {
 	 "kind, name, version, ABI major.minor and the file loaded.\n"},
 	{"status", cmd_status, CMD_BOTH, "show every database, its role, connection and pool", "",
 	 "Connects every alias and shows its backend, masked URL, role, whether it\n"
-	 "is connected (or why not) and its pool: size/idle/in_use/max. A database\n"
+	 "is connected (or why not), its server version and its pool: size/idle/\n"
+	 "in_use/max, then acquires (waiting now/timeouts/connect errors/total ms\n"
+	 "spent waiting). A database\n"
 	 "that is down is shown, not an error: the exit code stays 0.\n"},
 	{"exec", cmd_exec, CMD_BOTH, "route and run a statement, print its result",
 	 "[OPTIONS] SQL [PARAM...]",

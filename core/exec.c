@@ -72,22 +72,36 @@ static void wrote(dbr_session *s, dbr__route *rt)
 		dbr__route_wrote(s, rt->d);
 }
 
-int dbr_exec(dbr_result **out, dbr_session *s, const dbr_query *q)
+/* What dbr_exec and dbr_explain share: enter the session, check the query,
+ * route both stages into a new trace *t (freed on failure). On success the
+ * caller owns *t and must dbr__route_done(rt). */
+static int route_query(dbr__route *rt, dbr_trace **t, dbr_session *s, const dbr_query *q,
+                       const char *who)
 {
-	int rc = dbr__session_enter(s, "dbr_exec");
+	int rc = dbr__session_enter(s, who);
 	if (rc)
 		return rc;
-	if ((rc = check_query(s, q)))
+	if ((rc = check_query(s, q)) || (rc = dbr__trace_new(t)))
 		return dbr__session_fail(s, rc);
-	dbr_trace *t = NULL;
-	if ((rc = dbr__trace_new(&t)))
-		return dbr__session_fail(s, rc);
-	dbr__route rt;
-	rc = dbr__route_statement(&rt, t, s, q->sql, q->model, resolve_intent(q), q->using_alias,
+	rc = dbr__route_statement(rt, *t, s, q->sql, q->model, resolve_intent(q), q->using_alias,
 	                          DBR__ROUTE_STAGE2);
+	if (rc) {
+		dbr_trace_free(*t);
+		*t = NULL;
+		return dbr__session_fail(s, rc);
+	}
+	return 0;
+}
+
+int dbr_exec(dbr_result **out, dbr_session *s, const dbr_query *q)
+{
+	dbr__route rt;
+	dbr_trace *t = NULL;
+	int rc = route_query(&rt, &t, s, q, "dbr_exec");
+	if (rc)
+		return rc;
 	dbr_trace_free(t);
-	if (rc == 0)
-		rc = run_routed(out, &rt, q, NULL);
+	rc = run_routed(out, &rt, q, NULL);
 	if (rc == 0 && rt.intent == DBR_INTENT_WRITE)
 		wrote(s, &rt);
 	dbr__route_done(s, &rt);
@@ -103,24 +117,14 @@ int dbr_exec_sql(dbr_result **out, dbr_session *s, const char *sql)
 
 int dbr_explain(dbr_trace **out, dbr_session *s, const dbr_query *q)
 {
-	int rc = dbr__session_enter(s, "dbr_explain");
-	if (rc)
-		return rc;
-	if ((rc = check_query(s, q)) || !out)
-		return dbr__session_fail(s, rc ? rc : dbr__err(DBR_EINVAL, NULL, "dbr_explain: NULL out"));
-	dbr_trace *t = NULL;
-	if ((rc = dbr__trace_new(&t)))
-		return dbr__session_fail(s, rc);
+	if (!out)
+		return s ? dbr__session_fail(s, dbr__err(DBR_EINVAL, NULL, "dbr_explain: NULL out"))
+		         : dbr__err(DBR_EINVAL, NULL, "dbr_explain: NULL out");
 	dbr__route rt;
-	rc = dbr__route_statement(&rt, t, s, q->sql, q->model, resolve_intent(q), q->using_alias,
-	                          DBR__ROUTE_STAGE2);
-	dbr__route_done(s, &rt);
-	if (rc) {
-		dbr_trace_free(t);
-		return dbr__session_fail(s, rc);
-	}
-	*out = t;
-	return 0;
+	int rc = route_query(&rt, out, s, q, "dbr_explain");
+	if (rc == 0)
+		dbr__route_done(s, &rt);
+	return rc;
 }
 
 int dbr_apply(dbr_trace **trace_out, dbr_session *s, const char *model, const char *script)

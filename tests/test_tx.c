@@ -94,28 +94,29 @@ static size_t in_use(dbr *db, const char *alias)
 	return n;
 }
 
-static int setup_schema(void **state)
+/* Runs one statement on default and one on logs, in a fresh deployment. */
+static int on_both(const char *on_default, const char *on_logs)
 {
-	(void)state;
 	dbr *db = open_pool(NULL);
 	dbr_session *s = session(db);
-	assert_int_equal(run(s, "default", "CREATE TABLE IF NOT EXISTS t(id INTEGER PRIMARY KEY, v TEXT)", NULL), 0);
-	assert_int_equal(run(s, "logs", "CREATE TABLE IF NOT EXISTS log(id INTEGER PRIMARY KEY, v TEXT)", NULL), 0);
+	assert_int_equal(run(s, "default", on_default, NULL), 0);
+	assert_int_equal(run(s, "logs", on_logs, NULL), 0);
 	dbr_session_free(s);
 	dbr_close(db);
 	return 0;
 }
 
+static int setup_schema(void **state)
+{
+	(void)state;
+	return on_both("CREATE TABLE IF NOT EXISTS t(id INTEGER PRIMARY KEY, v TEXT)",
+	               "CREATE TABLE IF NOT EXISTS log(id INTEGER PRIMARY KEY, v TEXT)");
+}
+
 static int clean_tables(void **state)
 {
 	(void)state;
-	dbr *db = open_pool(NULL);
-	dbr_session *s = session(db);
-	assert_int_equal(run(s, "default", "DELETE FROM t", NULL), 0);
-	assert_int_equal(run(s, "logs", "DELETE FROM log", NULL), 0);
-	dbr_session_free(s);
-	dbr_close(db);
-	return 0;
+	return on_both("DELETE FROM t", "DELETE FROM log");
 }
 
 /* ------------------------------------------------------------ savepoints */

@@ -1,6 +1,7 @@
 /*
  * dbr_private.h — the core's handles (dbr, session, trace) and the routing
- * engine's interface between dbr.c, route.c, session.c and exec.c.
+ * engine's interface between dbr.c, registry.c, chain.c, route.c, session.c
+ * and exec.c.
  */
 #ifndef DBR_CORE_PRIVATE_H
 #define DBR_CORE_PRIVATE_H
@@ -115,6 +116,21 @@ struct dbr_conn {
 };
 
 /* ---- dbr.c */
+/* Re-raises the thread's error as `code` with a prefix. */
+int dbr__reraise(int code, const char *prefix);
+/* Keeps a reference of its own on each plugin shown by dbr_plugin_at. */
+int dbr__remember_plugin(dbr *db, dbr__plugin *p);
+/* Records the thread's error on the handle too. Returns the code. */
+int dbr__db_fail(dbr *db, int code);
+
+/* ---- registry.c */
+/* Loads the driver and lets it check the URL and options; connects nothing.
+ * Takes `conf` over (cleared on return, success or not). */
+int dbr__db_build(dbr__database **out, dbr *db, dbr__dbconf *conf);
+void dbr__db_free(dbr__database *d);
+int dbr__dbs_append(dbr *db, dbr__database *d); /* caller holds dbs_lock or owns db */
+/* Links a replica to its primary (already in db->dbs). */
+int dbr__link_replica(dbr *db, dbr__database *d);
 /* The database `alias`, or NULL (unknown or being removed). No reference:
  * the pointer is safe only while no dbr_remove_database can run on it;
  * prefer dbr__db_get. Thread-safe. */
@@ -126,10 +142,14 @@ void dbr__db_put(dbr *db, dbr__database *d); /* NULL d is a no-op */
 /* Replicas of `primary` into a new array (caller frees, after dbr__db_put
  * of each: they are referenced) of *n entries. */
 dbr__database **dbr__db_replicas(dbr *db, const dbr__database *primary, size_t *n);
+
+/* ---- chain.c */
 dbr__chain *dbr__chain_get(dbr *db);
 void dbr__chain_put(dbr__chain *c);
-/* Records the thread's error on the handle too. Returns the code. */
-int dbr__db_fail(dbr *db, int code);
+/* Builds a chain: the routers of `keep` (shared), then those of `cfg`. On
+ * error nothing remains. */
+int dbr__chain_build(dbr__chain **out, dbr *db, const dbr__chain *keep, const dbr__config *cfg);
+void dbr__chain_swap(dbr *db, dbr__chain *c); /* installs c, drops the old chain */
 
 /* ---- route.c */
 typedef struct dbr__route {

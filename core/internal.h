@@ -73,7 +73,7 @@ void dbr__url_clear(dbr__url *u);
  * the scheme is not a built-in one. */
 const char *dbr__url_driver(const char *scheme);
 
-/* ------------------------------------------------------------ conf.c */
+/* ----------------------------------------------------------- conf*.c */
 
 typedef struct dbr__pool_conf {
 	int max_connections;    /* default 10 */

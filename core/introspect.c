@@ -1,4 +1,6 @@
-/* introspect.c — questions asked of a database's server. */
+/* introspect.c — what a handle tells about its databases (the alias list,
+ * backends) and questions asked of a database's server. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "dbr_private.h"
@@ -22,5 +24,81 @@ int dbr_server_version(char *buf, size_t size, dbr *db, const char *alias)
 	dbr__db_put(db, d);
 	if (rc == 0 && strlen(buf) + 1 >= size)
 		rc = dbr__err(DBR_ERANGE, NULL, "server version of \"%s\" does not fit in %zu bytes", alias, size);
+	return rc ? dbr__db_fail(db, rc) : 0;
+}
+
+/* ------------------------------------------------------------ introspection */
+
+struct dbr_alias_list {
+	dbr_alias_info *items;
+	size_t n;
+};
+
+int dbr_alias_list_get(dbr_alias_list **out, dbr *db)
+{
+	if (!out || !db)
+		return dbr__err(DBR_EINVAL, NULL, "dbr_alias_list_get: NULL argument");
+	dbr_alias_list *l = calloc(1, sizeof(*l));
+	pthread_rwlock_rdlock(&db->dbs_lock);
+	if (l)
+		l->items = calloc(db->ndbs + 1, sizeof(dbr_alias_info));
+	for (size_t i = 0; l && l->items && i < db->ndbs; i++) {
+		const dbr__database *d = db->dbs[i];
+		dbr_alias_info *a = &l->items[l->n++];
+		a->alias = d->conf.alias;
+		a->backend = d->ops->backend;
+		a->url = d->conf.url.masked;
+		a->replica_of = d->primary ? d->primary->conf.alias : NULL;
+		a->weight = d->conf.weight;
+		dbr__pool_stats(&a->pool, d->pool);
+		a->connected = a->pool.size > 0;
+	}
+	pthread_rwlock_unlock(&db->dbs_lock);
+	if (!l || !l->items) {
+		free(l);
+		return dbr__err(DBR_ENOMEM, NULL, "out of memory");
+	}
+	*out = l;
+	return 0;
+}
+
+size_t dbr_alias_list_count(const dbr_alias_list *l) { return l ? l->n : 0; }
+
+const dbr_alias_info *dbr_alias_list_at(const dbr_alias_list *l, size_t i)
+{
+	return l && i < l->n ? &l->items[i] : NULL;
+}
+
+void dbr_alias_list_free(dbr_alias_list *l)
+{
+	if (l)
+		free(l->items);
+	free(l);
+}
+
+int dbr_backend(const char **out, dbr *db, const char *alias)
+{
+	dbr__database *d = dbr__db_get(db, alias);
+	if (!d)
+		return dbr__db_fail(db, dbr__err(DBR_ENOTFOUND, NULL, "no database \"%s\"", alias ? alias : "(null)"));
+	*out = d->ops->backend; /* static in the resident driver */
+	dbr__db_put(db, d);
+	return 0;
+}
+
+int dbr_connect(dbr *db, const char *alias)
+{
+	dbr__database *d = dbr__db_get(db, alias);
+	if (!d)
+		return dbr__db_fail(db, dbr__err(DBR_ENOTFOUND, NULL, "no database \"%s\"", alias ? alias : "(null)"));
+	dbr__conn *c = NULL;
+	int rc = dbr__pool_acquire(&c, d->pool);
+	if (rc == 0) {
+		rc = d->ops->ping(c->conn);
+		dbr__pool_release(d->pool, c, rc != 0);
+		if (rc)
+			rc = dbr__err_prefix("\"%s\" (%s) does not answer", alias, d->conf.url.masked);
+	}
+	dbr__db_put(db, d);
 	return rc ? dbr__db_fail(db, rc) : 0;
 }

@@ -43,6 +43,36 @@ typedef struct cli_command {
 } cli_command;
 
 /* dbrouter.c */
+/* One option of a command: a string argument (`arg`) or a flag that sets
+ * `*flag = value`. */
+typedef struct opt {
+	const char *name;  /* long name, without "--" */
+	char shrt;         /* short letter, or 0 */
+	const char **arg;
+	int *flag;
+	int value;
+} opt;
+
+enum { OPTS_HELP = -2, OPTS_ERROR = -1 };
+
+/* Parses the options in argv[1..] up to the first operand (or "--"):
+ * `--name value`, `--name=value`, `-x value`, `-xvalue`. Returns the index
+ * of the first operand, OPTS_HELP after printing the help of `cmd` (NULL:
+ * the program's options, whose table has its own --help), or OPTS_ERROR
+ * after a usage message. */
+int cli_parse_opts(cli *c, const cli_command *cmd, const opt *opts, int argc, char **argv);
+/* Runs cli_parse_opts and turns its special answers into the command's exit. */
+#define PARSE_OPTS(c, cmdname, opts, argc, argv, idx)                                  \
+	do {                                                                           \
+		(idx) = cli_parse_opts((c), cli_find((cmdname), CMD_BOTH), (opts), (argc), (argv)); \
+		if ((idx) == OPTS_HELP)                                                \
+			return EXIT_OK;                                                \
+		if ((idx) == OPTS_ERROR)                                               \
+			return EXIT_USAGE;                                             \
+	} while (0)
+
+/* "dbrouter: [FILE:LINE: ][CMD: ]" on stderr, after flushing stdout. */
+void cli_err_prefix(cli *c, const char *cmd);
 const cli_command *cli_find(const char *name, int where);
 int cli_dispatch(cli *c, int argc, char **argv);
 int cli_fail(cli *c, int code, const char *cmd);
@@ -58,6 +88,14 @@ void cli_table(FILE *f, size_t ncols, size_t nrows, const char *const *header,
                const char *const *cells, const unsigned char *right);
 int cli_print_result(FILE *f, const dbr_result *r, cli_format fmt);
 void cli_print_footer(FILE *f, const dbr_result *r);
+void cli_print_trace(dbr_trace *t);
+
+/* The commands, one file each (cmd_exec.c holds exec and explain). */
+int cmd_check(cli *c, int argc, char **argv);
+int cmd_status(cli *c, int argc, char **argv);
+int cmd_exec(cli *c, int argc, char **argv);
+int cmd_explain(cli *c, int argc, char **argv);
+int cmd_apply(cli *c, int argc, char **argv);
 
 /* cli_run.c: the script reader. */
 /* Splits `line` shell-like into *argv (a NULL-terminated array whose words

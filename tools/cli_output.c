@@ -311,3 +311,13 @@ void cli_print_footer(FILE *f, const dbr_result *r)
 		fprintf(f, ", last insert id %" PRId64, id);
 	fputs(")\n", f);
 }
+
+/* A routing trace, ending with a newline. */
+void cli_print_trace(dbr_trace *t)
+{
+	const char *text = dbr_trace_text(t);
+	size_t n = strlen(text);
+	fputs(text, stdout);
+	if (n && text[n - 1] != '\n')
+		fputc('\n', stdout);
+}

@@ -1,0 +1,332 @@
+/*
+ * conf_schema.c — the core's own settings in plugins.conf: the tables of
+ * known keys (top level, databases, pool) and what each one sets in the
+ * configuration model.
+ */
+#include <libconfig.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf_private.h"
+
+void dbr__pool_conf_defaults(dbr__pool_conf *pc)
+{
+	*pc = (dbr__pool_conf){
+		.max_connections = 10,
+		.min_connections = 0,
+		.acquire_timeout = 30.0,
+		.idle_timeout = 600.0,
+		.max_lifetime = 1800.0,
+		.test_before_acquire = 60.0,
+		.transaction_timeout = 0.0,
+	};
+}
+
+/* ---- pool = { ... } */
+
+static const struct pooldef {
+	const char *key;
+	int is_int;
+	size_t off;
+	double lo;        /* lowest value allowed */
+	int lo_excluded;  /* value must be > lo */
+} pooldefs[] = {
+	{ "max_connections", 1, offsetof(dbr__pool_conf, max_connections), 1, 0 },
+	{ "min_connections", 1, offsetof(dbr__pool_conf, min_connections), 0, 0 },
+	{ "acquire_timeout", 0, offsetof(dbr__pool_conf, acquire_timeout), 0, 1 },
+	{ "idle_timeout", 0, offsetof(dbr__pool_conf, idle_timeout), 0, 0 },
+	{ "max_lifetime", 0, offsetof(dbr__pool_conf, max_lifetime), 0, 0 },
+	{ "test_before_acquire", 0, offsetof(dbr__pool_conf, test_before_acquire), -HUGE_VAL, 0 },
+	{ "transaction_timeout", 0, offsetof(dbr__pool_conf, transaction_timeout), 0, 0 },
+};
+
+static int pool_int(dbr__pool_conf *pc, const struct pooldef *pd, const config_setting_t *s)
+{
+	int64_t v;
+	int rc = dbr__conf_int(&v, (const dbr_conf *)s, NULL);
+	if (rc)
+		return rc;
+	if (v < (int64_t)pd->lo || v > INT_MAX)
+		return dbr__conf_fail(s, NULL, "must be an integer from %d to %d, got %lld",
+		            (int)pd->lo, INT_MAX, (long long)v);
+	*(int *)(void *)((char *)pc + pd->off) = (int)v;
+	return 0;
+}
+
+static int pool_seconds(dbr__pool_conf *pc, const struct pooldef *pd, const config_setting_t *s)
+{
+	double v;
+	int rc = dbr__conf_double(&v, (const dbr_conf *)s, NULL);
+	if (rc)
+		return rc;
+	if (!isfinite(v) || v < pd->lo || (pd->lo_excluded && v == pd->lo))
+		return dbr__conf_fail(s, NULL, "must be a number of seconds %s %g, got %g",
+		            pd->lo_excluded ? ">" : ">=", pd->lo, v);
+	*(double *)(void *)((char *)pc + pd->off) = v;
+	return 0;
+}
+
+static int pool_set(void *obj, const config_setting_t *s)
+{
+	for (size_t i = 0; i < NELEM(pooldefs); i++)
+		if (strcmp(pooldefs[i].key, s->name) == 0)
+			return (pooldefs[i].is_int ? pool_int : pool_seconds)(obj, &pooldefs[i], s);
+	return DBR_ERROR; /* unreachable: dbr__conf_dispatch checked the key */
+}
+
+static const keydef pool_keys[] = {
+	{ "max_connections", pool_set },  { "min_connections", pool_set },
+	{ "acquire_timeout", pool_set },  { "idle_timeout", pool_set },
+	{ "max_lifetime", pool_set },     { "test_before_acquire", pool_set },
+	{ "transaction_timeout", pool_set },
+};
+
+/* ---- one database entry */
+
+static int db_pool(void *obj, const config_setting_t *s)
+{
+	dbr__dbconf *d = obj;
+	const config_setting_t *g;
+	int rc = dbr__conf_fetch(&g, (const dbr_conf *)s, NULL, W_GROUP);
+	if (rc == 0)
+		rc = dbr__conf_dispatch(&d->pool, g, pool_keys, NELEM(pool_keys));
+	if (rc == 0 && d->pool.min_connections > d->pool.max_connections)
+		rc = dbr__conf_fail(config_setting_get_member(g, "min_connections"), NULL,
+		          "%d is more than max_connections (%d)",
+		          d->pool.min_connections, d->pool.max_connections);
+	return rc;
+}
+
+/* Scalars as text: int as decimal, float %g, bool "true"/"false". */
+static char *scalar_text(const config_setting_t *s)
+{
+	switch (s->type) {
+	case CONFIG_TYPE_STRING:
+		return dbr__strdup(config_setting_get_string(s));
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		return dbr__asprintf("%lld", config_setting_get_int64(s));
+	case CONFIG_TYPE_FLOAT:
+		return dbr__asprintf("%g", config_setting_get_float(s));
+	default:
+		return dbr__strdup(config_setting_get_bool(s) ? "true" : "false");
+	}
+}
+
+static int db_options(void *obj, const config_setting_t *s)
+{
+	dbr__dbconf *d = obj;
+	const config_setting_t *g;
+	int rc = dbr__conf_fetch(&g, (const dbr_conf *)s, NULL, W_GROUP);
+	if (rc)
+		return rc;
+	size_t n = (size_t)config_setting_length(g);
+	d->okeys = calloc(n + 1, sizeof(char *));
+	d->ovalues = calloc(n + 1, sizeof(char *));
+	if (!d->okeys || !d->ovalues)
+		return dbr__conf_oom();
+	for (size_t i = 0; i < n; i++) {
+		const config_setting_t *o = config_setting_get_elem(g, (unsigned)i);
+		if (!config_setting_is_scalar(o))
+			return dbr__conf_fail(o, NULL, "expected a string, number or boolean, got %s",
+			            dbr__conf_type_name(o));
+		dbr__conf_mark(o);
+		d->okeys[i] = dbr__strdup(o->name);
+		d->ovalues[i] = scalar_text(o);
+		d->noptions = i + 1;
+		if (!d->okeys[i] || !d->ovalues[i])
+			return dbr__conf_oom();
+	}
+	return 0;
+}
+
+static int db_url(void *obj, const config_setting_t *s)
+{
+	dbr__dbconf *d = obj;
+	const char *v;
+	int rc = dbr__conf_string(&v, (const dbr_conf *)s, NULL);
+	if (rc)
+		return rc;
+	rc = dbr__url_parse(&d->url, v);
+	if (rc == DBR_ENOMEM)
+		return rc;
+	/* url.c's message quotes the URL masked. */
+	return rc ? dbr__conf_fail(s, NULL, "%s", dbr_error_last()->message) : 0;
+}
+
+static int db_replica_of(void *obj, const config_setting_t *s)
+{
+	dbr__dbconf *d = obj;
+	int rc = dbr__conf_take_string(&d->replica_of, s, 1);
+	if (rc == 0 && strcmp(d->replica_of, d->alias) == 0)
+		rc = dbr__conf_fail(s, NULL, "database \"%s\" cannot be a replica of itself", d->alias);
+	return rc;
+}
+
+static int db_weight(void *obj, const config_setting_t *s)
+{
+	dbr__dbconf *d = obj;
+	int64_t v;
+	int rc = dbr__conf_int(&v, (const dbr_conf *)s, NULL);
+	if (rc)
+		return rc;
+	if (v < 1 || v > INT_MAX)
+		return dbr__conf_fail(s, NULL, "must be an integer from 1 to %d, got %lld", INT_MAX,
+		                      (long long)v);
+	d->weight = (int)v;
+	return 0;
+}
+
+static int db_driver(void *obj, const config_setting_t *s)
+{
+	return dbr__conf_take_string(&((dbr__dbconf *)obj)->driver, s, 1);
+}
+
+static const keydef db_keys[] = {
+	{ "url", db_url },         { "replica_of", db_replica_of }, { "weight", db_weight },
+	{ "driver", db_driver },   { "options", db_options },       { "pool", db_pool },
+};
+
+/* Fills `d` from the group `s`. `url` is given (dbr_add_database: the key is
+ * then not allowed) or NULL (plugins.conf: the key is required). */
+int dbr__conf_db_fill(dbr__dbconf *d, const config_setting_t *s, const char *alias, const char *url)
+{
+	memset(d, 0, sizeof(*d));
+	d->weight = 1;
+	dbr__pool_conf_defaults(&d->pool);
+	if (!dbr__conf_alias_valid(alias))
+		return dbr__conf_fail(s, NULL, "invalid database alias \"%s\": use letters, digits, '_' "
+		            "and '-', starting with a letter or '_'", alias ? alias : "");
+	d->alias = dbr__strdup(alias);
+	d->where = dbr__conf_place_of(s);
+	if (!d->alias || !d->where)
+		return dbr__conf_oom();
+	if (!config_setting_is_group(s))
+		return dbr__conf_fail(s, NULL, "expected a group { url = \"...\"; ... }, got %s",
+		                      dbr__conf_type_name(s));
+	const config_setting_t *u = config_setting_get_member(s, "url");
+	if (url && u)
+		return dbr__conf_fail(u, NULL, "not allowed here: the URL is given as an argument");
+	if (!url && !u)
+		return dbr__conf_fail(s, "url", "missing (every database needs a url)");
+	int rc = dbr__conf_dispatch(d, s, db_keys, NELEM(db_keys));
+	if (rc)
+		return rc;
+	if (url && (rc = dbr__url_parse(&d->url, url)) != 0)
+		return rc == DBR_ENOMEM ? rc : dbr__conf_fail(s, "url", "%s", dbr_error_last()->message);
+	if (d->driver)
+		return 0;
+	const char *drv = dbr__url_driver(d->url.scheme);
+	if (!drv)
+		return dbr__conf_fail(u ? u : s, u ? NULL : "url",
+		            "no built-in driver for scheme \"%s\" of %s: set driver = \"...\"",
+		            d->url.scheme ? d->url.scheme : "", d->url.masked ? d->url.masked : "");
+	d->driver = dbr__strdup(drv);
+	return d->driver ? 0 : dbr__conf_oom();
+}
+
+void dbr__dbconf_clear(dbr__dbconf *d)
+{
+	if (!d)
+		return;
+	free(d->alias);
+	dbr__url_clear(&d->url);
+	free(d->replica_of);
+	free(d->driver);
+	for (size_t i = 0; i < d->noptions; i++) {
+		free(d->okeys[i]);
+		free(d->ovalues[i]);
+	}
+	free(d->okeys);
+	free(d->ovalues);
+	free(d->where);
+	memset(d, 0, sizeof(*d));
+}
+
+
+/* ---- the whole file */
+
+static int top_databases(void *obj, const config_setting_t *s)
+{
+	dbr__config *c = obj;
+	const config_setting_t *g;
+	int rc = dbr__conf_fetch(&g, (const dbr_conf *)s, NULL, W_GROUP);
+	if (rc)
+		return rc;
+	size_t n = (size_t)config_setting_length(g);
+	c->dbs = calloc(n ? n : 1, sizeof(*c->dbs));
+	if (!c->dbs)
+		return dbr__conf_oom();
+	for (size_t i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(g, (unsigned)i);
+		dbr__conf_mark(e);
+		c->ndbs = i + 1;
+		if ((rc = dbr__conf_db_fill(&c->dbs[i], e, e->name, NULL)) != 0)
+			return rc;
+	}
+	if (!dbr__conf_find_db(c, "default"))
+		return dbr__conf_fail_aliases(c, g, NULL, "no database \"default\"");
+	for (size_t i = 0; i < n; i++)
+		if (c->dbs[i].replica_of && (rc = dbr__conf_check_replica(c, &c->dbs[i], g)) != 0)
+			return rc;
+	return 0;
+}
+
+/* One router entry: `name` and `module` are ours, the rest the plugin's. */
+static int router_fill(dbr__rconf *r, const config_setting_t *e)
+{
+	const config_setting_t *s;
+	r->where = dbr__conf_place_of(e);
+	if (!r->where)
+		return dbr__conf_oom();
+	int rc = dbr__conf_fetch(&s, (const dbr_conf *)e, NULL, W_GROUP);
+	if (rc)
+		return rc;
+	r->node = (const dbr_conf *)e;
+	s = config_setting_get_member(e, "module");
+	if (s && (rc = dbr__conf_take_string(&r->module, s, 1)) != 0)
+		return rc;
+	s = config_setting_get_member(e, "name");
+	if (!s)
+		return dbr__conf_fail(e, "name", "missing (the router module to load)");
+	return dbr__conf_take_string(&r->name, s, 1);
+}
+
+static int top_routers(void *obj, const config_setting_t *s)
+{
+	dbr__config *c = obj;
+	const config_setting_t *l;
+	int rc = dbr__conf_fetch(&l, (const dbr_conf *)s, NULL, W_LIST);
+	if (rc)
+		return rc;
+	size_t n = (size_t)config_setting_length(l);
+	c->routers = calloc(n ? n : 1, sizeof(*c->routers));
+	if (!c->routers)
+		return dbr__conf_oom();
+	for (size_t i = 0; i < n; i++) {
+		c->nrouters = i + 1;
+		rc = router_fill(&c->routers[i], config_setting_get_elem(l, (unsigned)i));
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int top_plugin_path(void *obj, const config_setting_t *s)
+{
+	return dbr__conf_take_string(&((dbr__config *)obj)->plugin_path, s, 0);
+}
+
+static int top_token_secret(void *obj, const config_setting_t *s)
+{
+	return dbr__conf_take_string(&((dbr__config *)obj)->token_secret, s, 1);
+}
+
+const keydef dbr__conf_top_keys[] = {
+	{ "plugin_path", top_plugin_path }, { "token_secret", top_token_secret },
+	{ "databases", top_databases },     { "routers", top_routers },
+};
+
+const keydef dbr__conf_routers_only[] = { { "routers", top_routers } };

@@ -1,0 +1,216 @@
+/* cmd_exec.c — `dbrouter exec` and `dbrouter explain`: one statement, its
+ * typed parameters, its result or its routing trace. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* -------------------------------------------------- statement options */
+
+typedef struct stmt_opts {
+	const char *model, *using_alias;
+	int intent, format;
+} stmt_opts;
+
+#define STMT_OPTS(o)                                                            \
+	{"model", 'm', &(o).model, NULL, 0},                                    \
+	{"using", 'u', &(o).using_alias, NULL, 0},                              \
+	{"read", 'r', NULL, &(o).intent, DBR_INTENT_READ},                     \
+	{"write", 'w', NULL, &(o).intent, DBR_INTENT_WRITE}
+
+/* ---------------------------------------------------------- parameters */
+
+static int hexval(int ch)
+{
+	static const char digits[] = "0123456789abcdef";
+	const char *p = ch ? strchr(digits, ch | 0x20) : NULL;
+	return p ? (int)(p - digits) : -1;
+}
+
+static int p_int(dbr_value *v, const char *s, void **owned)
+{
+	char *end;
+	long long x;
+	(void)owned;
+	errno = 0;
+	x = strtoll(s, &end, 10);
+	if (errno || end == s || *end)
+		return -1;
+	*v = dbr_int(x);
+	return 0;
+}
+
+static int p_double(dbr_value *v, const char *s, void **owned)
+{
+	char *end;
+	double x;
+	(void)owned;
+	errno = 0;
+	x = strtod(s, &end);
+	if (errno || end == s || *end)
+		return -1;
+	*v = dbr_double(x);
+	return 0;
+}
+
+static int p_bool(dbr_value *v, const char *s, void **owned)
+{
+	static const struct {
+		const char *word;
+		int value;
+	} words[] = {{"true", 1}, {"false", 0}, {"1", 1}, {"0", 0}, {"yes", 1},
+	             {"no", 0},   {"on", 1},    {"off", 0}};
+	(void)owned;
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (!strcmp(s, words[i].word)) {
+			*v = dbr_bool(words[i].value);
+			return 0;
+		}
+	return -1;
+}
+
+static int p_blob(dbr_value *v, const char *s, void **owned)
+{
+	size_t n = strlen(s);
+	unsigned char *b;
+	if (n % 2)
+		return -1;
+	if (!(b = malloc(n / 2 + 1)))
+		return -1;
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+		if (hi < 0 || lo < 0) {
+			free(b);
+			return -1;
+		}
+		b[i] = (unsigned char)(hi << 4 | lo);
+	}
+	*owned = b;
+	*v = dbr_blob(b, n / 2);
+	return 0;
+}
+
+static int p_text(dbr_value *v, const char *s, void **owned)
+{
+	(void)owned;
+	*v = dbr_text(s);
+	return 0;
+}
+
+/* `X:value` prefixes of typed parameters. */
+static const struct {
+	char prefix;
+	const char *what;
+	int (*parse)(dbr_value *v, const char *s, void **owned);
+} param_types[] = {
+	{'i', "an integer", p_int},  {'d', "a number", p_double},
+	{'b', "true or false", p_bool}, {'x', "hex bytes (an even count of 0-9a-f)", p_blob},
+	{'t', "text", p_text},
+};
+
+static int parse_param(cli *c, const char *cmd, dbr_value *v, const char *s, void **owned)
+{
+	if (!strcmp(s, "null")) {
+		*v = dbr_null();
+		return 0;
+	}
+	if (s[0] && s[1] == ':')
+		for (size_t i = 0; i < sizeof param_types / sizeof param_types[0]; i++)
+			if (param_types[i].prefix == s[0]) {
+				if (param_types[i].parse(v, s + 2, owned) == 0)
+					return 0;
+				return cli_usage_error(c, cmd, "parameter '%s': expected %s after '%c:'",
+				                       s, param_types[i].what, s[0]);
+			}
+	*v = dbr_text(s);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- exec */
+
+static int exec_query(cli *c, const stmt_opts *o, dbr_query *q)
+{
+	dbr_result *r = NULL;
+	int rc;
+	if ((rc = cli_open(c)) != 0)
+		return rc;
+	if ((rc = dbr_exec(&r, c->s, q)) != 0)
+		return cli_fail(c, rc, "exec");
+	if (cli_print_result(stdout, r, (cli_format)o->format) != 0) {
+		dbr_result_free(r);
+		return cli_fail(c, DBR_ENOMEM, "exec");
+	}
+	/* In CSV and JSON stdout is data only: the footer goes to stderr. */
+	fflush(stdout);
+	cli_print_footer(o->format == OUT_TABLE ? stdout : stderr, r);
+	dbr_result_free(r);
+	return EXIT_OK;
+}
+
+int cmd_exec(cli *c, int argc, char **argv)
+{
+	stmt_opts o = {NULL, NULL, DBR_INTENT_AUTO, OUT_TABLE};
+	const opt opts[] = {STMT_OPTS(o),
+	                    {"csv", 0, NULL, &o.format, OUT_CSV},
+	                    {"json", 0, NULL, &o.format, OUT_JSON},
+	                    {NULL, 0, NULL, NULL, 0}};
+	dbr_query q = DBR_QUERY_INIT;
+	dbr_value *params;
+	void **owned;
+	int i, rc = EXIT_OK;
+	size_t np;
+	PARSE_OPTS(c, "exec", opts, argc, argv, i);
+	if (i >= argc)
+		return cli_usage_error(c, "exec", "missing SQL");
+	np = (size_t)(argc - i - 1);
+	params = calloc(np ? np : 1, sizeof *params);
+	owned = calloc(np ? np : 1, sizeof *owned);
+	if (!params || !owned)
+		rc = cli_fail(c, DBR_ENOMEM, "exec");
+	for (size_t k = 0; rc == EXIT_OK && k < np; k++)
+		rc = parse_param(c, "exec", &params[k], argv[i + 1 + (int)k], &owned[k]);
+	if (rc == EXIT_OK) {
+		q.sql = argv[i];
+		q.params = params;
+		q.nparams = np;
+		q.model = o.model;
+		q.using_alias = o.using_alias;
+		q.intent = (dbr_intent)o.intent;
+		rc = exec_query(c, &o, &q);
+	}
+	for (size_t k = 0; owned && k < np; k++)
+		free(owned[k]);
+	free(owned);
+	free(params);
+	return rc;
+}
+
+/* ------------------------------------------------------------- explain */
+
+
+int cmd_explain(cli *c, int argc, char **argv)
+{
+	stmt_opts o = {NULL, NULL, DBR_INTENT_AUTO, OUT_TABLE};
+	const opt opts[] = {STMT_OPTS(o), {NULL, 0, NULL, NULL, 0}};
+	dbr_query q = DBR_QUERY_INIT;
+	dbr_trace *t = NULL;
+	int i, rc;
+	PARSE_OPTS(c, "explain", opts, argc, argv, i);
+	if (i >= argc)
+		return cli_usage_error(c, "explain", "missing SQL");
+	if (i + 1 < argc)
+		return cli_usage_error(c, "explain", "unexpected argument '%s'", argv[i + 1]);
+	if ((rc = cli_open(c)) != 0)
+		return rc;
+	q.sql = argv[i];
+	q.model = o.model;
+	q.using_alias = o.using_alias;
+	q.intent = (dbr_intent)o.intent;
+	if ((rc = dbr_explain(&t, c->s, &q)) != 0)
+		return cli_fail(c, rc, "explain");
+	cli_print_trace(t);
+	dbr_trace_free(t);
+	return EXIT_OK;
+}

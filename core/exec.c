@@ -36,8 +36,14 @@ static int check_query(dbr_session *s, const dbr_query *q)
 {
 	if (!s || !q || !q->sql)
 		return dbr__err(DBR_EINVAL, NULL, "NULL session, query or SQL");
-	if (q->version != DBR_QUERY_VERSION)
-		return dbr__err(DBR_EINVAL, NULL, "dbr_query version %u is not %d: initialise it with DBR_QUERY_INIT",
+	/* As libgit2's GIT_*_VERSION checks: every version up to ours is read
+	 * (a member added in version N is read only if q->version >= N, else
+	 * its default applies); 0 is an uninitialised struct, a larger one a
+	 * caller built against a newer libdbrouter. */
+	if (q->version < 1 || q->version > DBR_QUERY_VERSION)
+		return dbr__err(DBR_EINVAL, NULL, "dbr_query version %u is not supported: this "
+		                "libdbrouter reads versions 1 to %d (initialise the query with "
+		                "DBR_QUERY_INIT; a newer version needs a newer libdbrouter)",
 		                q->version, DBR_QUERY_VERSION);
 	if (q->nparams && !q->params)
 		return dbr__err(DBR_EINVAL, NULL, "nparams is %zu but params is NULL", q->nparams);

@@ -82,6 +82,7 @@ static int cell_set(cell *c, const dbr_value *v)
 		return 0;
 	case DBR_TYPE_TEXT:
 	case DBR_TYPE_BLOB:
+	case DBR_TYPE_DECIMAL:
 		c->len = v->v.b.len;
 		c->p = malloc(c->len + 1);
 		if (!c->p)
@@ -207,11 +208,16 @@ int dbr_result_int64(int64_t *out, const dbr_result *r, size_t row, size_t col)
 			break;
 		*out = (int64_t)c->d;
 		return 0;
-	case DBR_TYPE_TEXT: {
+	case DBR_TYPE_TEXT:
+	case DBR_TYPE_DECIMAL: {
 		char *end;
 		errno = 0;
 		long long v = strtoll(c->p, &end, 10);
-		if (errno || end == c->p || *end)
+		if (errno || end == c->p)
+			break;
+		if (c->type == DBR_TYPE_DECIMAL && *end == '.') /* "42.000" is 42 */
+			end += strspn(end + 1, "0") + 1;
+		if (*end)
 			break;
 		*out = v;
 		return 0;
@@ -219,7 +225,8 @@ int dbr_result_int64(int64_t *out, const dbr_result *r, size_t row, size_t col)
 	default:
 		break;
 	}
-	return dbr__err(DBR_ETYPE, NULL, "cell at row %zu, column %zu is not an integer", row, col);
+	return dbr__err(DBR_ETYPE, NULL, "cell at row %zu, column %zu is not an integer "
+	                "that fits in 64 bits", row, col);
 }
 
 int dbr_result_double(double *out, const dbr_result *r, size_t row, size_t col)
@@ -236,11 +243,14 @@ int dbr_result_double(double *out, const dbr_result *r, size_t row, size_t col)
 	case DBR_TYPE_DOUBLE:
 		*out = c->d;
 		return 0;
-	case DBR_TYPE_TEXT: {
+	case DBR_TYPE_TEXT:
+	case DBR_TYPE_DECIMAL: {
 		char *end;
 		errno = 0;
 		double v = strtod(c->p, &end);
-		if (errno || end == c->p || *end)
+		/* A decimal beyond the double range is still a number: ±HUGE_VAL
+		 * or a rounded-to-zero tiny; text must parse cleanly. */
+		if ((errno && c->type != DBR_TYPE_DECIMAL) || end == c->p || *end)
 			break;
 		*out = v;
 		return 0;
@@ -251,12 +261,59 @@ int dbr_result_double(double *out, const dbr_result *r, size_t row, size_t col)
 	return dbr__err(DBR_ETYPE, NULL, "cell at row %zu, column %zu is not a number", row, col);
 }
 
+/* %.*g of d with `prec` significant digits, the locale's decimal point
+ * (whatever it is: the only characters %g writes besides it are digits,
+ * '-', '+' and 'e') replaced by '.'. */
+static void fmt_g(char *buf, size_t size, int prec, double d)
+{
+	char tmp[64];
+	size_t n = 0;
+	snprintf(tmp, sizeof tmp, "%.*g", prec, d);
+	for (const char *p = tmp; *p && n + 1 < size; p++) {
+		if (strchr("0123456789-+e", *p)) {
+			buf[n++] = *p;
+		} else if (n == 0 || buf[n - 1] != '.') {
+			buf[n++] = '.';
+		}
+	}
+	buf[n] = '\0';
+}
+
+/* The shortest text that strtod reads back as d. A precision that round
+ * trips keeps doing so with more digits (the p-digit rounding is also a
+ * p+1-digit number, so the nearest p+1-digit one is no farther), so the
+ * shortest is found by bisection over 1..17 (17 always round trips). The
+ * text is compared through strtod in the current locale, so the locale's
+ * point is put back first. */
+static void shortest_double(char *buf, size_t size, double d)
+{
+	if (isnan(d)) {
+		snprintf(buf, size, "NaN");
+		return;
+	}
+	if (isinf(d)) {
+		snprintf(buf, size, d > 0 ? "Infinity" : "-Infinity");
+		return;
+	}
+	int lo = 1, hi = 17;
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+		char probe[64];
+		snprintf(probe, sizeof probe, "%.*g", mid, d);
+		if (strtod(probe, NULL) == d)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	fmt_g(buf, size, lo, d);
+}
+
 /* Numbers are formatted on first use and kept in the cell. */
 static int format_number(cell *c)
 {
 	char buf[64];
 	if (c->type == DBR_TYPE_DOUBLE)
-		snprintf(buf, sizeof(buf), "%.17g", c->d);
+		shortest_double(buf, sizeof(buf), c->d);
 	else if (c->type == DBR_TYPE_BOOL)
 		snprintf(buf, sizeof(buf), "%s", c->i ? "true" : "false");
 	else
@@ -288,8 +345,9 @@ int dbr_result_blob(const void **out, size_t *len, const dbr_result *r, size_t r
 	int rc = cell_get(&c, r, row, col);
 	if (rc)
 		return rc;
-	if (c->type != DBR_TYPE_TEXT && c->type != DBR_TYPE_BLOB)
-		return dbr__err(DBR_ETYPE, NULL, "cell at row %zu, column %zu is not text or blob", row, col);
+	if (c->type != DBR_TYPE_TEXT && c->type != DBR_TYPE_BLOB && c->type != DBR_TYPE_DECIMAL)
+		return dbr__err(DBR_ETYPE, NULL, "cell at row %zu, column %zu is not text, decimal or blob",
+		                row, col);
 	*out = c->p;
 	*len = c->len;
 	return 0;

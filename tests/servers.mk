@@ -3,7 +3,7 @@
 # tests/server-suite.sh runs every binary below against them as ONE test).
 check_PROGRAMS += tests/test_conformance tests/test_replication tests/test_stress
 TESTS += tests/server-suite.sh
-dist_noinst_SCRIPTS += tests/servers.sh tests/server-suite.sh
+dist_noinst_SCRIPTS += tests/servers.sh tests/server-suite.sh tests/test_values_cli.sh
 
 tests_test_conformance_SOURCES = tests/test_conformance.c
 tests_test_conformance_CFLAGS = $(DBR_TEST_COPTS)

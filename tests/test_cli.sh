@@ -178,11 +178,11 @@ t "exec --csv: RFC 4180, CRLF, quoting, NULL empty" \
 cli -c "$C" exec --json "SELECT id, name, email, karma, avatar, ok FROM users ORDER BY id"
 cat >"$T/expect.json" <<'EOF'
 [
-  {"id": 1, "name": "alice", "email": null, "karma": 2.5, "avatar": "00ff7f", "ok": 1},
+  {"id": 1, "name": "alice", "email": null, "karma": 2.5, "avatar": "\\x00ff7f", "ok": 1},
   {"id": 2, "name": "b,\"o\"b", "email": "b@x.org", "karma": -0.125, "avatar": null, "ok": 0}
 ]
 EOF
-t "exec --json: numbers, null, escaped text, blobs as hex" \
+t "exec --json: numbers, null, escaped text, blobs as \\x hex as in CSV" \
 	eval 'is 0 && cmp -s "$T/expect.json" "$T/last.out"'
 if command -v python3 >/dev/null 2>&1; then
 	t "exec --json: python's json module parses it" \
@@ -194,6 +194,54 @@ cli -c "$C" exec --json "SELECT ? AS t, ? AS nl" 'tab	"q" \ end' 'a
 b'
 t "exec --json: control characters and backslashes escaped" \
 	eval 'is 0 && out_has "{\"t\": \"tab\\t\\\"q\\\" \\\\ end\", \"nl\": \"a\\nb\"}"'
+
+# Output encoding: every value gives valid JSON, CSV and a safe table.
+# strict_json FILE: python's json module with NaN/Infinity refused and the
+# bytes read as strict UTF-8.
+strict_json() {
+	python3 -c 'import json, sys
+def bad(c): raise ValueError("not JSON: " + c)
+json.load(open(sys.argv[1], encoding="utf-8"), parse_constant=bad)' "$1"
+}
+DOUBLES="SELECT 19.99 AS a, 0.1 AS b, -0.0 AS c, 1e300 AS d, 4.9e-324 AS e, 9e999 AS f, 0.1 + 0.2 AS g"
+cli -c "$C" exec --json "$DOUBLES"
+t "exec --json: doubles as the shortest text that reads back the same" \
+	eval 'is 0 && out_has "{\"a\": 19.99, \"b\": 0.1, \"c\": -0, \"d\": 1e+300, \"e\": 5e-324, \"f\": \"Infinity\", \"g\": 0.30000000000000004}"'
+cp "$T/last.out" "$T/doubles.json"
+cli -c "$C" exec --csv "$DOUBLES"
+t "exec --csv: the same shortest doubles" \
+	eval 'is 0 && printf "a,b,c,d,e,f,g\r\n19.99,0.1,-0,1e+300,5e-324,Infinity,0.30000000000000004\r\n" | cmp -s - "$T/last.out"'
+cli -c "$C" exec "$DOUBLES"
+t "exec table: the same shortest doubles" \
+	eval 'is 0 && grep -Eq "^19\.99 \| 0\.1 \| -0 \| 1e\+300 \| 5e-324 \| Infinity \| 0\.30000000000000004$" "$T/last.out"'
+ODD="SELECT CAST(x'ff41c3' AS TEXT) AS bad, CAST(x'1f0a09' AS TEXT) AS ctl, CAST(x'610062' AS TEXT) AS nul, x'00ff' AS blob, NULL AS n, '' AS e, 'x' || CAST(x'c29b' AS TEXT) AS c1, 'a,\"b' AS q"
+cli -c "$C" exec --json "$ODD"
+t "exec --json: invalid UTF-8 as \\ufffd, controls as \\u00XX, blob, NULL, empty" \
+	eval 'is 0 && out_has "{\"bad\": \"\\ufffdA\\ufffd\", \"ctl\": \"\\u001f\\n\\t\", \"nul\": \"a\\u0000b\", \"blob\": \"\\\\x00ff\", \"n\": null, \"e\": \"\", \"c1\": \"x\\u009b\", \"q\": \"a,\\\"b\"}"'
+cp "$T/last.out" "$T/odd.json"
+cli -c "$C" exec --csv "$ODD"
+printf 'bad,ctl,nul,blob,n,e,c1,q\r\n\377A\303,"\037\n\t",a\000b,\\x00ff,,"",x\302\233,"a,""b"\r\n' >"$T/expect.csv"
+t "exec --csv: bytes as stored, blob \\x hex, NULL empty, empty string \"\"" \
+	eval 'is 0 && cmp -s "$T/expect.csv" "$T/last.out"'
+cli -c "$C" exec "$ODD"
+t "exec table: controls and invalid UTF-8 escaped, nothing raw" \
+	eval 'is 0 && out_has "\\xffA\\xc3 | \\x1f\\n\\t | a\\x00b | \\x00ff | NULL |   | x\\u009b | a,\"b" &&
+	      ! LC_ALL=C grep -q "[[:cntrl:]]" "$T/last.out"'
+cli -c "$C" exec --json "SELECT 1 AS i, 2.5 AS d, 't' AS t, x'01' AS b, NULL AS n, 1 = 1 AS bo"
+cp "$T/last.out" "$T/types.json"
+if command -v python3 >/dev/null 2>&1; then
+	for f in doubles odd types expect; do
+		t "exec --json: $f.json is strict JSON (python, NaN refused, UTF-8 strict)" strict_json "$T/$f.json"
+	done
+	cli -c "$C" exec --csv "SELECT 'a,b' AS x, '' AS y, NULL AS z, ' s' AS w, 'l1
+l2' AS v"
+	t "exec --csv: python's csv module reads the fields back" \
+		python3 -c 'import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))
+assert rows == [["x", "y", "z", "w", "v"], ["a,b", "", "", " s", "l1\nl2"]], rows' "$T/last.out"
+else
+	skip "python3 not installed (strict JSON and CSV checks)"
+fi
 cli -c "$C" exec --json "SELECT 1 AS one WHERE 0"
 t "exec --json: an empty result is []" eval 'is 0 && is_out "[]"'
 cli -c "$C" exec --using default "SELECT typeof(?) AS a, typeof(?) AS b, typeof(?) AS c, typeof(?) AS d, typeof(?) AS e, typeof(?) AS f" \

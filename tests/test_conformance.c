@@ -463,6 +463,161 @@ static void test_unknown_option_rejected(void **state)
 	assert_int_equal(dbr_backend(&b, F.db, "typo"), DBR_ENOTFOUND);
 }
 
+/* ------------------------------------------------------ exact values */
+
+static int on(const char *name)
+{
+	return strcmp(F.be->name, name) == 0;
+}
+
+/* The one-cell result of `sql` (with params): its type and text. */
+static void expect_cell(const char *sql, const dbr_value *params, size_t n, dbr_type type,
+                        const char *text)
+{
+	dbr_result *r = NULL;
+	const char *t;
+	size_t len;
+	if (run(&r, sql, params, n) != 0)
+		fail_msg("%s: %s", sql, dbr_session_errmsg(F.s));
+	assert_int_equal(dbr_result_nrows(r), 1);
+	assert_int_equal(dbr_result_text(&t, &len, r, 0, 0), 0);
+	if (dbr_result_type(r, 0, 0) != type || strcmp(t, text) != 0 || len != strlen(text))
+		fail_msg("%s: type %d \"%s\", want type %d \"%s\"", sql, (int)dbr_result_type(r, 0, 0),
+		         t, (int)type, text);
+	dbr_result_free(r);
+}
+
+/* A double's text is the shortest that reads back as the same double. */
+static void test_double_shortest_text(void **state)
+{
+	static const struct { double d; const char *text; } CASES[] = {
+		{ 19.99, "19.99" }, { 0.1, "0.1" }, { 0.1 + 0.2, "0.30000000000000004" },
+		{ 1.0 / 3, "0.3333333333333333" }, { 1e300, "1e+300" }, { -1.5e-300, "-1.5e-300" },
+		{ 123456789.0, "123456789" },
+	};
+	(void)state;
+	recreate("cf_dbl", "k INT PRIMARY KEY, d DOUBLE PRECISION");
+	for (size_t k = 0; k < sizeof CASES / sizeof CASES[0]; k++) {
+		const dbr_value row[] = { dbr_int((int64_t)k), dbr_double(CASES[k].d) };
+		const dbr_value key[] = { dbr_int((int64_t)k) };
+		double back;
+		dbr_result *r = NULL;
+		ok("INSERT INTO cf_dbl VALUES (?, ?)", row, 2);
+		expect_cell("SELECT d FROM cf_dbl WHERE k = ?", key, 1, DBR_TYPE_DOUBLE, CASES[k].text);
+		assert_int_equal(run(&r, "SELECT d FROM cf_dbl WHERE k = ?", key, 1), 0);
+		assert_int_equal(dbr_result_double(&back, r, 0, 0), 0);
+		assert_true(back == CASES[k].d);
+		dbr_result_free(r);
+	}
+	if (on("postgres")) { /* what only PostgreSQL's float8 holds */
+		expect_cell("SELECT 'NaN'::float8", NULL, 0, DBR_TYPE_DOUBLE, "NaN");
+		expect_cell("SELECT '-Infinity'::float8", NULL, 0, DBR_TYPE_DOUBLE, "-Infinity");
+		expect_cell("SELECT '-0'::float8", NULL, 0, DBR_TYPE_DOUBLE, "-0");
+		expect_cell("SELECT '4.9406564584124654e-324'::float8", NULL, 0, DBR_TYPE_DOUBLE,
+		            "5e-324");
+	}
+}
+
+/* 35 integer digits and 30 decimals: DECIMAL(65,30) at full precision. */
+#define BIG_DEC "-12345678901234567890123456789012345.123456789012345678901234567891"
+
+/* PostgreSQL numeric and MariaDB DECIMAL come back exact, typed DECIMAL;
+ * SQLite has no decimal type: a DECIMAL column has NUMERIC affinity and
+ * keeps INTEGER or REAL (about 15 significant digits), so exact digits need a
+ * TEXT column there. */
+static void test_decimal_exact(void **state)
+{
+	dbr_result *r = NULL;
+	double d;
+	int64_t i;
+	(void)state;
+	recreate("cf_dec", "k INT PRIMARY KEY, v DECIMAL(65,30), t TEXT");
+	const dbr_value a[] = { dbr_int(1), dbr_decimal(BIG_DEC), dbr_decimal(BIG_DEC) };
+	const dbr_value b[] = { dbr_int(2), dbr_text("42"), dbr_text("42") };
+	ok("INSERT INTO cf_dec VALUES (?, ?, ?)", a, 3);
+	ok("INSERT INTO cf_dec VALUES (?, ?, ?)", b, 3);
+	assert_int_equal(run(&r, "SELECT v, t FROM cf_dec ORDER BY k", NULL, 0), 0);
+	assert_int_equal(dbr_result_double(&d, r, 0, 0), 0);
+	/* SQLite rounded the text to a double with fewer digits: */
+	assert_true(d == (on("sqlite") ? -1.234567890123457e34 : -1.2345678901234568e34));
+	assert_int_equal(dbr_result_int64(&i, r, 0, 0), DBR_ETYPE);
+	assert_int_equal(dbr_result_int64(&i, r, 1, 0), 0);
+	assert_int_equal(i, 42);
+	assert_int_equal(dbr_result_type(r, 0, 1), DBR_TYPE_TEXT);
+	dbr_result_free(r);
+	expect_cell("SELECT t FROM cf_dec WHERE k = 1", NULL, 0, DBR_TYPE_TEXT, BIG_DEC);
+	if (on("sqlite")) {
+		expect_cell("SELECT v FROM cf_dec WHERE k = 1", NULL, 0, DBR_TYPE_DOUBLE,
+		            "-1.234567890123457e+34");
+		expect_cell("SELECT v FROM cf_dec WHERE k = 2", NULL, 0, DBR_TYPE_INT64, "42");
+		expect_cell("SELECT 123456789012345678901234567890.123456789", NULL, 0,
+		            DBR_TYPE_DOUBLE, "1.2345678901234568e+29");
+		return;
+	}
+	expect_cell("SELECT v FROM cf_dec WHERE k = 1", NULL, 0, DBR_TYPE_DECIMAL, BIG_DEC);
+	expect_cell("SELECT v FROM cf_dec WHERE k = 2", NULL, 0, DBR_TYPE_DECIMAL,
+	            "42.000000000000000000000000000000");
+	if (on("postgres")) {
+		expect_cell("SELECT 123456789012345678901234567890.123456789::numeric", NULL, 0,
+		            DBR_TYPE_DECIMAL, "123456789012345678901234567890.123456789");
+		expect_cell("SELECT 'NaN'::numeric", NULL, 0, DBR_TYPE_DECIMAL, "NaN");
+	} else {
+		expect_cell("SELECT CAST('123456789012345678901234567890.123456789' AS DECIMAL(65,9))",
+		            NULL, 0, DBR_TYPE_DECIMAL, "123456789012345678901234567890.123456789");
+		/* BIGINT UNSIGNED beyond INT64_MAX: exact as a decimal. */
+		expect_cell("SELECT CAST(18446744073709551615 AS UNSIGNED)", NULL, 0,
+		            DBR_TYPE_DECIMAL, "18446744073709551615");
+		expect_cell("SELECT ? + 0", (const dbr_value[]){ dbr_decimal("0.1") }, 1,
+		            DBR_TYPE_DECIMAL, "0.1");
+	}
+}
+
+/* Text holding a NUL byte: stored whole where the backend can (SQLite,
+ * MariaDB), refused with DBR_EPARAM where it cannot (PostgreSQL), never
+ * shortened. */
+static void test_text_with_nul(void **state)
+{
+	static const char NUL_TEXT[] = { 'a', '\0', 'b' };
+	dbr_result *r = NULL;
+	const char *t;
+	size_t len;
+	(void)state;
+	recreate("cf_nul", "k INT PRIMARY KEY, t TEXT");
+	const dbr_value p[] = { dbr_int(1), dbr_textn(NUL_TEXT, sizeof NUL_TEXT) };
+	int rc = run(NULL, "INSERT INTO cf_nul VALUES (?, ?)", p, 2);
+	if (on("postgres")) {
+		assert_int_equal(rc, DBR_EPARAM);
+		assert_non_null(strstr(dbr_session_errmsg(F.s), "NUL"));
+		assert_non_null(strstr(dbr_session_errmsg(F.s), "parameter 2"));
+		assert_int_equal(scalar(F.s, "SELECT COUNT(*) FROM cf_nul"), 0);
+		return;
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(run(&r, "SELECT t FROM cf_nul", NULL, 0), 0);
+	assert_int_equal(dbr_result_text(&t, &len, r, 0, 0), 0);
+	assert_int_equal(len, sizeof NUL_TEXT);
+	assert_memory_equal(t, NUL_TEXT, sizeof NUL_TEXT);
+	dbr_result_free(r);
+}
+
+/* dbr_query versions 1..DBR_QUERY_VERSION run; 0 and newer are refused. */
+static void test_query_version(void **state)
+{
+	dbr_query q = DBR_QUERY_INIT;
+	(void)state;
+	q.sql = "SELECT 1";
+	for (unsigned v = 1; v <= DBR_QUERY_VERSION; v++) {
+		q.version = v;
+		assert_int_equal(dbr_exec(NULL, F.s, &q), 0);
+	}
+	const unsigned bad[] = { 0, DBR_QUERY_VERSION + 1, 0xdeadbeefu };
+	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+		q.version = bad[k];
+		assert_int_equal(dbr_exec(NULL, F.s, &q), DBR_EINVAL);
+		assert_non_null(strstr(dbr_session_errmsg(F.s), "DBR_QUERY_INIT"));
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *name = argc > 1 ? argv[1] : getenv("DBR_BACKEND");
@@ -487,6 +642,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_apply_script),
 		cmocka_unit_test(test_connect_error_masks_password),
 		cmocka_unit_test(test_unknown_option_rejected),
+		cmocka_unit_test(test_double_shortest_text),
+		cmocka_unit_test(test_decimal_exact),
+		cmocka_unit_test(test_text_with_nul),
+		cmocka_unit_test(test_query_version),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

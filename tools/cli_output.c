@@ -3,7 +3,6 @@
  * JSON. Everything goes to the FILE given; errors are the caller's.
  */
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +73,77 @@ void cli_table(FILE *f, size_t ncols, size_t nrows, const char *const *header,
 
 /* ------------------------------------------------------------- cells */
 
+/* Length of the well-formed UTF-8 sequence at s (1 to 4), or 0 for a byte
+ * that starts none (a stray continuation, an overlong form, a surrogate,
+ * beyond U+10FFFF, or cut short). */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	static const struct { unsigned char lead_lo, lead_hi, len, next_lo, next_hi; } FORMS[] = {
+		{ 0x00, 0x7F, 1, 0, 0 },       { 0xC2, 0xDF, 2, 0x80, 0xBF },
+		{ 0xE0, 0xE0, 3, 0xA0, 0xBF }, { 0xE1, 0xEC, 3, 0x80, 0xBF },
+		{ 0xED, 0xED, 3, 0x80, 0x9F }, { 0xEE, 0xEF, 3, 0x80, 0xBF },
+		{ 0xF0, 0xF0, 4, 0x90, 0xBF }, { 0xF1, 0xF3, 4, 0x80, 0xBF },
+		{ 0xF4, 0xF4, 4, 0x80, 0x8F },
+	};
+	for (size_t k = 0; k < sizeof FORMS / sizeof FORMS[0]; k++) {
+		if (s[0] < FORMS[k].lead_lo || s[0] > FORMS[k].lead_hi)
+			continue;
+		size_t len = FORMS[k].len;
+		if (len > n)
+			return 0;
+		if (len > 1 && (s[1] < FORMS[k].next_lo || s[1] > FORMS[k].next_hi))
+			return 0;
+		for (size_t i = 2; i < len; i++)
+			if ((s[i] & 0xC0) != 0x80)
+				return 0;
+		return len;
+	}
+	return 0;
+}
+
+/* A C0 or C1 control, or DEL: never sent raw to a terminal or into JSON. */
+static int is_control(const unsigned char *s, size_t len)
+{
+	return (len == 1 && (s[0] < 0x20 || s[0] == 0x7F)) ||
+	       (len == 2 && s[0] == 0xC2 && s[1] < 0xA0);
+}
+
+/* Short escapes shared by the table and JSON. */
+static const char *short_escape(unsigned char ch)
+{
+	switch (ch) {
+	case '\n': return "\\n";
+	case '\r': return "\\r";
+	case '\t': return "\\t";
+	default: return NULL;
+	}
+}
+
+/* Text for the table: controls as \n, \r, \t or \xHH (\u0080-\u009f for
+ * C1), bytes that are not UTF-8 as \xHH; the rest as is. */
+static char *display_text(const char *text, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	char *out = malloc(4 * n + 1), *o = out; /* "\xHH" per byte at most */
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n;) {
+		size_t len = utf8_seq(s + i, n - i);
+		const char *e = len == 1 ? short_escape(s[i]) : NULL;
+		if (e)
+			o += sprintf(o, "%s", e);
+		else if (len == 2 && is_control(s + i, len))
+			o += sprintf(o, "\\u%04x", s[i + 1]);
+		else if (len == 0 || is_control(s + i, len))
+			o += sprintf(o, "\\x%02x", s[i]);
+		else
+			o += sprintf(o, "%.*s", (int)len, (const char *)s + i);
+		i += len ? len : 1;
+	}
+	*o = '\0';
+	return out;
+}
+
 static char *hex(const void *p, size_t n, const char *prefix)
 {
 	static const char digits[] = "0123456789abcdef";
@@ -90,46 +160,96 @@ static char *hex(const void *p, size_t n, const char *prefix)
 	return s;
 }
 
-/* A cell as text for the table and CSV: NULL is `null_text`, a blob is
- * PostgreSQL-style hex (\x00ff), anything else the library's text. */
-static char *cell_text(const dbr_result *r, size_t i, size_t j, const char *null_text)
+/* JSON's number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+static int json_number_ok(const char *s)
 {
-	const char *t;
-	const void *b;
-	size_t n;
-	if (dbr_result_isnull(r, i, j))
-		return strdup(null_text);
-	if (dbr_result_type(r, i, j) == DBR_TYPE_BLOB) {
-		if (dbr_result_blob(&b, &n, r, i, j) != 0)
-			return NULL;
-		return hex(b, n, "\\x");
+	size_t k;
+	s += *s == '-';
+	if (*s == '0')
+		s++;
+	else if ((k = strspn(s, "0123456789")) > 0)
+		s += k;
+	else
+		return 0;
+	if (*s == '.') {
+		if ((k = strspn(s + 1, "0123456789")) == 0)
+			return 0;
+		s += k + 1;
 	}
-	if (dbr_result_text(&t, NULL, r, i, j) != 0)
-		return NULL;
-	return strdup(t);
+	if (*s == 'e' || *s == 'E') {
+		s += 1 + (s[1] == '+' || s[1] == '-');
+		if ((k = strspn(s, "0123456789")) == 0)
+			return 0;
+		s += k;
+	}
+	return *s == '\0';
+}
+
+/* One cell as every format sees it: NULL, a bare token (a number, true,
+ * false: unquoted in JSON) or a string (text; a blob as \x + hex). */
+typedef enum { V_NULL, V_BARE, V_STRING } vclass;
+typedef struct cellv {
+	vclass cls;
+	const char *s; /* the library's text, or `owned` */
+	size_t n;
+	char *owned;
+	int numeric;   /* right-aligned in the table */
+} cellv;
+
+static int cell_get(cellv *v, const dbr_result *r, size_t i, size_t j)
+{
+	const void *b;
+	dbr_type t = dbr_result_type(r, i, j);
+	memset(v, 0, sizeof *v);
+	if (dbr_result_isnull(r, i, j)) {
+		v->cls = V_NULL;
+		return 0;
+	}
+	if (t == DBR_TYPE_BLOB) {
+		if (dbr_result_blob(&b, &v->n, r, i, j) != 0 || !(v->owned = hex(b, v->n, "\\x")))
+			return -1;
+		v->s = v->owned;
+		v->n = strlen(v->owned);
+		v->cls = V_STRING;
+		return 0;
+	}
+	if (dbr_result_text(&v->s, &v->n, r, i, j) != 0)
+		return -1;
+	v->numeric = t == DBR_TYPE_INT64 || t == DBR_TYPE_DOUBLE || t == DBR_TYPE_DECIMAL;
+	/* NaN and ±Infinity are no JSON numbers: they stay strings. */
+	v->cls = t == DBR_TYPE_BOOL || (v->numeric && json_number_ok(v->s)) ? V_BARE : V_STRING;
+	return 0;
 }
 
 static int print_table(FILE *f, const dbr_result *r)
 {
 	size_t nr = dbr_result_nrows(r), nc = dbr_result_ncols(r);
 	size_t ncells = nr * nc + 1; /* +1: calloc(0) may return NULL */
-	const char **header = calloc(nc + 1, sizeof *header);
+	char **header = calloc(nc + 1, sizeof *header);
 	char **cells = calloc(ncells, sizeof *cells);
 	unsigned char *right = calloc(ncells, 1);
 	int rc = header && cells && right ? 0 : -1;
-	for (size_t j = 0; rc == 0 && j < nc; j++)
-		header[j] = dbr_result_colname(r, j);
+	for (size_t j = 0; rc == 0 && j < nc; j++) {
+		const char *name = dbr_result_colname(r, j);
+		rc = (header[j] = display_text(name, strlen(name))) ? 0 : -1;
+	}
 	for (size_t i = 0; rc == 0 && i < nr; i++)
 		for (size_t j = 0; rc == 0 && j < nc; j++) {
-			dbr_type t = dbr_result_type(r, i, j);
-			cells[i * nc + j] = cell_text(r, i, j, "NULL");
-			right[i * nc + j] = t == DBR_TYPE_INT64 || t == DBR_TYPE_DOUBLE;
-			rc = cells[i * nc + j] ? 0 : -1;
+			cellv v;
+			char **c = &cells[i * nc + j];
+			if ((rc = cell_get(&v, r, i, j)) != 0)
+				break;
+			*c = v.cls == V_NULL ? strdup("NULL") : display_text(v.s, v.n);
+			right[i * nc + j] = (unsigned char)v.numeric;
+			free(v.owned);
+			rc = *c ? 0 : -1;
 		}
 	if (rc == 0)
-		cli_table(f, nc, nr, header, (const char *const *)cells, right);
+		cli_table(f, nc, nr, (const char *const *)header, (const char *const *)cells, right);
 	for (size_t k = 0; cells && k < nr * nc; k++)
 		free(cells[k]);
+	for (size_t j = 0; header && j < nc; j++)
+		free(header[j]);
 	free(cells);
 	free(header);
 	free(right);
@@ -139,21 +259,24 @@ static int print_table(FILE *f, const dbr_result *r)
 /* ----------------------------------------------------------------- CSV */
 
 /* RFC 4180: a field with a comma, quote, CR or LF (or leading/trailing
- * space) is quoted, quotes doubled. An empty string is "" so that it stays
- * apart from NULL, which is an empty unquoted field. */
-static void csv_field(FILE *f, const char *s, int is_null)
+ * space) is quoted, quotes doubled; other bytes go as stored. An empty
+ * string is "" so that it stays apart from NULL, which is an empty unquoted
+ * field. */
+static void csv_field(FILE *f, const char *s, size_t n, int is_null)
 {
-	size_t n = strlen(s);
-	int quote = !is_null && (n == 0 || strpbrk(s, ",\"\r\n") || s[0] == ' ' || s[n - 1] == ' ');
+	int quote = !is_null && n == 0;
+	for (size_t k = 0; k < n && !quote; k++)
+		quote = strchr(",\"\r\n", s[k]) != NULL && s[k] != '\0';
+	quote = quote || (n > 0 && (s[0] == ' ' || s[n - 1] == ' '));
 	if (!quote) {
-		fputs(s, f);
+		fwrite(s, 1, n, f);
 		return;
 	}
 	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
+	for (size_t k = 0; k < n; k++) {
+		if (s[k] == '"')
 			fputc('"', f);
-		fputc(*s, f);
+		fputc(s[k], f);
 	}
 	fputc('"', f);
 }
@@ -162,21 +285,21 @@ static int print_csv(FILE *f, const dbr_result *r)
 {
 	size_t nr = dbr_result_nrows(r), nc = dbr_result_ncols(r);
 	for (size_t j = 0; j < nc; j++) {
+		const char *name = dbr_result_colname(r, j);
 		if (j)
 			fputc(',', f);
-		csv_field(f, dbr_result_colname(r, j), 0);
+		csv_field(f, name, strlen(name), 0);
 	}
 	fputs("\r\n", f);
 	for (size_t i = 0; i < nr; i++) {
 		for (size_t j = 0; j < nc; j++) {
-			int is_null = dbr_result_isnull(r, i, j);
-			char *s = cell_text(r, i, j, "");
-			if (!s)
+			cellv v;
+			if (cell_get(&v, r, i, j) != 0)
 				return -1;
 			if (j)
 				fputc(',', f);
-			csv_field(f, s, is_null);
-			free(s);
+			csv_field(f, v.s ? v.s : "", v.n, v.cls == V_NULL);
+			free(v.owned);
 		}
 		fputs("\r\n", f);
 	}
@@ -185,84 +308,44 @@ static int print_csv(FILE *f, const dbr_result *r)
 
 /* ---------------------------------------------------------------- JSON */
 
-static void json_string(FILE *f, const char *s, size_t n)
+/* A JSON string (RFC 8259) of any bytes: quote and backslash escaped,
+ * controls as \n, \r, \t or \u00XX, bytes that are not UTF-8 as \ufffd
+ * (the replacement character), valid UTF-8 as is. */
+static void json_string(FILE *f, const char *text, size_t n)
 {
+	const unsigned char *s = (const unsigned char *)text;
 	fputc('"', f);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch == '\n')
-			fputs("\\n", f);
-		else if (ch == '\t')
-			fputs("\\t", f);
-		else if (ch == '\r')
-			fputs("\\r", f);
-		else if (ch < 0x20 || ch == 0x7f)
-			fprintf(f, "\\u%04x", ch);
+	for (size_t i = 0; i < n;) {
+		size_t len = utf8_seq(s + i, n - i);
+		const char *e = len == 1 ? short_escape(s[i]) : NULL;
+		if (len == 0)
+			fputs("\\ufffd", f);
+		else if (e)
+			fputs(e, f);
+		else if (len == 1 && (s[i] == '"' || s[i] == '\\'))
+			fprintf(f, "\\%c", s[i]);
+		else if (is_control(s + i, len))
+			fprintf(f, "\\u%04x", len == 1 ? s[i] : s[i + 1]);
 		else
-			fputc(ch, f);
+			fwrite(s + i, 1, len, f);
+		i += len ? len : 1;
 	}
 	fputc('"', f);
-}
-
-/* The shortest %g that reads back as the same double. */
-static void json_double(FILE *f, double d)
-{
-	char buf[40];
-	if (!isfinite(d)) {
-		fputs("null", f); /* JSON has no inf/nan */
-		return;
-	}
-	for (int prec = 15; prec <= 17; prec++) {
-		snprintf(buf, sizeof buf, "%.*g", prec, d);
-		if (strtod(buf, NULL) == d)
-			break;
-	}
-	fputs(buf, f);
 }
 
 static int json_cell(FILE *f, const dbr_result *r, size_t i, size_t j)
 {
-	const void *b;
-	const char *t;
-	size_t n;
-	int64_t iv;
-	double dv;
-	if (dbr_result_isnull(r, i, j)) {
+	cellv v;
+	if (cell_get(&v, r, i, j) != 0)
+		return -1;
+	if (v.cls == V_NULL)
 		fputs("null", f);
-		return 0;
-	}
-	switch (dbr_result_type(r, i, j)) {
-	case DBR_TYPE_INT64:
-		if (dbr_result_int64(&iv, r, i, j) != 0)
-			return -1;
-		fprintf(f, "%" PRId64, iv);
-		return 0;
-	case DBR_TYPE_BOOL:
-		if (dbr_result_int64(&iv, r, i, j) != 0)
-			return -1;
-		fputs(iv ? "true" : "false", f);
-		return 0;
-	case DBR_TYPE_DOUBLE:
-		if (dbr_result_double(&dv, r, i, j) != 0)
-			return -1;
-		json_double(f, dv);
-		return 0;
-	case DBR_TYPE_BLOB: {
-		char *h;
-		if (dbr_result_blob(&b, &n, r, i, j) != 0 || !(h = hex(b, n, "")))
-			return -1;
-		json_string(f, h, strlen(h));
-		free(h);
-		return 0;
-	}
-	default:
-		if (dbr_result_text(&t, &n, r, i, j) != 0)
-			return -1;
-		json_string(f, t, n);
-		return 0;
-	}
+	else if (v.cls == V_BARE)
+		fwrite(v.s, 1, v.n, f);
+	else
+		json_string(f, v.s, v.n);
+	free(v.owned);
+	return 0;
 }
 
 static int print_json(FILE *f, const dbr_result *r)

@@ -328,13 +328,16 @@ static dbr_value from_text(const char *s, size_t len, col_kind k)
 		n = strtoll(s, &end, 10);
 		if (errno == 0 && end == s + len && len > 0)
 			return dbr_int(n);
+		if (k == K_UINT) /* beyond INT64_MAX: exact as a decimal */
+			return dbr_decimaln(s, len);
 		break;
 	case K_DOUBLE:
-	case K_DECIMAL:
 		d = strtod(s, &end);
 		if (end == s + len && len > 0)
 			return dbr_double(d);
 		break;
+	case K_DECIMAL:
+		return dbr_decimaln(s, len); /* exact: its digits */
 	case K_BLOB:
 		return dbr_blob(s, len);
 	case K_NULL:
@@ -342,7 +345,7 @@ static dbr_value from_text(const char *s, size_t len, col_kind k)
 	case K_TEXT:
 		break;
 	}
-	return dbr_textn(s, len); /* e.g. an unsigned beyond INT64_MAX */
+	return dbr_textn(s, len);
 }
 
 static int sink_columns(MYSQL_FIELD *fields, unsigned n, dbr_sink *sink)
@@ -409,6 +412,7 @@ typedef struct out_col {
 	char *buf;
 	unsigned long cap, len;
 	my_bool null, err;
+	char big[24]; /* an unsigned beyond INT64_MAX, as digits */
 } out_col;
 
 static int bind_out(MYSQL_BIND *b, out_col *o, const MYSQL_FIELD *f)
@@ -453,7 +457,7 @@ static int refetch(my_conn *c, MYSQL_STMT *st, MYSQL_BIND *b, out_col *o, unsign
 	return 0;
 }
 
-static dbr_value out_value(const out_col *o)
+static dbr_value out_value(out_col *o)
 {
 	if (o->null)
 		return dbr_null();
@@ -463,7 +467,8 @@ static dbr_value out_value(const out_col *o)
 	case K_UINT:
 		if ((unsigned long long)o->i <= (unsigned long long)INT64_MAX)
 			return dbr_int(o->i);
-		return dbr_double((double)(unsigned long long)o->i);
+		snprintf(o->big, sizeof o->big, "%llu", (unsigned long long)o->i);
+		return dbr_decimal(o->big);
 	case K_DOUBLE:
 		return dbr_double(o->d);
 	default:
@@ -531,6 +536,7 @@ static void bind_in(MYSQL_BIND *b, in_val *iv, const dbr_value *v)
 		[DBR_TYPE_NULL] = MYSQL_TYPE_NULL, [DBR_TYPE_INT64] = MYSQL_TYPE_LONGLONG,
 		[DBR_TYPE_DOUBLE] = MYSQL_TYPE_DOUBLE, [DBR_TYPE_TEXT] = MYSQL_TYPE_STRING,
 		[DBR_TYPE_BLOB] = MYSQL_TYPE_BLOB, [DBR_TYPE_BOOL] = MYSQL_TYPE_TINY,
+		[DBR_TYPE_DECIMAL] = MYSQL_TYPE_NEWDECIMAL, /* sent as its text */
 	};
 	memset(b, 0, sizeof *b);
 	b->buffer_type = TYPES[v->type];
@@ -547,8 +553,9 @@ static void bind_in(MYSQL_BIND *b, in_val *iv, const dbr_value *v)
 		iv->t = v->v.i != 0;
 		b->buffer = &iv->t;
 		break;
-	case DBR_TYPE_TEXT:
+	case DBR_TYPE_TEXT: /* with its length: a NUL inside is kept */
 	case DBR_TYPE_BLOB:
+	case DBR_TYPE_DECIMAL:
 		iv->len = (unsigned long)v->v.b.len;
 		b->buffer = (void *)(v->v.b.ptr ? v->v.b.ptr : "");
 		b->buffer_length = iv->len;
@@ -570,7 +577,7 @@ static int execute(my_conn *c, MYSQL_STMT *st, const dbr_value *params, size_t n
 	if (n == 0)
 		return mysql_stmt_execute(st) != 0 ? stmt_fail(c, st) : 0;
 	for (size_t i = 0; i < n; i++)
-		if ((unsigned)params[i].type > DBR_TYPE_BOOL)
+		if ((unsigned)params[i].type > DBR_TYPE_DECIMAL)
 			return svc->error(DBR_EINVAL, NULL, "parameter %zu has an unknown "
 			                  "type %d", i + 1, (int)params[i].type);
 	MYSQL_BIND *b = svc->calloc(n, sizeof *b);

@@ -245,6 +245,19 @@ static void fmt_double(char *buf, size_t size, double d)
 		snprintf(buf, size, "%.17g", d);
 }
 
+/* Text goes as a C string, and PostgreSQL text cannot hold a NUL: refuse
+ * it (error set) rather than send a shortened value. */
+static int has_nul(const dbr_value *v, int i)
+{
+	const char *nul = v->v.b.len ? memchr(v->v.b.ptr, '\0', v->v.b.len) : NULL;
+	if (nul == NULL)
+		return 0;
+	svc->error(DBR_EPARAM, "22021", "parameter %d: text with a NUL byte (at offset %zu) "
+	           "cannot be stored by PostgreSQL: send binary data as a blob (bytea)", i + 1,
+	           (size_t)(nul - (const char *)v->v.b.ptr));
+	return 1;
+}
+
 /* One value; OID 0 lets the server infer the type from the context, as a
  * literal would (an int64 into an int4 column, a number as a function
  * argument); bool and bytea are typed. */
@@ -273,7 +286,12 @@ static int param_set(pg_params *p, int i, const dbr_value *v)
 		p->lens[i] = (int)v->v.b.len;
 		p->vals[i] = v->v.b.ptr ? v->v.b.ptr : "";
 		return 0;
+	case DBR_TYPE_DECIMAL:
+		p->types[i] = OID_NUMERIC; /* sent as its text */
+		/* fall through */
 	case DBR_TYPE_TEXT:
+		if (has_nul(v, i))
+			return DBR_EPARAM;
 		if ((p->owned[i] = svc->malloc(v->v.b.len + 1)) == NULL)
 			return oom();
 		if (v->v.b.len > 0)
@@ -333,7 +351,7 @@ static int translate(char **out, pg_conn *c, const char *sql, size_t nparams)
 
 /* ------------------------------------------------------------ results */
 
-typedef enum { K_TEXT, K_INT, K_DOUBLE, K_BOOL, K_BYTEA } col_kind;
+typedef enum { K_TEXT, K_INT, K_DOUBLE, K_DECIMAL, K_BOOL, K_BYTEA } col_kind;
 
 static col_kind kind_of(Oid t)
 {
@@ -342,7 +360,7 @@ static col_kind kind_of(Oid t)
 		col_kind kind;
 	} KINDS[] = {
 		{ OID_INT2, K_INT }, { OID_INT4, K_INT }, { OID_INT8, K_INT }, { OID_OID, K_INT },
-		{ OID_FLOAT4, K_DOUBLE }, { OID_FLOAT8, K_DOUBLE }, { OID_NUMERIC, K_DOUBLE },
+		{ OID_FLOAT4, K_DOUBLE }, { OID_FLOAT8, K_DOUBLE }, { OID_NUMERIC, K_DECIMAL },
 		{ OID_BOOL, K_BOOL }, { OID_BYTEA, K_BYTEA },
 	};
 	for (size_t i = 0; i < sizeof KINDS / sizeof KINDS[0]; i++)
@@ -370,11 +388,14 @@ static int cell(dbr_value *v, const PGresult *res, int r, int col, col_kind k,
 		if (errno == 0 && *end == '\0')
 			return 0;
 		break;
-	case K_DOUBLE: /* numeric too: exact digits stay readable as text below */
+	case K_DOUBLE:
 		*v = dbr_double(strtod(s, &end));
 		if (*end == '\0')
 			return 0;
 		break;
+	case K_DECIMAL: /* numeric: its exact digits (or NaN, ±Infinity) */
+		*v = dbr_decimaln(s, len);
+		return 0;
 	case K_BOOL:
 		*v = dbr_bool(s[0] == 't');
 		return 0;
@@ -386,7 +407,7 @@ static int cell(dbr_value *v, const PGresult *res, int r, int col, col_kind k,
 	case K_TEXT:
 		break;
 	}
-	*v = dbr_textn(s, len); /* e.g. a numeric too large for a double */
+	*v = dbr_textn(s, len);
 	return 0;
 }
 

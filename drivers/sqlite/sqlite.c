@@ -439,6 +439,7 @@ static int bind_double(sqlite3_stmt *st, int i, const dbr_value *v)
 	return sqlite3_bind_double(st, i, v->v.d);
 }
 
+/* With its length: a NUL inside is stored and read back. */
 static int bind_text(sqlite3_stmt *st, int i, const dbr_value *v)
 {
 	const char *p = v->v.b.ptr ? v->v.b.ptr : "";
@@ -462,6 +463,9 @@ static const binder BINDERS[] = {
 	[DBR_TYPE_NULL] = bind_null, [DBR_TYPE_INT64] = bind_int,
 	[DBR_TYPE_DOUBLE] = bind_double, [DBR_TYPE_TEXT] = bind_text,
 	[DBR_TYPE_BLOB] = bind_blob, [DBR_TYPE_BOOL] = bind_bool,
+	/* No decimal type: its text, which a NUMERIC column's affinity turns
+	 * into INTEGER or REAL (15 digits) and a TEXT column keeps exact. */
+	[DBR_TYPE_DECIMAL] = bind_text,
 };
 
 static int bind_all(sq_conn *c, sqlite3_stmt *st, const dbr_value *params, size_t n)

@@ -87,18 +87,32 @@ typedef enum dbr_intent {
 	DBR_INTENT_WRITE = 2
 } dbr_intent;
 
-/* Parameter and column value types. */
+/* Parameter and column value types. New types are only ever appended. */
 typedef enum dbr_type {
 	DBR_TYPE_NULL = 0,
 	DBR_TYPE_INT64 = 1,
 	DBR_TYPE_DOUBLE = 2,
 	DBR_TYPE_TEXT = 3,
 	DBR_TYPE_BLOB = 4,
-	DBR_TYPE_BOOL = 5
+	DBR_TYPE_BOOL = 5,
+	/* An exact decimal number as text, e.g. "-12345678901234567890.0100"
+	 * (PostgreSQL numeric, MariaDB DECIMAL, a MariaDB BIGINT UNSIGNED above
+	 * INT64_MAX); may also be "NaN", "Infinity", "-Infinity" (PostgreSQL).
+	 * Carried like TEXT. SQLite has no such type: its NUMERIC/DECIMAL
+	 * columns hold INTEGER or REAL (15 significant digits), so its results
+	 * are never DECIMAL. Since plugin ABI 1.1. */
+	DBR_TYPE_DECIMAL = 6
 } dbr_type;
 
-/* A typed value. Text and blob point to memory owned by whoever built the
- * value; text need not be NUL-terminated (len counts bytes). */
+/* A typed value. Text, decimal and blob point to memory owned by whoever
+ * built the value. Text need not be NUL-terminated: len counts its bytes,
+ * and a NUL byte inside is part of the value. SQLite and MariaDB store such
+ * text as given; PostgreSQL text cannot hold a NUL, so a TEXT (or DECIMAL)
+ * parameter with one is refused with DBR_EPARAM there, never shortened:
+ * send such bytes as a BLOB. A DECIMAL parameter binds as the backend's
+ * exact number (numeric, DECIMAL; SQLite: as text, the column's affinity
+ * converts it); a third-party driver built before ABI 1.1 may refuse it
+ * (DBR_EINVAL). */
 typedef struct dbr_value {
 	dbr_type type;
 	union {
@@ -107,7 +121,7 @@ typedef struct dbr_value {
 		struct {
 			const void *ptr;
 			size_t len;
-		} b;        /* TEXT, BLOB */
+		} b;        /* TEXT, BLOB, DECIMAL */
 	} v;
 } dbr_value;
 
@@ -118,6 +132,10 @@ static inline dbr_value dbr_bool(int b) { dbr_value x; x.type = DBR_TYPE_BOOL; x
 static inline dbr_value dbr_blob(const void *p, size_t n) { dbr_value x; x.type = DBR_TYPE_BLOB; x.v.b.ptr = p; x.v.b.len = n; return x; }
 static inline dbr_value dbr_textn(const char *s, size_t n) { dbr_value x; x.type = DBR_TYPE_TEXT; x.v.b.ptr = s; x.v.b.len = n; return x; }
 static inline dbr_value dbr_text(const char *s) { return dbr_textn(s, strlen(s)); }
+/* An exact decimal from its text ("19.99"): digits, an optional sign, point
+ * and exponent; checked by the backend that receives it. */
+static inline dbr_value dbr_decimaln(const char *s, size_t n) { dbr_value x = dbr_textn(s, n); x.type = DBR_TYPE_DECIMAL; return x; }
+static inline dbr_value dbr_decimal(const char *s) { return dbr_decimaln(s, strlen(s)); }
 
 /* ------------------------------------------------------- opening, closing */
 
@@ -267,10 +285,17 @@ DBR_API int dbr_set_routers(dbr *db, const char *routers);
 
 /* ------------------------------------------------------------ statements */
 
+/* The newest dbr_query version this header describes. A member added later
+ * comes with a new version and is read only from queries of that version or
+ * newer, so a program built against an older header keeps working: dbr_exec
+ * accepts every version from 1 to DBR_QUERY_VERSION and refuses 0 (not
+ * initialised) and newer ones (built against a newer libdbrouter) with
+ * DBR_EINVAL. */
 #define DBR_QUERY_VERSION 1
 
-/* A statement. Initialise with DBR_QUERY_INIT (or dbr_query_init) so that
- * fields added later keep their defaults. */
+/* A statement. Initialise it with DBR_QUERY_INIT, which sets `version` and
+ * the defaults, then set the members you need. (There is no init function:
+ * the macro is the only initialiser.) */
 typedef struct dbr_query {
 	unsigned int version;     /* DBR_QUERY_VERSION */
 	const char *sql;          /* with ? placeholders */
@@ -321,18 +346,27 @@ DBR_API size_t dbr_result_ncols(const dbr_result *r);
 DBR_API const char *dbr_result_colname(const dbr_result *r, size_t col);
 /* Column index of `name` in *out. Errors: DBR_ENOTFOUND. */
 DBR_API int dbr_result_colindex(size_t *out, const dbr_result *r, const char *name);
-/* Type of a cell as the backend returned it; DBR_TYPE_NULL when out of range. */
+/* Type of a cell as the backend returned it; DBR_TYPE_NULL when out of range.
+ * DBR_TYPE_DECIMAL tells an exact decimal from a string. */
 DBR_API dbr_type dbr_result_type(const dbr_result *r, size_t row, size_t col);
 /* 1 if the cell is NULL (or out of range), else 0. */
 DBR_API int dbr_result_isnull(const dbr_result *r, size_t row, size_t col);
-/* Typed getters: convert where the backend returned text (e.g. "42" → 42).
- * Errors: DBR_ERANGE (no such cell), DBR_ETYPE (NULL, or not convertible). */
+/* Typed getters: convert where the backend returned text or a decimal
+ * (e.g. "42" → 42; a decimal to int64 only when it is integral and fits; to
+ * double, the nearest double). Errors: DBR_ERANGE (no such cell),
+ * DBR_ETYPE (NULL, or not convertible). */
 DBR_API int dbr_result_int64(int64_t *out, const dbr_result *r, size_t row, size_t col);
 DBR_API int dbr_result_double(double *out, const dbr_result *r, size_t row, size_t col);
-/* Text of a cell (numbers are formatted); NUL-terminated, *len (if not NULL)
- * its length in bytes. Valid while r lives. Errors: DBR_ERANGE, DBR_ETYPE (NULL). */
+/* Text of a cell; NUL-terminated, *len (if not NULL) its length in bytes
+ * (text may hold NUL bytes: use *len). Numbers are formatted: an integer in
+ * decimal, a bool as "true"/"false", a decimal exactly as the backend sent
+ * its digits, a double as the shortest text that reads back (strtod) as the
+ * same double ("19.99", "0.1", "-0", "1e+300", "5e-324"; "Infinity",
+ * "-Infinity", "NaN"), with '.' whatever the locale. Valid while r lives.
+ * Errors: DBR_ERANGE, DBR_ETYPE (NULL). */
 DBR_API int dbr_result_text(const char **out, size_t *len, const dbr_result *r, size_t row, size_t col);
-/* Bytes of a text or blob cell. Valid while r lives. Errors: DBR_ERANGE, DBR_ETYPE. */
+/* Bytes of a text, decimal or blob cell. Valid while r lives. Errors:
+ * DBR_ERANGE, DBR_ETYPE. */
 DBR_API int dbr_result_blob(const void **out, size_t *len, const dbr_result *r, size_t row, size_t col);
 /* Rows changed by a write (0 for reads). */
 DBR_API int64_t dbr_result_affected(const dbr_result *r);

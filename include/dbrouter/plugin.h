@@ -25,7 +25,8 @@ extern "C" {
 #endif
 
 #define DBR_ABI_MAJOR 1
-#define DBR_ABI_MINOR 0
+/* Minor 1: values of type DBR_TYPE_DECIMAL in rows and parameters. */
+#define DBR_ABI_MINOR 1
 
 /* True when a table of `size` bytes includes member `m` of type T. */
 #define DBR_HAS_MEMBER(T, ptr, m) \

@@ -33,7 +33,7 @@ update=0
 CC=${CC:-cc}
 ABIDW_OPTS=(--no-corpus-path --no-comp-dir-path --no-show-locs --no-elf-needed --type-id-style hash)
 
-usage() { sed -n '4,5p' "$0" | sed 's/^# *//' >&2; exit 2; }
+usage() { sed -n '4,5p' "$0" | sed 's/^# *//' >&2; exit "$1"; }
 say() { printf 'abi/check.sh: %s\n' "$*"; }
 die() { say "$*" >&2; exit 2; }
 
@@ -43,8 +43,8 @@ while [ $# -gt 0 ]; do
 	--headers) headers=${2:?}; shift ;;
 	--lib) lib=${2:?}; shift ;;
 	--baseline) baseline=${2:?}; shift ;;
-	-h | --help) usage ;;
-	*) say "unknown argument '$1'" >&2; usage ;;
+	-h | --help) usage 0 ;;
+	*) say "unknown argument '$1'" >&2; usage 2 ;;
 	esac
 	shift
 done

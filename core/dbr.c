@@ -154,7 +154,7 @@ static int db_build(dbr__database **out, dbr *db, dbr__dbconf *conf)
 	if (rc == 0 && (rc = dbr__plugin_load(&d->driver, DBR_PLUGIN_DRIVER, drv, db->plugin_path)))
 		rc = reraise(rc, prefix);
 	if (rc == 0) {
-		d->ops = d->driver->desc->ops;
+		d->ops = &d->driver->ops.driver;
 		if ((rc = d->ops->check(&d->view)))
 			rc = reraise(DBR_ECONFIG, prefix);
 	}
@@ -373,7 +373,7 @@ static int router_build(dbr__router **out, dbr *db, const dbr__rconf *rc_)
 	if (rc)
 		rc = reraise(rc, prefix);
 	if (rc == 0) {
-		r->ops = r->plugin->desc->ops;
+		r->ops = &r->plugin->ops.router;
 		if ((rc = r->ops->create(&r->state, rc_->node)))
 			rc = rc == DBR_ECONFIG ? rc : reraise(rc, prefix);
 	}

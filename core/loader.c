@@ -247,9 +247,15 @@ static int try_path(search *s, const char *path)
 		free(object);
 		return load_error(s, path, e ? e : "unknown error");
 	}
-	free(object);
+	/* libltdl keeps an old error (e.g. from closing a resident module)
+	 * and sets none for an archive without a module: clear it first. */
+	(void)lt_dlerror();
 	s->h = lt_dlopenadvise(path, advise);
-	int done = s->h ? 1 : load_error(s, path, dlerr());
+	const char *e = s->h ? NULL : lt_dlerror();
+	int done = s->h ? 1 : load_error(s, path, e ? e : object ? "unknown error"
+	                     : "no loadable module: the libtool archive has no dlname, "
+	                       "or its file is missing");
+	free(object);
 	if (now)
 		dlclose(now); /* the module stays open through s->h */
 	return done;

@@ -521,24 +521,65 @@ static void link_at(const char *root, const char *sub, const char *file, const c
 	assert_int_equal(symlink(target, path), 0);
 }
 
+static void write_at(const char *path, const void *data, size_t n)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, n, f), n);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* A file that exists but is no loadable object stops the search with the
+ * dynamic loader's own reason, whichever way it was named. */
 static void test_broken_file_stops_search(void **state)
 {
 	(void)state;
-	char *root = make_tmp(), path[PATH_MAX];
+	char *root = make_tmp(), path[PATH_MAX], so[PATH_MAX], la[PATH_MAX];
 	snprintf(path, sizeof path, "%s/drivers", root);
 	assert_int_equal(mkdir(path, 0700), 0);
-	snprintf(path, sizeof path, "%s/drivers/broken.so", root);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("not an ELF file\n", f);
-	fclose(f);
+	snprintf(so, sizeof so, "%s/drivers/broken.so", root);
+	const char *text = "this is a text file named broken.so,\n"
+	                   "long enough to hold an ELF header if it were one,\n"
+	                   "but it is not one: the loader must say so.\n";
+	write_at(so, text, strlen(text));
 
 	dbr__plugin *p = NULL;
+	/* By name, through DBROUTER_PLUGIN_PATH. */
 	setenv("DBROUTER_PLUGIN_PATH", root, 1);
 	assert_int_equal(dbr__plugin_load(&p, DBR_PLUGIN_DRIVER, "broken", plugdir()),
 	                 DBR_EPLUGIN);
-	assert_msg_has("cannot load driver \"broken\" from ");
-	assert_msg_has("/drivers/broken: ");
+	assert_msg_is("cannot load driver \"broken\" from %s/drivers/broken: %s: invalid ELF "
+	              "header", root, so);
+	/* By path. */
+	assert_int_equal(dbr__plugin_load(&p, DBR_PLUGIN_DRIVER, so, NULL), DBR_EPLUGIN);
+	assert_msg_is("cannot load driver \"%s\" from %s: %s: invalid ELF header", so, so, so);
+
+	/* Through a libtool archive naming a truncated ELF object. */
+	char good[PATH_MAX], head[128];
+	so_path(good, sizeof good, "good_driver");
+	FILE *f = fopen(good, "r");
+	assert_non_null(f);
+	assert_int_equal(fread(head, 1, sizeof head, f), sizeof head);
+	fclose(f);
+	snprintf(so, sizeof so, "%s/drivers/cut.so", root);
+	write_at(so, head, sizeof head);
+	snprintf(la, sizeof la, "%s/drivers/cut.la", root);
+	const char *archive = "# cut.la - a libtool library file\n"
+	                      "dlname='cut.so'\nlibrary_names='cut.so'\ninstalled=yes\n"
+	                      "libdir='/nonexistent'\n";
+	write_at(la, archive, strlen(archive));
+	assert_int_equal(dbr__plugin_load(&p, DBR_PLUGIN_DRIVER, "cut", NULL), DBR_EPLUGIN);
+	assert_msg_is("cannot load driver \"cut\" from %s/drivers/cut: %s: cannot read file data",
+	              root, so);
+	assert_int_equal(dbr__plugin_load(&p, DBR_PLUGIN_DRIVER, la, NULL), DBR_EPLUGIN);
+	assert_msg_is("cannot load driver \"%s\" from %s: %s: cannot read file data", la, la, so);
+
+	/* An archive that is not one: libltdl's reason. */
+	snprintf(la, sizeof la, "%s/drivers/junk.la", root);
+	write_at(la, "junk\n", 5);
+	assert_int_equal(dbr__plugin_load(&p, DBR_PLUGIN_DRIVER, la, NULL), DBR_EPLUGIN);
+	assert_msg_is("cannot load driver \"%s\" from %s: no loadable module: the libtool "
+	              "archive has no dlname, or its file is missing", la, la);
 	rm_tree(root);
 	free(root);
 }

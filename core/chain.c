@@ -77,7 +77,7 @@ static int router_build(dbr__router **out, dbr *db, const dbr__rconf *rc_)
 	if (rc)
 		rc = dbr__reraise(rc, prefix);
 	if (rc == 0) {
-		r->ops = r->plugin->desc->ops;
+		r->ops = &r->plugin->ops.router;
 		if ((rc = r->ops->create(&r->state, rc_->node)))
 			rc = rc == DBR_ECONFIG ? rc : dbr__reraise(rc, prefix);
 	}

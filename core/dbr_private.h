@@ -20,7 +20,7 @@ typedef struct dbr__database {
 	dbr__dbconf conf;
 	char uid[64];
 	dbr__plugin *driver;
-	const dbr_driver_ops *ops;
+	const dbr_driver_ops *ops;   /* driver->ops.driver, normalised */
 	dbr_url_view view;
 	const char **keys, **values; /* view's merged options */
 	dbr__pool *pool;
@@ -36,7 +36,7 @@ typedef struct dbr__router {
 	atomic_int refs;
 	char *name;
 	dbr__plugin *plugin;
-	const dbr_router_ops *ops;
+	const dbr_router_ops *ops;   /* plugin->ops.router, normalised */
 	void *state;
 } dbr__router;
 

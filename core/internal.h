@@ -169,14 +169,24 @@ typedef struct dbr__plugin {
 	const dbr_plugin_desc *desc;
 	dbr_plugin_info info;       /* strings point into desc / path */
 	int refs;
+	/* The plugin's ops table normalised at load: min(struct_size, sizeof)
+	 * bytes copied, the rest zero, struct_size the host's. Every call
+	 * into the plugin goes through this copy, never desc->ops, so an op
+	 * beyond the plugin's table is NULL. */
+	union {
+		dbr_driver_ops driver;
+		dbr_router_ops router;
+	} ops;
 } dbr__plugin;
 
 /* Finds and loads the plugin `name` (a bare name or a path) of `kind`.
  * Search: absolute/relative path as given if it contains '/'; each dir of
  * $DBROUTER_PLUGIN_PATH (':'-separated); each dir of `plugin_path` (may be
  * NULL); the installed pkglibdir. In each dir, "<dir>/<kind>s/<name>" then
- * "<dir>/<name>", with libltdl's extensions. Checks the version rule, kind
- * and mandatory ops. Drivers are made resident. The same file loaded twice
+ * "<dir>/<name>", with libltdl's extensions. The file is bound now
+ * (an unresolved symbol fails here, naming it), then checked: version rule,
+ * kind, descriptor and mandatory ops; its ops are copied into p->ops.
+ * Drivers are made resident. The same file loaded twice
  * is the same dbr__plugin (refcounted).
  * Errors: DBR_EPLUGIN, message names the file (or every path tried), both
  * ABI versions where relevant, and what to do. Thread-safe. */

@@ -14,7 +14,7 @@ int dbr_server_version(char *buf, size_t size, dbr *db, const char *alias)
 		return dbr__db_fail(db, dbr__err(DBR_ENOTFOUND, NULL, "no database \"%s\"", alias));
 	dbr__conn *c = NULL;
 	int rc = 0;
-	if (!DBR_HAS_MEMBER(dbr_driver_ops, d->ops, server_version) || !d->ops->server_version)
+	if (!d->ops->server_version)
 		rc = dbr__err(DBR_ENOTSUP, NULL, "driver of \"%s\" cannot tell its server version", alias);
 	else if ((rc = dbr__pool_acquire(&c, d->pool)) == 0) {
 		buf[0] = '\0';

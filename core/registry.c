@@ -73,7 +73,7 @@ int dbr__db_build(dbr__database **out, dbr *db, dbr__dbconf *conf)
 	if (rc == 0 && (rc = dbr__plugin_load(&d->driver, DBR_PLUGIN_DRIVER, drv, db->plugin_path)))
 		rc = dbr__reraise(rc, prefix);
 	if (rc == 0) {
-		d->ops = d->driver->desc->ops;
+		d->ops = &d->driver->ops.driver;
 		if ((rc = d->ops->check(&d->view)))
 			rc = dbr__reraise(DBR_ECONFIG, prefix);
 	}

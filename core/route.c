@@ -174,9 +174,9 @@ static int ask_routers(dbr__database **out, dbr_session *s, dbr_trace *t, dbr__c
 	for (size_t i = 0; i < chain->n; i++) {
 		const dbr__router *r = chain->routers[i];
 		const char *(*fn)(void *, const dbr_route_req *) = NULL;
-		if (req->intent == DBR_INTENT_READ && DBR_HAS_MEMBER(dbr_router_ops, r->ops, db_for_read))
+		if (req->intent == DBR_INTENT_READ)
 			fn = r->ops->db_for_read;
-		if (req->intent == DBR_INTENT_WRITE && DBR_HAS_MEMBER(dbr_router_ops, r->ops, db_for_write))
+		if (req->intent == DBR_INTENT_WRITE)
 			fn = r->ops->db_for_write;
 		if (!fn)
 			continue;
@@ -252,7 +252,7 @@ static int stage2(dbr__database **out, dbr_session *s, dbr_trace *t, dbr__chain 
 	*out = NULL;
 	for (size_t i = 0; i < chain->n && !*out; i++) {
 		const dbr__router *r = chain->routers[i];
-		if (!DBR_HAS_MEMBER(dbr_router_ops, r->ops, select) || !r->ops->select)
+		if (!r->ops->select)
 			continue;
 		int pick = r->ops->select(r->state, req, mp, n);
 		note_excluded(t, r->name, m, was, n);
@@ -375,7 +375,7 @@ void dbr__route_wrote(dbr_session *s, dbr__database *d)
 	dbr__chain *chain = dbr__chain_get(s->db);
 	for (size_t i = 0; i < chain->n; i++) {
 		const dbr__router *r = chain->routers[i];
-		if (DBR_HAS_MEMBER(dbr_router_ops, r->ops, on_write) && r->ops->on_write)
+		if (r->ops->on_write)
 			r->ops->on_write(r->state, &req);
 	}
 	dbr__chain_put(chain);

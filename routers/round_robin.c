@@ -347,7 +347,6 @@ static const dbr_plugin_desc desc = DBR_PLUGIN_DESC(DBR_PLUGIN_ROUTER, "round_ro
 	"spreads reads over a primary's replicas by smooth weighted round-robin", &ops);
 
 /* A prototype first: -Wmissing-prototypes. */
-DBR_ROUTER_ENTRY(round_robin);
 DBR_ROUTER_ENTRY(round_robin)
 {
 	h = host;

@@ -682,8 +682,6 @@ static const dbr_driver_ops OPS = {
 static const dbr_plugin_desc DESC = DBR_PLUGIN_DESC(DBR_PLUGIN_DRIVER, "sqlite",
 	"1.0.0", "SQLite files and shared in-memory databases", &OPS);
 
-DBR_DRIVER_ENTRY(sqlite); /* the prototype -Wmissing-prototypes wants */
-
 DBR_DRIVER_ENTRY(sqlite)
 {
 	svc = host;

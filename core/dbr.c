@@ -132,6 +132,20 @@ static int db_view(dbr__database *d, const dbr *db)
 	return 0;
 }
 
+/* A driver found by its URL's scheme must say it serves that scheme: a
+ * module that merely shares the scheme's name is not trusted with it. */
+static int db_check_scheme(const dbr__database *d, const char *prefix)
+{
+	const char *scheme = d->conf.url.scheme;
+	if (DBR_HAS_MEMBER(dbr_driver_ops, d->ops, schemes) &&
+	    dbr__url_scheme_listed(d->ops->schemes, scheme))
+		return 0;
+	return dbr__err(DBR_ECONFIG, NULL,
+	                "%sdriver \"%s\" (%s), loaded for the URL scheme \"%s\", does not declare that "
+	                "scheme in its ops' schemes: set driver = \"...\" if it really serves it",
+	                prefix, d->driver->desc->name, d->driver->path, scheme);
+}
+
 /* Loads the driver and lets it check the URL and options; connects nothing.
  * Takes `conf` over (cleared on return, success or not). */
 static int db_build(dbr__database **out, dbr *db, dbr__dbconf *conf)
@@ -143,7 +157,9 @@ static int db_build(dbr__database **out, dbr *db, dbr__dbconf *conf)
 	}
 	d->conf = *conf;
 	memset(conf, 0, sizeof(*conf));
-	const char *drv = d->conf.driver ? d->conf.driver : dbr__url_driver(d->conf.url.scheme);
+	int builtin = 0;
+	const char *drv = d->conf.driver ? d->conf.driver
+	                                 : dbr__url_driver_module(d->conf.url.scheme, &builtin);
 	char prefix[512];
 	snprintf(prefix, sizeof(prefix), "%s: databases.%s: ", d->conf.where ? d->conf.where : "?",
 	         d->conf.alias);
@@ -155,13 +171,15 @@ static int db_build(dbr__database **out, dbr *db, dbr__dbconf *conf)
 		rc = reraise(rc, prefix);
 	if (rc == 0) {
 		d->ops = d->driver->desc->ops;
-		if ((rc = d->ops->check(&d->view)))
-			rc = reraise(DBR_ECONFIG, prefix);
+		if (!d->conf.driver && !builtin)
+			rc = db_check_scheme(d, prefix);
 	}
+	if (rc == 0 && (rc = DBR__DRIVER_CALL(d->driver->desc->name, d->ops, check, &d->view)))
+		rc = reraise(DBR_ECONFIG, dbr__err_located(d->conf.where) ? "" : prefix);
 	if (rc == 0)
 		rc = remember_plugin(db, d->driver);
 	if (rc == 0)
-		rc = dbr__pool_new(&d->pool, d->ops, &d->view, &d->conf.pool);
+		rc = dbr__pool_new(&d->pool, d->ops, d->driver->desc->name, &d->view, &d->conf.pool);
 	if (rc) {
 		db_free(d);
 		return rc;
@@ -316,6 +334,7 @@ static void router_put(dbr__router *r)
 	if (r->plugin)
 		dbr__plugin_release(r->plugin);
 	free(r->name);
+	free(r->where);
 	free(r);
 }
 
@@ -357,14 +376,21 @@ static int chain_new(dbr__chain **out, size_t cap)
 }
 
 /* Loads, creates and checks one router; its own error messages (already
- * naming file, line and setting) are kept, others get the entry's place. */
+ * naming file, line and setting) are kept, others get the entry's place
+ * and the router's name. */
 static int router_build(dbr__router **out, dbr *db, const dbr__rconf *rc_)
 {
 	const char *module = rc_->module ? rc_->module : rc_->name;
-	char prefix[512];
-	snprintf(prefix, sizeof(prefix), "%s: router \"%s\": ", rc_->where ? rc_->where : "?", rc_->name);
+	/* "FILE:LINE: " then "router \"NAME\": " (not twice: the call wrapper's
+	 * own messages start with the latter). */
+	char prefix[512], where[256];
+	snprintf(where, sizeof(where), "%s: ", rc_->where ? rc_->where : "?");
+	size_t where_len = strlen(where);
+	snprintf(prefix, sizeof(prefix), "%srouter \"%s\": ", where, rc_->name);
 	dbr__router *r = calloc(1, sizeof(*r));
-	if (!r || !(r->name = dbr__strdup(rc_->name))) {
+	if (!r || !(r->name = dbr__strdup(rc_->name)) || !(r->where = dbr__strdup(rc_->where))) {
+		if (r)
+			free(r->name);
 		free(r);
 		return dbr__err(DBR_ENOMEM, NULL, "out of memory");
 	}
@@ -374,8 +400,10 @@ static int router_build(dbr__router **out, dbr *db, const dbr__rconf *rc_)
 		rc = reraise(rc, prefix);
 	if (rc == 0) {
 		r->ops = r->plugin->desc->ops;
-		if ((rc = r->ops->create(&r->state, rc_->node)))
-			rc = rc == DBR_ECONFIG ? rc : reraise(rc, prefix);
+		rc = DBR__CALL("router", r->name, "create", r->ops->create(&r->state, rc_->node));
+		if (rc && !dbr__err_located(rc_->where))
+			rc = reraise(rc, strncmp(dbr_error_last()->message, prefix + where_len,
+			                         strlen(prefix + where_len)) == 0 ? where : prefix);
 	}
 	if (rc == 0)
 		rc = dbr__conf_unread(rc_->node);
@@ -386,6 +414,23 @@ static int router_build(dbr__router **out, dbr *db, const dbr__rconf *rc_)
 		return rc;
 	}
 	*out = r;
+	return 0;
+}
+
+/* Explain traces and notes tell routers apart by name: two of one chain
+ * must not share one. An entry's `name` is its instance name when
+ * `module` says what to load, so two instances of one module can coexist. */
+static int name_unique(const dbr__chain *c, const dbr__rconf *e)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (strcmp(c->routers[i]->name, e->name) == 0)
+			return dbr__err(DBR_ECONFIG, NULL,
+			                "%s: router \"%s\": the chain already has a router named \"%s\" (the entry at %s): "
+			                "names must be unique in a chain; give this entry its own, e.g. "
+			                "name = \"%s_2\"; module = \"%s\";",
+			                e->where ? e->where : "?", e->name, e->name,
+			                c->routers[i]->where ? c->routers[i]->where : "?", e->name,
+			                e->module ? e->module : e->name);
 	return 0;
 }
 
@@ -403,7 +448,8 @@ static int chain_build(dbr__chain **out, dbr *db, const dbr__chain *keep, const 
 		c->routers[c->n++] = keep->routers[i];
 	}
 	for (size_t i = 0; i < cfg->nrouters; i++) {
-		if ((rc = router_build(&c->routers[c->n], db, &cfg->routers[i]))) {
+		if ((rc = name_unique(c, &cfg->routers[i])) ||
+		    (rc = router_build(&c->routers[c->n], db, &cfg->routers[i]))) {
 			chain_free(c);
 			return rc;
 		}
@@ -687,7 +733,7 @@ int dbr_connect(dbr *db, const char *alias)
 	dbr__conn *c = NULL;
 	int rc = dbr__pool_acquire(&c, d->pool);
 	if (rc == 0) {
-		rc = d->ops->ping(c->conn);
+		rc = DBR__DRIVER_CALL(d->driver->desc->name, d->ops, ping, c->conn);
 		dbr__pool_release(d->pool, c, rc != 0);
 		if (rc)
 			rc = dbr__err_prefix("\"%s\" (%s) does not answer", alias, d->conf.url.masked);

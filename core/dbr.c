@@ -157,9 +157,7 @@ static int db_build(dbr__database **out, dbr *db, dbr__dbconf *conf)
 	}
 	d->conf = *conf;
 	memset(conf, 0, sizeof(*conf));
-	int builtin = 0;
-	const char *drv = d->conf.driver ? d->conf.driver
-	                                 : dbr__url_driver_module(d->conf.url.scheme, &builtin);
+	const char *drv = d->conf.driver; /* the configuration sets it from the scheme if absent */
 	char prefix[512];
 	snprintf(prefix, sizeof(prefix), "%s: databases.%s: ", d->conf.where ? d->conf.where : "?",
 	         d->conf.alias);
@@ -171,7 +169,7 @@ static int db_build(dbr__database **out, dbr *db, dbr__dbconf *conf)
 		rc = reraise(rc, prefix);
 	if (rc == 0) {
 		d->ops = d->driver->desc->ops;
-		if (!d->conf.driver && !builtin)
+		if (d->conf.driver_from_scheme)
 			rc = db_check_scheme(d, prefix);
 	}
 	if (rc == 0 && (rc = DBR__DRIVER_CALL(d->driver->desc->name, d->ops, check, &d->view)))

@@ -101,6 +101,8 @@ typedef struct dbr__dbconf {
 	char *replica_of;     /* NULL for a primary */
 	int weight;           /* default 1 */
 	char *driver;         /* module name or path; default from the scheme */
+	int driver_from_scheme; /* driver named after a scheme that is not built
+	                           in: the module must declare the scheme */
 	dbr__pool_conf pool;
 	size_t noptions;      /* the `options` group, values as text */
 	char **okeys, **ovalues;

@@ -218,7 +218,9 @@ int dbr__conf_db_fill(dbr__dbconf *d, const config_setting_t *s, const char *ali
 		return rc == DBR_ENOMEM ? rc : dbr__conf_fail(s, "url", "%s", dbr_error_last()->message);
 	if (d->driver)
 		return 0;
-	const char *drv = dbr__url_driver(d->url.scheme);
+	int builtin = 0;
+	const char *drv = dbr__url_driver_module(d->url.scheme, &builtin);
+	d->driver_from_scheme = drv && !builtin;
 	if (!drv)
 		return dbr__conf_fail(u ? u : s, u ? NULL : "url",
 		            "no built-in driver for scheme \"%s\" of %s: set driver = \"...\"",

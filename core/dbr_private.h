@@ -35,6 +35,7 @@ typedef struct dbr__database {
 typedef struct dbr__router {
 	atomic_int refs;
 	char *name;
+	char *where;        /* "FILE:LINE" of its entry, for messages */
 	dbr__plugin *plugin;
 	const dbr_router_ops *ops;   /* plugin->ops.router, normalised */
 	void *state;
@@ -162,6 +163,8 @@ typedef struct dbr__route {
 /* Flags of dbr__route_statement. */
 #define DBR__ROUTE_STAGE2 1  /* run the member stage (reads) */
 #define DBR__ROUTE_NO_TX 2   /* ignore the session's open transactions */
+#define DBR__ROUTE_DRY_RUN 4 /* explain: routers see DBR_REQ_DRY_RUN */
+#define DBR__ROUTE_TRACE 8   /* the trace is kept: routers see DBR_REQ_TRACE */
 /* Routes one statement: fills *out (references held: dbr__route_done) and
  * the trace `t`. `flags` without DBR__ROUTE_STAGE2 skips the member stage
  * (apply, transactions). Errors: DBR_ENOTFOUND, DBR_EROUTE. */

@@ -72,6 +72,13 @@ void dbr__url_clear(dbr__url *u);
 /* Driver module for a scheme: "sqlite", "postgres", "mariadb", or NULL if
  * the scheme is not a built-in one. */
 const char *dbr__url_driver(const char *scheme);
+/* The driver module a URL of `scheme` loads when no `driver` is set: the
+ * built-in one (*builtin = 1), else the module named after the scheme
+ * (which must then list it in its ops' schemes), else NULL (a scheme with
+ * '+' or '.' names no module). */
+const char *dbr__url_driver_module(const char *scheme, int *builtin);
+/* 1 if the NULL-terminated `schemes` (may be NULL) lists `scheme`. */
+int dbr__url_scheme_listed(const char *const *schemes, const char *scheme);
 
 /* ----------------------------------------------------------- conf*.c */
 
@@ -94,6 +101,8 @@ typedef struct dbr__dbconf {
 	char *replica_of;     /* NULL for a primary */
 	int weight;           /* default 1 */
 	char *driver;         /* module name or path; default from the scheme */
+	int driver_from_scheme; /* driver named after a scheme that is not built
+	                           in: the module must declare the scheme */
 	dbr__pool_conf pool;
 	size_t noptions;      /* the `options` group, values as text */
 	char **okeys, **ovalues;
@@ -160,6 +169,8 @@ const dbr_conf *dbr__conf_at(const dbr_conf *node, size_t i);
 const char *dbr__conf_name(const dbr_conf *node);
 int dbr__conf_verror(const dbr_conf *node, const char *fmt, va_list ap);
 int dbr__conf_alias(const char **replica_of, const dbr_conf *node, const char *alias);
+dbr_conf_type dbr__conf_type(const dbr_conf *node, const char *key);
+int dbr__conf_verror_at(const dbr_conf *node, const char *key, const char *fmt, va_list ap);
 
 /* ------------------------------------------------------------ loader.c */
 
@@ -201,10 +212,32 @@ extern const dbr_host dbr__host;
 /* Logs a core line (DBROUTER_LOG sets the level; default warning). */
 void dbr__log(dbr_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The one way the core calls a plugin op that returns 0 or a DBR_E* code.
+ * Before the call the thread's error is set aside and cleared; after it, a
+ * positive return becomes DBR_ERROR and a failure that left no message gets
+ * "KIND \"NAME\": OP failed without a message"; on success the error set
+ * aside comes back (a plugin call never hides the core's pending error).
+ * DBR__CALL_KEEP is for ops whose failure only decides something (reset):
+ * the error set aside always comes back and the return is not mapped. */
+#define DBR__CALL(kind, name, op, call) \
+	(dbr__call_enter(), dbr__call_leave((call), (kind), (name), (op)))
+#define DBR__CALL_KEEP(call) (dbr__call_enter(), dbr__call_keep(call))
+#define DBR__DRIVER_CALL(name, ops, op, ...) \
+	DBR__CALL("driver", (name), #op, (ops)->op(__VA_ARGS__))
+void dbr__call_enter(void);
+int dbr__call_leave(int rc, const char *kind, const char *name, const char *op);
+int dbr__call_keep(int rc);
+/* 1 if the thread's error message starts with the FILE: of `where`
+ * ("FILE:LINE"), i.e. already points into the configuration. */
+int dbr__err_located(const char *where);
+
 /* ------------------------------------------------------------ result.c */
 
 struct dbr_sink {
 	dbr_result *r;
+	const char *driver;  /* the driver's name, for messages */
+	int rc;              /* the first sink error: the statement fails */
+	char msg[512];       /* and its message */
 };
 int dbr__result_new(dbr_result **out, const char *alias);
 int dbr__sink_columns(dbr_sink *sink, size_t ncols, const char *const *names);
@@ -226,8 +259,9 @@ typedef struct dbr__conn {
 	struct dbr__conn *next;
 } dbr__conn;
 
-int dbr__pool_new(dbr__pool **out, const dbr_driver_ops *ops, const dbr_url_view *url,
-                  const dbr__pool_conf *conf);
+/* `driver` (the driver's name, for messages) must outlive the pool. */
+int dbr__pool_new(dbr__pool **out, const dbr_driver_ops *ops, const char *driver,
+                  const dbr_url_view *url, const dbr__pool_conf *conf);
 /* Hands out a connection (idle one, pinged if idle longer than
  * test_before_acquire; or a new one below max; else waits up to
  * acquire_timeout, first come first served). Errors: DBR_ETIMEOUT (the

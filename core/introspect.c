@@ -18,7 +18,7 @@ int dbr_server_version(char *buf, size_t size, dbr *db, const char *alias)
 		rc = dbr__err(DBR_ENOTSUP, NULL, "driver of \"%s\" cannot tell its server version", alias);
 	else if ((rc = dbr__pool_acquire(&c, d->pool)) == 0) {
 		buf[0] = '\0';
-		rc = d->ops->server_version(buf, size, c->conn);
+		rc = DBR__DRIVER_CALL(d->driver->desc->name, d->ops, server_version, buf, size, c->conn);
 		dbr__pool_release(d->pool, c, 0);
 	}
 	dbr__db_put(db, d);
@@ -94,7 +94,7 @@ int dbr_connect(dbr *db, const char *alias)
 	dbr__conn *c = NULL;
 	int rc = dbr__pool_acquire(&c, d->pool);
 	if (rc == 0) {
-		rc = d->ops->ping(c->conn);
+		rc = DBR__DRIVER_CALL(d->driver->desc->name, d->ops, ping, c->conn);
 		dbr__pool_release(d->pool, c, rc != 0);
 		if (rc)
 			rc = dbr__err_prefix("\"%s\" (%s) does not answer", alias, d->conf.url.masked);

@@ -28,6 +28,7 @@ typedef struct waiter {
 struct dbr__pool {
 	pthread_mutex_t lock;
 	const dbr_driver_ops *ops;
+	const char *driver;  /* the driver's name, for messages */
 	const dbr_url_view *url;
 	dbr__pool_conf conf;
 	int keep_one;        /* DBR_DRIVER_KEEP_ONE: never reap the last one */
@@ -152,10 +153,8 @@ static void discard(dbr__pool *p, dbr__conn *c)
 static int connect_slot(dbr__conn **out, dbr__pool *p, int extra)
 {
 	dbr__conn *c = calloc(1, sizeof(*c));
-	int rc = c ? p->ops->connect(&c->conn, p->url)
+	int rc = c ? DBR__DRIVER_CALL(p->driver, p->ops, connect, &c->conn, p->url)
 	           : dbr__err(DBR_ENOMEM, NULL, "out of memory");
-	if (rc > 0)
-		rc = dbr__err(DBR_ECONNECT, "08001", "connect failed");
 	pthread_mutex_lock(&p->lock);
 	p->pending--;
 	p->connecting--;
@@ -291,7 +290,7 @@ static int usable(dbr__pool *p, dbr__conn *c)
 	double t = p->conf.test_before_acquire;
 	if (t < 0 || dbr_clock_now() - c->used_us < seconds_us(t))
 		return 1;
-	return p->ops->ping(c->conn) == 0;
+	return DBR__DRIVER_CALL(p->driver, p->ops, ping, c->conn) == 0;
 }
 
 /* A connection that failed its ping: its slot becomes pending, then it
@@ -337,7 +336,7 @@ void dbr__pool_release(dbr__pool *p, dbr__conn *c, int broken)
 {
 	if (!c)
 		return;
-	if (!broken && p->ops->reset && p->ops->reset(c->conn))
+	if (!broken && p->ops->reset && DBR__CALL_KEEP(p->ops->reset(c->conn)))
 		broken = 1;
 	int64_t now = dbr_clock_now();
 	pthread_mutex_lock(&p->lock);
@@ -519,8 +518,8 @@ static int needs_thread(const dbr__pool_conf *c)
 
 /* ------------------------------------------------------------ life */
 
-int dbr__pool_new(dbr__pool **out, const dbr_driver_ops *ops, const dbr_url_view *url,
-                  const dbr__pool_conf *conf)
+int dbr__pool_new(dbr__pool **out, const dbr_driver_ops *ops, const char *driver,
+                  const dbr_url_view *url, const dbr__pool_conf *conf)
 {
 	dbr__pool *p = calloc(1, sizeof(*p));
 	if (!p)
@@ -528,6 +527,7 @@ int dbr__pool_new(dbr__pool **out, const dbr_driver_ops *ops, const dbr_url_view
 	pthread_mutex_init(&p->lock, NULL);
 	cond_init_mono(&p->wake);
 	p->ops = ops;
+	p->driver = driver;
 	p->url = url;
 	p->conf = *conf;
 	p->keep_one = (ops->flags & DBR_DRIVER_KEEP_ONE) != 0;

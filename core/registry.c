@@ -51,6 +51,19 @@ static int db_view(dbr__database *d, const dbr *db)
 	return 0;
 }
 
+/* A driver found by its URL's scheme must say it serves that scheme: a
+ * module that merely shares the scheme's name is not trusted with it. */
+static int db_check_scheme(const dbr__database *d, const char *prefix)
+{
+	const char *scheme = d->conf.url.scheme;
+	if (dbr__url_scheme_listed(d->ops->schemes, scheme))
+		return 0;
+	return dbr__err(DBR_ECONFIG, NULL,
+	                "%sdriver \"%s\" (%s), loaded for the URL scheme \"%s\", does not declare that "
+	                "scheme in its ops' schemes: set driver = \"...\" if it really serves it",
+	                prefix, d->driver->desc->name, d->driver->path, scheme);
+}
+
 /* Loads the driver and lets it check the URL and options; connects nothing.
  * Takes `conf` over (cleared on return, success or not). */
 int dbr__db_build(dbr__database **out, dbr *db, dbr__dbconf *conf)
@@ -62,7 +75,7 @@ int dbr__db_build(dbr__database **out, dbr *db, dbr__dbconf *conf)
 	}
 	d->conf = *conf;
 	memset(conf, 0, sizeof(*conf));
-	const char *drv = d->conf.driver ? d->conf.driver : dbr__url_driver(d->conf.url.scheme);
+	const char *drv = d->conf.driver; /* the configuration sets it from the scheme if absent */
 	char prefix[512];
 	snprintf(prefix, sizeof(prefix), "%s: databases.%s: ", d->conf.where ? d->conf.where : "?",
 	         d->conf.alias);
@@ -74,13 +87,15 @@ int dbr__db_build(dbr__database **out, dbr *db, dbr__dbconf *conf)
 		rc = dbr__reraise(rc, prefix);
 	if (rc == 0) {
 		d->ops = &d->driver->ops.driver;
-		if ((rc = d->ops->check(&d->view)))
-			rc = dbr__reraise(DBR_ECONFIG, prefix);
+		if (d->conf.driver_from_scheme)
+			rc = db_check_scheme(d, prefix);
 	}
+	if (rc == 0 && (rc = DBR__DRIVER_CALL(d->driver->desc->name, d->ops, check, &d->view)))
+		rc = dbr__reraise(DBR_ECONFIG, dbr__err_located(d->conf.where) ? "" : prefix);
 	if (rc == 0)
 		rc = dbr__remember_plugin(db, d->driver);
 	if (rc == 0)
-		rc = dbr__pool_new(&d->pool, d->ops, &d->view, &d->conf.pool);
+		rc = dbr__pool_new(&d->pool, d->ops, d->driver->desc->name, &d->view, &d->conf.pool);
 	if (rc) {
 		dbr__db_free(d);
 		return rc;

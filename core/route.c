@@ -329,7 +329,9 @@ int dbr__route_statement(dbr__route *out, dbr_trace *t, dbr_session *s,
 		return rc;
 	}
 	route_ctx ctx = { s, t };
-	dbr_route_req req = { sizeof(req), sql, model, intent, NULL, s->use_primary, &ctx };
+	dbr_route_req req = { sizeof(req), sql, model, intent, NULL, s->use_primary, &ctx,
+	                      (flags & DBR__ROUTE_DRY_RUN ? DBR_REQ_DRY_RUN : 0u) |
+	                      (flags & DBR__ROUTE_TRACE ? DBR_REQ_TRACE : 0u) };
 	dbr__chain *chain = dbr__chain_get(s->db);
 	rc = ask_routers(&target, s, t, chain, &req);
 	if (rc == 0 && !target) {
@@ -371,7 +373,7 @@ void dbr__route_wrote(dbr_session *s, dbr__database *d)
 		return;
 	route_ctx ctx = { s, t };
 	dbr_route_req req = { sizeof(req), NULL, NULL, DBR_INTENT_WRITE, primary->conf.alias,
-	                      s->use_primary, &ctx };
+	                      s->use_primary, &ctx, 0u };
 	dbr__chain *chain = dbr__chain_get(s->db);
 	for (size_t i = 0; i < chain->n; i++) {
 		const dbr__router *r = chain->routers[i];

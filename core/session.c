@@ -42,11 +42,58 @@ static void tx_end(dbr_session *s, dbr__tx *tx, int broken)
 	dbr__db_put(s->db, d);
 }
 
+/* Transaction control: the driver's op when it has one, else its SQL text
+ * through exec (driver.h documents both for driver authors). */
+enum tx_verb { TX_BEGIN, TX_COMMIT, TX_ROLLBACK, TX_SAVEPOINT, TX_RELEASE, TX_ROLLBACK_TO };
+
+static const struct {
+	const char *sql;  /* the text sent through exec; savepoints append the name */
+	const char *op;   /* the driver op's name, for messages */
+} tx_verbs[] = {
+	[TX_BEGIN] = { "BEGIN", "begin" },
+	[TX_COMMIT] = { "COMMIT", "commit" },
+	[TX_ROLLBACK] = { "ROLLBACK", "rollback" },
+	[TX_SAVEPOINT] = { "SAVEPOINT", "savepoint" },
+	[TX_RELEASE] = { "RELEASE SAVEPOINT", "release" },
+	[TX_ROLLBACK_TO] = { "ROLLBACK TO SAVEPOINT", "rollback_to" },
+};
+
+/* Runs `v` on the connection through the driver's op, or as SQL text when
+ * the driver has none (its normalised table holds NULL there); `depth`
+ * numbers the savepoint dbr_sp_N. */
+static int tx_control(dbr__database *d, dbr__conn *c, enum tx_verb v, int depth)
+{
+	const dbr_driver_ops *o = d->ops;
+	int (*plain)(void *) = NULL;
+	int (*named)(void *, const char *) = NULL;
+	switch (v) {
+	case TX_BEGIN: plain = o->begin; break;
+	case TX_COMMIT: plain = o->commit; break;
+	case TX_ROLLBACK: plain = o->rollback; break;
+	case TX_SAVEPOINT: named = o->savepoint; break;
+	case TX_RELEASE: named = o->release; break;
+	case TX_ROLLBACK_TO: named = o->rollback_to; break;
+	default: break;
+	}
+	char name[32], sql[64];
+	snprintf(name, sizeof(name), "dbr_sp_%d", depth);
+	const char *drv = d->driver->desc->name;
+	if (plain)
+		return DBR__CALL("driver", drv, tx_verbs[v].op, plain(c->conn));
+	if (named)
+		return DBR__CALL("driver", drv, tx_verbs[v].op, named(c->conn, name));
+	if (v >= TX_SAVEPOINT)
+		snprintf(sql, sizeof(sql), "%s %s", tx_verbs[v].sql, name);
+	else
+		snprintf(sql, sizeof(sql), "%s", tx_verbs[v].sql);
+	return dbr__exec_on(NULL, d, c, sql, NULL, 0);
+}
+
 /* Ends a transaction whatever its depth: ROLLBACK (never COMMIT); a failed
  * rollback closes the connection, which rolls back on the server. */
 static void tx_abandon(dbr_session *s, dbr__tx *tx)
 {
-	int rc = dbr__exec_on(NULL, tx->d, tx->c, "ROLLBACK", NULL, 0);
+	int rc = tx_control(tx->d, tx->c, TX_ROLLBACK, 0);
 	tx_end(s, tx, rc != 0);
 }
 
@@ -241,11 +288,9 @@ dbr__tx *dbr__session_tx_latest(dbr_session *s)
 	return s->ntxs ? &s->txs[s->ntxs - 1] : NULL;
 }
 
-static int savepoint(dbr_session *s, dbr__tx *tx, const char *verb, int depth)
+static int savepoint(dbr_session *s, dbr__tx *tx, enum tx_verb v, int depth)
 {
-	char sql[64];
-	snprintf(sql, sizeof(sql), "%s dbr_sp_%d", verb, depth);
-	int rc = dbr__exec_on(NULL, tx->d, tx->c, sql, NULL, 0);
+	int rc = tx_control(tx->d, tx->c, v, depth);
 	return rc ? fail(s, rc) : 0;
 }
 
@@ -265,7 +310,7 @@ static int tx_open(dbr_session *s, dbr__database *d)
 	int rc = dbr__pool_acquire(&c, d->pool);
 	if (rc)
 		return fail(s, rc);
-	rc = dbr__exec_on(NULL, d, c, "BEGIN", NULL, 0);
+	rc = tx_control(d, c, TX_BEGIN, 0);
 	if (rc) {
 		dbr__pool_release(d->pool, c, rc == DBR_ECONNECT);
 		return fail(s, rc);
@@ -280,7 +325,7 @@ static int tx_begin_on(dbr_session *s, dbr__database *d)
 	dbr__tx *tx = dbr__session_tx(s, d);
 	if (!tx)
 		return tx_open(s, d);
-	int rc = savepoint(s, tx, "SAVEPOINT", tx->depth + 1);
+	int rc = savepoint(s, tx, TX_SAVEPOINT, tx->depth + 1);
 	if (rc == 0)
 		tx->depth++;
 	return rc;
@@ -340,12 +385,12 @@ int dbr_tx_commit(dbr_session *s, const char *alias)
 	if (rc || (rc = tx_pick(&tx, s, alias, "commit")))
 		return rc;
 	if (tx->depth > 1) {
-		rc = savepoint(s, tx, "RELEASE SAVEPOINT", tx->depth);
+		rc = savepoint(s, tx, TX_RELEASE, tx->depth);
 		if (rc == 0)
 			tx->depth--;
 		return rc;
 	}
-	rc = dbr__exec_on(NULL, tx->d, tx->c, "COMMIT", NULL, 0);
+	rc = tx_control(tx->d, tx->c, TX_COMMIT, 0);
 	if (rc) {
 		fail(s, rc);
 		tx_abandon(s, tx);
@@ -368,14 +413,14 @@ int dbr_tx_rollback(dbr_session *s, const char *alias)
 	if (rc || (rc = tx_pick(&tx, s, alias, "rollback")))
 		return rc;
 	if (tx->depth > 1) {
-		rc = savepoint(s, tx, "ROLLBACK TO SAVEPOINT", tx->depth);
+		rc = savepoint(s, tx, TX_ROLLBACK_TO, tx->depth);
 		if (rc == 0)
-			rc = savepoint(s, tx, "RELEASE SAVEPOINT", tx->depth);
+			rc = savepoint(s, tx, TX_RELEASE, tx->depth);
 		if (rc == 0)
 			tx->depth--;
 		return rc;
 	}
-	rc = dbr__exec_on(NULL, tx->d, tx->c, "ROLLBACK", NULL, 0);
+	rc = tx_control(tx->d, tx->c, TX_ROLLBACK, 0);
 	tx_end(s, tx, rc != 0);
 	return rc ? fail(s, rc) : 0;
 }

@@ -412,6 +412,24 @@ const char *dbr__url_driver(const char *scheme)
 	return NULL;
 }
 
+const char *dbr__url_driver_module(const char *scheme, int *builtin)
+{
+	const char *m = dbr__url_driver(scheme);
+	*builtin = m != NULL;
+	if (m || !scheme || !*scheme)
+		return m;
+	/* Only a scheme that can be a plain file name names a module. */
+	return strspn(scheme, "abcdefghijklmnopqrstuvwxyz0123456789-") == strlen(scheme) ? scheme : NULL;
+}
+
+int dbr__url_scheme_listed(const char *const *schemes, const char *scheme)
+{
+	for (size_t i = 0; schemes && scheme && schemes[i]; i++)
+		if (strcasecmp(schemes[i], scheme) == 0)
+			return 1;
+	return 0;
+}
+
 char *dbr_url_mask(const char *url)
 {
 	dbr__url u;

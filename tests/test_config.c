@@ -68,7 +68,7 @@ static const struct bad {
 	{ "bad-url-parse.conf", 4, "databases.users.url",
 	  "invalid URL 'postgresql://****@db.example:99999/app'", "hunter2" },
 	{ "bad-url-scheme.conf", 4, "databases.default.url",
-	  "no built-in driver for scheme \"oracle\" of oracle://scott:****@db.example/orcl", "tiger" },
+	  "no built-in driver for scheme \"oracle+thin\" of oracle+thin://scott:****@db.example/orcl", "tiger" },
 	{ "bad-url-missing.conf", 3, "databases.logs.url", "missing", NULL },
 	{ "bad-weight-type.conf", 6, "databases.replica1.weight", "expected an integer, got a string", NULL },
 	{ "bad-weight-range.conf", 4, "databases.replica1.weight", "from 1 to", NULL },
@@ -379,8 +379,8 @@ static void test_parse_database(void **state)
 		{ "bad alias", "sqlite:///tmp/x.db", NULL, "<dbr_add_database>: invalid database alias", NULL },
 		{ "x", "postgres://u:topsecret@h:0x/db", NULL,
 		  "<dbr_add_database>: url: invalid URL 'postgres://****@h:0x/db'", "topsecret" },
-		{ "x", "ftp://u:topsecret@h/db", NULL,
-		  "<dbr_add_database>: url: no built-in driver for scheme \"ftp\"", "topsecret" },
+		{ "x", "ftp+ssl://u:topsecret@h/db", NULL,
+		  "<dbr_add_database>: url: no built-in driver for scheme \"ftp+ssl\"", "topsecret" },
 	};
 	for (size_t i = 0; i < NELEM(bad); i++) {
 		memset(&d, 0x5a, sizeof(d));

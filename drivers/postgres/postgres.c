@@ -586,6 +586,8 @@ static int pg_server_version(char *buf, size_t size, void *conn)
 
 /* ------------------------------------------------------------ entry */
 
+static const char *const SCHEMES[] = { "postgres", "postgresql", NULL };
+
 static const dbr_driver_ops OPS = {
 	.struct_size = sizeof(dbr_driver_ops),
 	.backend = "postgres",
@@ -598,6 +600,7 @@ static const dbr_driver_ops OPS = {
 	.script = pg_script,
 	.reset = pg_reset,
 	.server_version = pg_server_version,
+	.schemes = SCHEMES,
 };
 
 static const dbr_plugin_desc DESC = DBR_PLUGIN_DESC(DBR_PLUGIN_DRIVER, "postgres",

@@ -73,6 +73,19 @@ typedef enum dbr_log_level {
  * by the host; valid during create()/check() only. */
 typedef struct dbr_conf dbr_conf;
 
+/* What a configuration setting holds (host->conf_type, ABI 1.1). A
+ * `( … )` list and a `[ … ]` array are both read with conf_count/conf_at. */
+typedef enum dbr_conf_type {
+	DBR_CONF_NONE = 0,   /* absent */
+	DBR_CONF_STRING = 1,
+	DBR_CONF_INT = 2,
+	DBR_CONF_FLOAT = 3,
+	DBR_CONF_BOOL = 4,
+	DBR_CONF_GROUP = 5,  /* { … } */
+	DBR_CONF_LIST = 6,   /* ( … ) */
+	DBR_CONF_ARRAY = 7   /* [ … ] */
+} dbr_conf_type;
+
 /* An opaque result builder handed to a driver's exec(). */
 typedef struct dbr_sink dbr_sink;
 
@@ -146,6 +159,17 @@ typedef struct dbr_host {
 	 * position text or NULL; valid during the call). DBR_ENOTFOUND if none. */
 	int (*last_write)(int64_t *when_us, const char **position,
 	                  const struct dbr_route_req *req, const char *primary);
+
+	/* ABI 1.1 */
+	/* What `key` of `node` (NULL: the node itself) holds; DBR_CONF_NONE if
+	 * absent. Does not mark the setting read: read it with the accessor of
+	 * its type, or the host rejects it as unknown. */
+	dbr_conf_type (*conf_type)(const dbr_conf *node, const char *key);
+	/* As conf_error, naming FILE:LINE of the child `key` itself (or of
+	 * `node` with the path `….key` when the child is absent). Returns
+	 * DBR_ECONFIG. */
+	int (*conf_error_at)(const dbr_conf *node, const char *key, const char *fmt, ...)
+		__attribute__((format(printf, 3, 4)));
 } dbr_host;
 
 /* What a plugin's entry returns: a static descriptor. */

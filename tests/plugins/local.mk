@@ -139,3 +139,26 @@ tests_plugins_cxx_router_la_SOURCES = tests/plugins/cxx_router.cc
 tests_plugins_cxx_router_la_CXXFLAGS = -std=c++11 -Wall -Wextra -Werror -pedantic \
 	-fvisibility=hidden $(SAN_CFLAGS)
 tests_plugins_cxx_router_la_LDFLAGS = $(DBR_TESTPLUGIN_LDOPTS)
+
+# Plugins that break the rules on request, and the suite that shows the
+# core catches every breach (tests/test_plugin_calls.c).
+check_LTLIBRARIES += tests/plugins/misbehave.la
+tests_plugins_misbehave_la_SOURCES = tests/plugins/misbehave.c tests/plugins/inert_ops.h
+tests_plugins_misbehave_la_CFLAGS = $(DBR_PLUGIN_COPTS)
+tests_plugins_misbehave_la_LDFLAGS = $(DBR_TESTPLUGIN_LDOPTS)
+
+check_LTLIBRARIES += tests/plugins/misbehave_router.la
+tests_plugins_misbehave_router_la_SOURCES = tests/plugins/misbehave_router.c tests/plugins/inert_ops.h
+tests_plugins_misbehave_router_la_CFLAGS = $(DBR_PLUGIN_COPTS)
+tests_plugins_misbehave_router_la_LDFLAGS = $(DBR_TESTPLUGIN_LDOPTS)
+
+check_LTLIBRARIES += tests/plugins/noscheme.la
+tests_plugins_noscheme_la_SOURCES = tests/plugins/noscheme.c tests/plugins/inert_ops.h
+tests_plugins_noscheme_la_CFLAGS = $(DBR_PLUGIN_COPTS)
+tests_plugins_noscheme_la_LDFLAGS = $(DBR_TESTPLUGIN_LDOPTS)
+
+check_PROGRAMS += tests/test_plugin_calls
+TESTS += tests/test_plugin_calls
+tests_test_plugin_calls_SOURCES = tests/test_plugin_calls.c
+tests_test_plugin_calls_CFLAGS = $(DBR_TEST_COPTS)
+tests_test_plugin_calls_LDADD = $(DBR_TEST_LIBS)

@@ -155,8 +155,10 @@ static int db_build(dbr__database **out, dbr *db, dbr__dbconf *conf)
 		rc = reraise(rc, prefix);
 	if (rc == 0) {
 		d->ops = d->driver->desc->ops;
+		const dbr_url_view *scope = dbr__secret_scope(&d->view);
 		if ((rc = d->ops->check(&d->view)))
 			rc = reraise(DBR_ECONFIG, prefix);
+		dbr__secret_scope(scope);
 	}
 	if (rc == 0)
 		rc = remember_plugin(db, d->driver);
@@ -687,7 +689,9 @@ int dbr_connect(dbr *db, const char *alias)
 	dbr__conn *c = NULL;
 	int rc = dbr__pool_acquire(&c, d->pool);
 	if (rc == 0) {
+		const dbr_url_view *scope = dbr__secret_scope(&d->view);
 		rc = d->ops->ping(c->conn);
+		dbr__secret_scope(scope);
 		dbr__pool_release(d->pool, c, rc != 0);
 		if (rc)
 			rc = dbr__err_prefix("\"%s\" (%s) does not answer", alias, d->conf.url.masked);

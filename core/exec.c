@@ -13,7 +13,9 @@ int dbr__exec_on(dbr_result **out, dbr__database *d, dbr__conn *c, const char *s
 	if (rc)
 		return rc;
 	dbr_sink sink = { r };
+	const dbr_url_view *scope = dbr__secret_scope(&d->view);
 	rc = d->ops->exec(c->conn, sql, params, nparams, &sink);
+	dbr__secret_scope(scope);
 	if (rc) {
 		dbr_result_free(r);
 		return rc < 0 ? rc : DBR_ERROR;
@@ -54,7 +56,9 @@ static int run_routed(dbr_result **out, dbr__route *rt, const dbr_query *q, cons
 	if (rc)
 		return rc;
 	if (script) {
+		const dbr_url_view *scope = dbr__secret_scope(&rt->d->view);
 		rc = rt->d->ops->script(c->conn, script);
+		dbr__secret_scope(scope);
 		rc = rc < 0 ? rc : rc ? DBR_ERROR : 0;
 	} else {
 		rc = dbr__exec_on(out, rt->d, c, q->sql, q->params, q->nparams);

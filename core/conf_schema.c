@@ -4,10 +4,13 @@
  * configuration model.
  */
 #include <libconfig.h>
+#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "conf_private.h"
 
@@ -184,9 +187,47 @@ static int db_driver(void *obj, const config_setting_t *s)
 	return dbr__conf_take_string(&((dbr__dbconf *)obj)->driver, s, 1);
 }
 
+/* password_file = "path": the password is the file's first line, read now
+ * (at open). Refused if missing, empty, or readable by group or others; its
+ * contents are never shown. */
+static int db_password_file(void *obj, const config_setting_t *s)
+{
+	dbr__dbconf *d = obj;
+	const char *path;
+	struct stat st;
+	char *line = NULL;
+	size_t cap = 0;
+	int rc = dbr__conf_string(&path, (const dbr_conf *)s, NULL);
+	FILE *f = rc ? NULL : fopen(path, "r");
+	if (rc)
+		return rc;
+	if (!f)
+		return dbr__conf_fail(s, NULL, "database \"%s\": cannot read password file \"%s\": %s",
+		                      d->alias, path, strerror(errno));
+	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077)) {
+		fclose(f);
+		return dbr__conf_fail(s, NULL, "database \"%s\": password file \"%s\" is readable by group "
+		                      "or others (mode %04o): chmod 600 it", d->alias, path,
+		                      (unsigned)(st.st_mode & 07777));
+	}
+	ssize_t n = getline(&line, &cap, f);
+	fclose(f);
+	if (n > 0)
+		line[strcspn(line, "\r\n")] = '\0';
+	if (n <= 0 || !line[0]) {
+		free(line);
+		return dbr__conf_fail(s, NULL, "database \"%s\": password file \"%s\" is empty (the "
+		                      "password is its first line)", d->alias, path);
+	}
+	free(d->file_password);
+	d->file_password = line;
+	return 0;
+}
+
 static const keydef db_keys[] = {
 	{ "url", db_url },         { "replica_of", db_replica_of }, { "weight", db_weight },
 	{ "driver", db_driver },   { "options", db_options },       { "pool", db_pool },
+	{ "password_file", db_password_file },
 };
 
 /* Fills `d` from the group `s`. `url` is given (dbr_add_database: the key is
@@ -216,6 +257,13 @@ int dbr__conf_db_fill(dbr__dbconf *d, const config_setting_t *s, const char *ali
 		return rc;
 	if (url && (rc = dbr__url_parse(&d->url, url)) != 0)
 		return rc == DBR_ENOMEM ? rc : dbr__conf_fail(s, "url", "%s", dbr_error_last()->message);
+	if (d->file_password && d->url.password)
+		return dbr__conf_fail(s, "password_file", "database \"%s\" has a password in its url too: "
+		                      "keep one", d->alias);
+	if (d->file_password) { /* the driver sees it as the URL's password */
+		d->url.password = d->file_password;
+		d->file_password = NULL;
+	}
 	if (d->driver)
 		return 0;
 	int builtin = 0;
@@ -234,6 +282,7 @@ void dbr__dbconf_clear(dbr__dbconf *d)
 	if (!d)
 		return;
 	free(d->alias);
+	free(d->file_password);
 	dbr__url_clear(&d->url);
 	free(d->replica_of);
 	free(d->driver);

@@ -13,7 +13,9 @@ int dbr__exec_on(dbr_result **out, dbr__database *d, dbr__conn *c, const char *s
 	if (rc)
 		return rc;
 	dbr_sink sink = { .r = r, .driver = d->driver->desc->name };
+	const dbr_url_view *scope = dbr__secret_scope(&d->view);
 	rc = DBR__DRIVER_CALL(sink.driver, d->ops, exec, c->conn, sql, params, nparams, &sink);
+	dbr__secret_scope(scope);
 	if (rc == 0 && sink.rc) /* a sink error the driver ignored */
 		rc = dbr__err(sink.rc, NULL, "%s", sink.msg);
 	if (rc) {
@@ -62,7 +64,9 @@ static int run_routed(dbr_result **out, dbr__route *rt, const dbr_query *q, cons
 	if (rc)
 		return rc;
 	if (script) {
+		const dbr_url_view *scope = dbr__secret_scope(&rt->d->view);
 		rc = DBR__DRIVER_CALL(rt->d->driver->desc->name, rt->d->ops, script, c->conn, script);
+		dbr__secret_scope(scope);
 	} else {
 		rc = dbr__exec_on(out, rt->d, c, q->sql, q->params, q->nparams);
 	}

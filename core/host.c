@@ -54,6 +54,7 @@ static void host_log(dbr_log_level level, const char *plugin, const char *fmt, .
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	dbr__scrub_secrets(line, sizeof(line), dbr__secret_scope_get());
 	fprintf(stderr, "dbrouter: %s: %s: %s\n", level_names[level & 3],
 	        plugin ? plugin : "core", line);
 }
@@ -76,6 +77,9 @@ static int host_error(int code, const char *sqlstate, const char *fmt, ...)
 	va_start(ap, fmt);
 	dbr__verr(code < 0 ? code : DBR_ERROR, sqlstate, fmt, ap);
 	va_end(ap);
+	/* the client library's text may quote the URL: scrub it here, once */
+	if (dbr__secret_scope_get())
+		dbr__err_scrub(dbr__secret_scope_get());
 	return code < 0 ? code : DBR_ERROR;
 }
 

@@ -28,6 +28,8 @@ int dbr__verr(int code, const char *sqlstate, const char *fmt, va_list ap);
  * sqlstate); returns the code. */
 int dbr__err_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void dbr__err_clear(void);
+/* Scrubs the current thread error message of v's secrets (scrub.c). */
+void dbr__err_scrub(const dbr_url_view *v);
 
 /* ------------------------------------------------------------ util.c */
 
@@ -79,6 +81,23 @@ const char *dbr__url_driver(const char *scheme);
 const char *dbr__url_driver_module(const char *scheme, int *builtin);
 /* 1 if the NULL-terminated `schemes` (may be NULL) lists `scheme`. */
 int dbr__url_scheme_listed(const char *const *schemes, const char *scheme);
+/* The parts of `text` that dbr_url_mask hides, as [from, to) byte offsets
+ * into out (at most max); returns how many. */
+size_t dbr__url_secret_spans(size_t (*out)[2], size_t max, const char *text);
+/* 1 if a URL query or option key names a secret (password, pass, pwd...). */
+int dbr__url_key_secret(const char *key);
+
+/* ------------------------------------------------------------ scrub.c */
+
+/* Sets the database whose secrets the calling thread's driver messages
+ * must not show (NULL: none) and returns the previous one: the core sets
+ * it around every driver call made for a database. */
+const dbr_url_view *dbr__secret_scope(const dbr_url_view *v);
+const dbr_url_view *dbr__secret_scope_get(void);
+/* Replaces in msg (a buffer of cap bytes) every form of v's secrets (the
+ * password and password-like options: decoded, as written in the URL,
+ * percent-encoded) with "****". */
+void dbr__scrub_secrets(char *msg, size_t cap, const dbr_url_view *v);
 
 /* ----------------------------------------------------------- conf*.c */
 
@@ -107,6 +126,7 @@ typedef struct dbr__dbconf {
 	size_t noptions;      /* the `options` group, values as text */
 	char **okeys, **ovalues;
 	char *where;          /* "file:line" of the entry, for messages */
+	char *file_password;  /* read from password_file until moved to url.password */
 } dbr__dbconf;
 
 /* One router entry. `node` is the libconfig setting of the entry (a

@@ -94,7 +94,9 @@ int dbr_connect(dbr *db, const char *alias)
 	dbr__conn *c = NULL;
 	int rc = dbr__pool_acquire(&c, d->pool);
 	if (rc == 0) {
+		const dbr_url_view *scope = dbr__secret_scope(&d->view);
 		rc = DBR__DRIVER_CALL(d->driver->desc->name, d->ops, ping, c->conn);
+		dbr__secret_scope(scope);
 		dbr__pool_release(d->pool, c, rc != 0);
 		if (rc)
 			rc = dbr__err_prefix("\"%s\" (%s) does not answer", alias, d->conf.url.masked);

@@ -153,8 +153,10 @@ static void discard(dbr__pool *p, dbr__conn *c)
 static int connect_slot(dbr__conn **out, dbr__pool *p, int extra)
 {
 	dbr__conn *c = calloc(1, sizeof(*c));
+	const dbr_url_view *scope = dbr__secret_scope(p->url);
 	int rc = c ? DBR__DRIVER_CALL(p->driver, p->ops, connect, &c->conn, p->url)
 	           : dbr__err(DBR_ENOMEM, NULL, "out of memory");
+	dbr__secret_scope(scope);
 	pthread_mutex_lock(&p->lock);
 	p->pending--;
 	p->connecting--;
@@ -290,7 +292,10 @@ static int usable(dbr__pool *p, dbr__conn *c)
 	double t = p->conf.test_before_acquire;
 	if (t < 0 || dbr_clock_now() - c->used_us < seconds_us(t))
 		return 1;
-	return DBR__DRIVER_CALL(p->driver, p->ops, ping, c->conn) == 0;
+	const dbr_url_view *scope = dbr__secret_scope(p->url);
+	int rc = DBR__DRIVER_CALL(p->driver, p->ops, ping, c->conn);
+	dbr__secret_scope(scope);
+	return rc == 0;
 }
 
 /* A connection that failed its ping: its slot becomes pending, then it
@@ -336,8 +341,10 @@ void dbr__pool_release(dbr__pool *p, dbr__conn *c, int broken)
 {
 	if (!c)
 		return;
+	const dbr_url_view *scope = dbr__secret_scope(p->url);
 	if (!broken && p->ops->reset && DBR__CALL_KEEP(p->ops->reset(c->conn)))
 		broken = 1;
+	dbr__secret_scope(scope);
 	int64_t now = dbr_clock_now();
 	pthread_mutex_lock(&p->lock);
 	if (broken || (lifetime_over(p, c, now) && !must_keep_locked(p))) {

@@ -90,8 +90,13 @@ int dbr__db_build(dbr__database **out, dbr *db, dbr__dbconf *conf)
 		if (d->conf.driver_from_scheme)
 			rc = db_check_scheme(d, prefix);
 	}
-	if (rc == 0 && (rc = DBR__DRIVER_CALL(d->driver->desc->name, d->ops, check, &d->view)))
-		rc = dbr__reraise(DBR_ECONFIG, dbr__err_located(d->conf.where) ? "" : prefix);
+	if (rc == 0) {
+		const dbr_url_view *scope = dbr__secret_scope(&d->view);
+		rc = DBR__DRIVER_CALL(d->driver->desc->name, d->ops, check, &d->view);
+		dbr__secret_scope(scope);
+		if (rc)
+			rc = dbr__reraise(DBR_ECONFIG, dbr__err_located(d->conf.where) ? "" : prefix);
+	}
 	if (rc == 0)
 		rc = dbr__remember_plugin(db, d->driver);
 	if (rc == 0)

@@ -25,6 +25,7 @@ SUITES=(
 	"replication|tests/test_replication"
 	"pool|tests/test_pool_server" # stops and restarts the PostgreSQL primary
 	"stress|tests/test_stress all"
+	"secrets|$srcdir/tests/test_secrets.sh servers"
 	"examples|check_examples"
 )
 SERVERLESS="sqlite examples"

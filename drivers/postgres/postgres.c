@@ -119,7 +119,7 @@ static void pg_close(void *conn)
  * URL as dbname (expanded), then the `options` group. */
 static PGconn *pg_open(const dbr_url_view *url)
 {
-	size_t max = url->noptions + 4, n = 0;
+	size_t max = url->noptions + 5, n = 0;
 	const char **keys = svc->calloc(max, sizeof *keys);
 	const char **vals = svc->calloc(max, sizeof *vals);
 	PGconn *pg = NULL;
@@ -127,6 +127,9 @@ static PGconn *pg_open(const dbr_url_view *url)
 		goto out;
 	keys[n] = "fallback_application_name"; vals[n++] = "dbrouter";
 	keys[n] = "client_encoding"; vals[n++] = "UTF8";
+	if (url->password != NULL) { /* e.g. from password_file; the URL's own wins */
+		keys[n] = "password"; vals[n++] = url->password;
+	}
 	keys[n] = "dbname"; vals[n++] = url->raw;
 	for (size_t i = 0; i < url->noptions; i++)
 		if (extra_keyword(url, i)) {

@@ -512,9 +512,11 @@ DBR_API size_t dbr_plugin_count(dbr *db);
 DBR_API const dbr_plugin_info *dbr_plugin_at(dbr *db, size_t i);
 
 /* Masks the password of `url` ("****") into a new string owned by the caller
- * (free()). Text that does not parse is masked conservatively: everything
- * between the scheme (or first ':') and the last '@', and password-like
- * query values. NULL on ENOMEM. Thread-safe (pure function). */
+ * (free()). Text that does not parse (a libpq key=value string, …) is masked
+ * conservatively: everything from "//" (or the first ':') to the last '@'.
+ * Always masked: every password-like value (password, pass, passwd, pwd,
+ * sslpassword = …, quoted or not), wherever it is. NULL for NULL or on
+ * ENOMEM. Thread-safe (pure function). */
 DBR_API char *dbr_url_mask(const char *url);
 
 #ifdef __cplusplus

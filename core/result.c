@@ -128,9 +128,10 @@ static int cell_set(cell *c, const dbr_value *v)
 /* Why value `v` cannot be a cell, or NULL. */
 static const char *bad_value(const dbr_value *v)
 {
-	if ((unsigned)v->type > DBR_TYPE_BOOL)
+	if ((unsigned)v->type > DBR_TYPE_DECIMAL) /* the last type (ABI 1.1) */
 		return "has an unknown type";
-	if ((v->type == DBR_TYPE_TEXT || v->type == DBR_TYPE_BLOB) && !v->v.b.ptr && v->v.b.len)
+	if ((v->type == DBR_TYPE_TEXT || v->type == DBR_TYPE_BLOB || v->type == DBR_TYPE_DECIMAL) &&
+	    !v->v.b.ptr && v->v.b.len)
 		return "is text or blob with a NULL pointer and a length";
 	return NULL;
 }

@@ -707,9 +707,42 @@ static int top_token_secret(void *obj, const config_setting_t *s)
 	return take_string(&((dbr__config *)obj)->token_secret, s, 1);
 }
 
+static int fn_name_valid(const char *v)
+{
+	size_t a = strspn(v, alias_rest);
+	if (a > 0 && v[a] == '.') {
+		v += a + 1;
+		a = strspn(v, alias_rest);
+	}
+	return a > 0 && v[a] == '\0';
+}
+
+/* write_functions = [ "fn", "schema.fn", ... ]: calls the classifier
+ * sends to the primary (classify.c). */
+static int top_write_functions(void *obj, const config_setting_t *s)
+{
+	dbr__config *c = obj;
+	const dbr_conf *l;
+	int rc = dbr__conf_child(&l, (const dbr_conf *)s, NULL);
+	size_t n = rc ? 0 : dbr__conf_count(l);
+	if (rc == 0 && !(c->write_functions = calloc(n ? n : 1, sizeof(char *))))
+		return oom();
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const config_setting_t *e = (const config_setting_t *)dbr__conf_at(l, i);
+		if ((rc = take_string(&c->write_functions[i], e, 1)) != 0)
+			break;
+		c->nwrite_functions = i + 1;
+		if (!fn_name_valid(c->write_functions[i]))
+			rc = fail(e, NULL, "\"%s\" is not a function name (name or schema.name)",
+			          c->write_functions[i]);
+	}
+	return rc;
+}
+
 static const keydef top_keys[] = {
 	{ "plugin_path", top_plugin_path }, { "token_secret", top_token_secret },
 	{ "databases", top_databases },     { "routers", top_routers },
+	{ "write_functions", top_write_functions },
 };
 
 /* ------------------------------------------------------------ parsing */
@@ -1054,6 +1087,9 @@ void dbr__config_free(dbr__config *c)
 	free(c->file);
 	free(c->plugin_path);
 	free(c->token_secret);
+	for (size_t i = 0; i < c->nwrite_functions; i++)
+		free(c->write_functions[i]);
+	free(c->write_functions);
 	if (c->cfg) {
 		config_destroy(c->cfg);
 		free(c->cfg);

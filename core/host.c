@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "dbr_private.h"
+#include "tokenize.h"
 
 static int64_t system_clock(void)
 {
@@ -121,4 +122,6 @@ const dbr_host dbr__host = {
 	.sink_insert_id = dbr__sink_insert_id,
 	.note = dbr__host_note,
 	.last_write = dbr__host_last_write,
+	/* ABI 1.1: SQL lexer */
+	.sql_placeholders = dbr__sql_placeholders,
 };

@@ -264,6 +264,25 @@ t "run: use_primary scope routes reads to default; an extra end fails" \
 printf 'mark_write default\nexec --model User "SELECT count(*) AS n FROM users"\n' >"$T/mw.txt"
 cli -c "$C" run "$T/mw.txt"
 t "run: mark_write pins like a write" eval 'is 0 && out_has "served by default"'
+printf 'begin\nexec "INSERT INTO users (id, name) VALUES (900, ?)" tx1\nrollback\nexec --using default "SELECT count(*) AS n FROM users WHERE id = 900"\nbegin default\nexec "INSERT INTO users (id, name) VALUES (901, ?)" tx2\ncommit\nexec --using default "SELECT count(*) AS n FROM users WHERE id = 901"\n' >"$T/tx.txt"
+cli -c "$C" run "$T/tx.txt"
+t "run: begin/rollback undoes, begin default/commit keeps" \
+	eval 'is 0 && out_has "begun (transaction depth 1)" && out_has "rolled back (transaction depth 0)" &&
+	      out_has "committed (transaction depth 0)" &&
+	      [ "$(grep -A3 "WHERE id = 900" "$T/last.out" | grep -cx "0 *")" -eq 1 ] &&
+	      [ "$(grep -A3 "WHERE id = 901" "$T/last.out" | grep -cx "1 *")" -eq 1 ]'
+printf 'echo one\nexec "BEGIN"\necho never\n' >"$T/txsql.txt"
+cli -c "$C" run "$T/txsql.txt"
+t "run: a BEGIN line is refused with a hint at the begin command" \
+	eval '! is 0 && out_lacks "never" && err_has "txsql.txt:2" && err_has "dbr_tx_begin" &&
+	      err_has "'"'"'begin [ALIAS]'"'"'"'
+for sql in "COMMIT" "SET autocommit = 0" "SAVEPOINT a" "start transaction"; do
+	cli -c "$C" exec "$sql"
+	t "exec: '$sql' refused, pointing at dbr_tx_*" eval '! is 0 && err_has "dbr_tx_begin"'
+done
+printf 'commit\n' >"$T/txnone.txt"
+cli -c "$C" run "$T/txnone.txt"
+t "run: commit with no transaction open fails" eval '! is 0 && err_has "commit"'
 
 # ---------------------------------------------------------------- status
 

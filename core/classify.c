@@ -16,14 +16,20 @@
 #define WRITE DBR__SQL_WRITE
 #define TX DBR__SQL_TX
 
-/* One statement being classified: the lexer and the last four
- * significant tokens (p[0] the latest). */
+/* One statement being classified: the lexer and a ring of the last four
+ * significant tokens (prev(c, 0) the latest). */
 typedef struct cls {
 	dbr__lexer lx;
 	const dbr__wfuncs *extra;
 	int bad;          /* unterminated text, or a second statement */
-	dbr__token p[4];
+	unsigned i;       /* tokens seen */
+	dbr__token ring[4];
 } cls;
+
+static const dbr__token *prev(const cls *c, unsigned k)
+{
+	return &c->ring[(c->i - 1 - k) & 3];
+}
 
 static int is_kw(const dbr__token *t, dbr__kw kw)
 {
@@ -57,8 +63,7 @@ static dbr__tk next(cls *c, dbr__token *t)
 				c->bad = 1;
 	}
 	if (k != DBR__TK_END && k != DBR__TK_BAD) {
-		memmove(&c->p[1], &c->p[0], 3 * sizeof c->p[0]);
-		c->p[0] = *t;
+		c->ring[c->i++ & 3] = *t;
 		return k;
 	}
 	t->kind = DBR__TK_END;
@@ -141,20 +146,20 @@ static int extra_writes(const dbr__wfuncs *w, const char *name, const char *qual
 	return 0;
 }
 
-/* The call whose '(' was just read: p[1] is its name, p[3] "." p[2]
- * perhaps its schema. */
+/* The call whose '(' was just read: prev 1 is its name, prev 3 "."
+ * prev 2 perhaps its schema. */
 static int call_writes(cls *c)
 {
 	char name[64], qual[130];
-	if (name_text(name, sizeof name, &c->p[1]) == 0)
+	if (name_text(name, sizeof name, prev(c, 1)) == 0)
 		return c->extra != NULL; /* too long for a built-in: unsure if configured */
 	if (builtin_writes(name))
 		return 1;
 	if (!c->extra)
 		return 0;
 	size_t n = 0;
-	if (is_op(&c->p[2], '.') && is_name(&c->p[3]) &&
-	    (n = name_text(qual, sizeof qual - sizeof name, &c->p[3])) > 0)
+	if (is_op(prev(c, 2), '.') && is_name(prev(c, 3)) &&
+	    (n = name_text(qual, sizeof qual - sizeof name, prev(c, 3))) > 0)
 		snprintf(qual + n, sizeof qual - n, ".%s", name);
 	return extra_writes(c->extra, name, n ? qual : name);
 }
@@ -167,28 +172,28 @@ static dbr__sql_kind r_query(cls *c)
 {
 	dbr__token t;
 	while (next(c, &t) != DBR__TK_END) {
-		const dbr__token *prev = &c->p[1];
+		const dbr__token *before = prev(c, 1);
 		if (t.kind == DBR__TK_WORD) {
 			switch (t.kw) {
 			case DBR__KW_INTO: case DBR__KW_INSERT: case DBR__KW_UPDATE:
 			case DBR__KW_DELETE: case DBR__KW_MERGE:
 				return WRITE;
 			case DBR__KW_SHARE: case DBR__KW_NO: case DBR__KW_KEY:
-				if (is_kw(prev, DBR__KW_FOR))
+				if (is_kw(before, DBR__KW_FOR))
 					return WRITE;
 				break;
 			case DBR__KW_IN:
-				if (is_kw(prev, DBR__KW_LOCK))
+				if (is_kw(before, DBR__KW_LOCK))
 					return WRITE;
 				break;
 			case DBR__KW_VALUE:
-				if (is_kw(prev, DBR__KW_NEXT) || is_kw(prev, DBR__KW_PREVIOUS))
+				if (is_kw(before, DBR__KW_NEXT) || is_kw(before, DBR__KW_PREVIOUS))
 					return WRITE;
 				break;
 			default:
 				break;
 			}
-		} else if (is_op(&t, '(') && is_name(prev) && call_writes(c)) {
+		} else if (is_op(&t, '(') && is_name(before) && call_writes(c)) {
 			return WRITE;
 		}
 	}
@@ -286,11 +291,11 @@ static dbr__sql_kind r_set(cls *c)
 	dbr__token t;
 	for (int i = 0; next(c, &t) != DBR__TK_END; i++) {
 		if (is_kw(&t, DBR__KW_TRANSACTION) &&
-		    (i == 0 || (i == 1 && (is_kw(&c->p[1], DBR__KW_SESSION) ||
-		                           is_kw(&c->p[1], DBR__KW_LOCAL) ||
-		                           is_kw(&c->p[1], DBR__KW_GLOBAL)))))
+		    (i == 0 || (i == 1 && (is_kw(prev(c, 1), DBR__KW_SESSION) ||
+		                           is_kw(prev(c, 1), DBR__KW_LOCAL) ||
+		                           is_kw(prev(c, 1), DBR__KW_GLOBAL)))))
 			return drain(c, TX);
-		if (is_kw(&t, DBR__KW_AUTOCOMMIT) && !(is_op(&c->p[1], '@') && !is_op(&c->p[2], '@')))
+		if (is_kw(&t, DBR__KW_AUTOCOMMIT) && !(is_op(prev(c, 1), '@') && !is_op(prev(c, 2), '@')))
 			return drain(c, TX);
 	}
 	return WRITE;

@@ -14,8 +14,9 @@
  * GENERIC lexes as PostgreSQL and raises `ambiguous` wherever another
  * dialect would read the text differently.
  *
- * Keywords are found by their length, then among the few of that length
- * (SQLite's keywordhash.h idea, as a table): one fold and a memcmp or two. */
+ * Keywords are found by a hash of their first and last letters and length
+ * (SQLite's keywordhash.h): one compare, rarely two; no list of strncasecmp. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,37 +39,46 @@ static const char *const kw_names[DBR__KW_COUNT_] = {
 };
 #undef KW
 
-#define KW_MAXLEN 11
-#define K(k) DBR__KW_##k
-/* The keywords of each length (0-terminated). */
-static const unsigned char kw_by_len[KW_MAXLEN + 1][12] = {
-	[2] = { K(IN), K(NO), K(XA) },
-	[3] = { K(END), K(FOR), K(KEY), K(NOT), K(SET), K(XML) },
-	[4] = { K(DESC), K(INTO), K(JSON), K(LOCK), K(NEXT), K(PLAN), K(SHOW), K(TEXT),
-	        K(TREE), K(WITH), K(YAML) },
-	[5] = { K(ABORT), K(BEGIN), K(LOCAL), K(MERGE), K(QUERY), K(SHARE), K(START),
-	        K(TABLE), K(VALUE) },
-	[6] = { K(COMMIT), K(DELETE), K(FORMAT), K(GLOBAL), K(INSERT), K(PRAGMA), K(SELECT),
-	        K(UPDATE), K(VALUES) },
-	[7] = { K(ANALYSE), K(ANALYZE), K(EXPLAIN), K(PREPARE), K(RELEASE), K(SESSION),
-	        K(VERBOSE) },
-	[8] = { K(DESCRIBE), K(EXTENDED), K(PREVIOUS), K(ROLLBACK) },
-	[9] = { K(SAVEPOINT) },
-	[10] = { K(AUTOCOMMIT), K(PARTITIONS) },
-	[11] = { K(TRADITIONAL), K(TRANSACTION) },
-};
-#undef K
+/* SQLite's keyword hash: first and last letter and length pick a bucket
+ * of a chained table built once from kw_names; a lookup folds nothing
+ * but those two letters and compares with one or two keywords. */
+#define KW_BUCKETS 64
+static unsigned char kw_bucket[KW_BUCKETS], kw_chain[DBR__KW_COUNT_];
+static pthread_once_t kw_once = PTHREAD_ONCE_INIT;
+
+static unsigned kw_hash(unsigned char first, unsigned char last, size_t n)
+{
+	return (((first & 0xdfu) * 4u) ^ ((last & 0xdfu) * 3u) ^ (unsigned)n) % KW_BUCKETS;
+}
+
+static void kw_build(void)
+{
+	for (int k = DBR__KW_COUNT_ - 1; k > DBR__KW_NONE; k--) {
+		size_t n = strlen(kw_names[k]);
+		unsigned h = kw_hash((unsigned char)kw_names[k][0], (unsigned char)kw_names[k][n - 1], n);
+		kw_chain[k] = kw_bucket[h];
+		kw_bucket[h] = (unsigned char)k;
+	}
+}
+
+/* Case-insensitive equality of s (n bytes) with the upper-case keyword. */
+static int kw_equal(const char *s, const char *kw, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((s[i] & 0xdf) != kw[i] || kw[i] == '\0')
+			return 0;
+	return kw[n] == '\0';
+}
 
 dbr__kw dbr__kw_lookup(const char *s, size_t n)
 {
-	char up[KW_MAXLEN];
-	if (n < 2 || n > KW_MAXLEN)
+	if (n < 2 || n > 11)
 		return DBR__KW_NONE;
-	for (size_t i = 0; i < n; i++)
-		up[i] = (char)(s[i] >= 'a' && s[i] <= 'z' ? s[i] - 32 : s[i]);
-	for (const unsigned char *k = kw_by_len[n]; *k; k++)
-		if (kw_names[*k][0] == up[0] && memcmp(kw_names[*k], up, n) == 0)
-			return (dbr__kw)*k;
+	pthread_once(&kw_once, kw_build);
+	unsigned h = kw_hash((unsigned char)s[0], (unsigned char)s[n - 1], n);
+	for (unsigned k = kw_bucket[h]; k; k = kw_chain[k])
+		if (kw_equal(s, kw_names[k], n))
+			return (dbr__kw)k;
 	return DBR__KW_NONE;
 }
 
@@ -80,17 +90,35 @@ const char *dbr__kw_name(dbr__kw kw)
 /* ------------------------------------------------------------ bytes */
 
 enum { C_SPACE = 1, C_IDSTART = 2, C_ID = 4, C_DIGIT = 8 };
-
+#define SP C_SPACE
+#define DG (C_ID | C_DIGIT)
+#define ID (C_IDSTART | C_ID)
 /* Byte classes: bytes >= 0x80 (UTF-8) are name characters everywhere. */
+static const unsigned char byte_class[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, SP, SP, SP, SP, SP, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	SP, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	DG, DG, DG, DG, DG, DG, DG, DG, DG, DG, 0, 0, 0, 0, 0, 0,
+	0, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID,
+	ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, 0, 0, 0, 0, ID,
+	0, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID,
+	ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, 0, 0, 0, 0, 0,
+	ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID,
+	ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID,
+	ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID,
+	ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID,
+	ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID,
+	ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID,
+	ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID,
+	ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID, ID,
+};
+#undef SP
+#undef DG
+#undef ID
+
 static unsigned char cls_of(unsigned char c)
 {
-	if (c == ' ' || (c >= '\t' && c <= '\r'))
-		return C_SPACE;
-	if (c >= '0' && c <= '9')
-		return C_ID | C_DIGIT;
-	if (c == '_' || c >= 0x80 || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))
-		return C_IDSTART | C_ID;
-	return 0;
+	return byte_class[c];
 }
 
 static int is_space(unsigned char c) { return cls_of(c) & C_SPACE; }

@@ -284,6 +284,21 @@ printf 'commit\n' >"$T/txnone.txt"
 cli -c "$C" run "$T/txnone.txt"
 t "run: commit with no transaction open fails" eval '! is 0 && err_has "commit"'
 
+# ------------------------------------------------------- write_functions
+
+printf 'databases = { default = { url = "sqlite://%s/wf.db"; }; };\nwrite_functions = [ "audit.log_it", "my_fn" ];\n' "$T" >"$T/wf.conf"
+cli -c "$T/wf.conf" explain "SELECT audit.log_it(1)"
+t "write_functions: a configured call makes a SELECT a write" eval 'is 0 && out_has "write → default"'
+cli -c "$T/wf.conf" explain "SELECT other.log_it(1)"
+t "write_functions: another schema's function stays a read" eval 'is 0 && out_has "read → default"'
+printf 'databases = { default = { url = "sqlite://%s/wf.db"; }; };\n\nwrite_functions = [ "ok_fn", "bad name" ];\n' "$T" >"$T/wfbad.conf"
+cli -c "$T/wfbad.conf" check
+t "write_functions: a bad name is refused naming file, line and setting" \
+	eval 'is 2 && err_has "wfbad.conf:3" && err_has "write_functions" && err_has "bad name"'
+printf 'databases = { default = { url = "sqlite://%s/wf.db"; }; };\nwrite_functions = "my_fn";\n' "$T" >"$T/wfbad2.conf"
+cli -c "$T/wfbad2.conf" check
+t "write_functions: a string instead of a list is refused" eval 'is 2 && err_has "write_functions"'
+
 # ---------------------------------------------------------------- status
 
 cli -c "$C" status

@@ -353,6 +353,9 @@ void dbr__config_free(dbr__config *c)
 	free(c->file);
 	free(c->plugin_path);
 	free(c->token_secret);
+	for (size_t i = 0; i < c->nwrite_functions; i++)
+		free(c->write_functions[i]);
+	free(c->write_functions);
 	if (c->cfg) {
 		config_destroy(c->cfg);
 		free(c->cfg);

@@ -375,8 +375,41 @@ static int top_token_secret(void *obj, const config_setting_t *s)
 	return dbr__conf_take_string(&((dbr__config *)obj)->token_secret, s, 1);
 }
 
+static int fn_name_valid(const char *v)
+{
+	size_t a = strspn(v, dbr__conf_alias_rest);
+	if (a > 0 && v[a] == '.') {
+		v += a + 1;
+		a = strspn(v, dbr__conf_alias_rest);
+	}
+	return a > 0 && v[a] == '\0';
+}
+
+/* write_functions = [ "fn", "schema.fn", ... ]: calls the classifier
+ * sends to the primary (classify.c). */
+static int top_write_functions(void *obj, const config_setting_t *s)
+{
+	dbr__config *c = obj;
+	const dbr_conf *l;
+	int rc = dbr__conf_child(&l, (const dbr_conf *)s, NULL);
+	size_t n = rc ? 0 : dbr__conf_count(l);
+	if (rc == 0 && !(c->write_functions = calloc(n ? n : 1, sizeof(char *))))
+		return dbr__conf_oom();
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const config_setting_t *e = (const config_setting_t *)dbr__conf_at(l, i);
+		if ((rc = dbr__conf_take_string(&c->write_functions[i], e, 1)) != 0)
+			break;
+		c->nwrite_functions = i + 1;
+		if (!fn_name_valid(c->write_functions[i]))
+			rc = dbr__conf_fail(e, NULL, "\"%s\" is not a function name (name or schema.name)",
+			                    c->write_functions[i]);
+	}
+	return rc;
+}
+
 const keydef dbr__conf_top_keys[] = {
 	{ "plugin_path", top_plugin_path }, { "token_secret", top_token_secret },
+	{ "write_functions", top_write_functions },
 	{ "databases", top_databases },     { "routers", top_routers },
 };
 

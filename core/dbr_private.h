@@ -60,6 +60,7 @@ struct dbr {
 	char *file;
 	char *plugin_path;
 	char *token_secret;
+	struct dbr__wfuncs *wfuncs;  /* write_functions, or NULL (classify.c) */
 	unsigned long id;
 	char errmsg[DBR__ERRMAX];
 	pthread_mutex_t drain_lock;  /* with `drained`: removals wait here */
@@ -165,9 +166,13 @@ typedef struct dbr__route {
 #define DBR__ROUTE_NO_TX 2   /* ignore the session's open transactions */
 #define DBR__ROUTE_DRY_RUN 4 /* explain: routers see DBR_REQ_DRY_RUN */
 #define DBR__ROUTE_TRACE 8   /* the trace is kept: routers see DBR_REQ_TRACE */
+#define DBR__ROUTE_REFUSE_TX 16 /* refuse transaction control SQL (dbr_exec) */
 /* Routes one statement: fills *out (references held: dbr__route_done) and
- * the trace `t`. `flags` without DBR__ROUTE_STAGE2 skips the member stage
- * (apply, transactions). Errors: DBR_ENOTFOUND, DBR_EROUTE. */
+ * the trace `t`. An AUTO intent is classified here, in the dialect of the
+ * target when it is known before the routers run (explicit alias, open
+ * transaction); with DBR__ROUTE_REFUSE_TX transaction control SQL is
+ * refused (DBR_EINVAL). `flags` without DBR__ROUTE_STAGE2 skips the member stage
+ * (apply, transactions). Errors: DBR_ENOTFOUND, DBR_EROUTE, DBR_EINVAL. */
 int dbr__route_statement(dbr__route *out, dbr_trace *t, dbr_session *s,
                          const char *sql, const char *model, dbr_intent intent,
                          const char *using_alias, int flags);

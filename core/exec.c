@@ -31,11 +31,6 @@ int dbr__exec_on(dbr_result **out, dbr__database *d, dbr__conn *c, const char *s
 	return 0;
 }
 
-static dbr_intent resolve_intent(const dbr_query *q)
-{
-	return q->intent == DBR_INTENT_AUTO ? dbr_classify(q->sql) : q->intent;
-}
-
 static int check_query(dbr_session *s, const dbr_query *q)
 {
 	if (!s || !q || !q->sql)
@@ -94,8 +89,10 @@ static int route_query(dbr__route *rt, dbr_trace **t, dbr_session *s, const dbr_
 		return rc;
 	if ((rc = check_query(s, q)) || (rc = dbr__trace_new(t)))
 		return dbr__session_fail(s, rc);
-	rc = dbr__route_statement(rt, *t, s, q->sql, q->model, resolve_intent(q), q->using_alias,
-	                          DBR__ROUTE_STAGE2 | flags);
+	/* The route classifies an AUTO intent (in the target's dialect when it
+	 * is known) and refuses transaction control: dbr_tx_* own it. */
+	rc = dbr__route_statement(rt, *t, s, q->sql, q->model, q->intent, q->using_alias,
+	                          DBR__ROUTE_STAGE2 | DBR__ROUTE_REFUSE_TX | flags);
 	if (rc) {
 		dbr_trace_free(*t);
 		*t = NULL;

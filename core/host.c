@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "dbr_private.h"
+#include "tokenize.h"
 
 static int64_t system_clock(void)
 {
@@ -136,6 +137,8 @@ const dbr_host dbr__host = {
 	.last_write = dbr__host_last_write,
 	.conf_type = dbr__conf_type,
 	.conf_error_at = host_conf_error_at,
+	/* ABI 1.1: SQL lexer */
+	.sql_placeholders = dbr__sql_placeholders,
 };
 
 /* ------------------------------------------------------------ plugin calls */

@@ -143,6 +143,8 @@ struct dbr__config {
 	char *file;           /* path, or "<string>" */
 	char *plugin_path;    /* NULL if absent */
 	char *token_secret;   /* NULL if absent */
+	char **write_functions; /* write_functions = [ ... ] (classify.c) */
+	size_t nwrite_functions;
 	dbr__dbconf *dbs;
 	size_t ndbs;
 	dbr__rconf *routers;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dbr_private.h"
+#include "tokenize.h"
 
 /* What host services get back from req->priv. */
 typedef struct route_ctx {
@@ -303,6 +304,28 @@ static int route_tx(dbr__route *out, dbr_trace *t, dbr_session *s, const char *u
 	return finish(out, t, tx->d, tx->d);
 }
 
+/* Settles an AUTO intent once the dialect is known (d NULL: not yet, the
+ * generic reading). A replica named by `using` needs no classification: it
+ * serves what it is sent and a write there records nothing. With
+ * DBR__ROUTE_REFUSE_TX, transaction control SQL is refused. */
+static int settle_intent(dbr__route *out, dbr_trace *t, dbr_session *s, const char *sql,
+                         const dbr__database *d, int flags)
+{
+	if (out->intent != DBR_INTENT_AUTO)
+		return 0;
+	dbr_sql_dialect dl = d ? dbr__dialect_of(d->driver->desc->name) : DBR_SQL_GENERIC;
+	dbr__sql_kind k;
+	if (d && d->primary && !out->tx)
+		k = (flags & DBR__ROUTE_REFUSE_TX) && dbr__sql_is_tx(sql, dl) ? DBR__SQL_TX
+		                                                              : DBR__SQL_READ;
+	else
+		k = dbr__classify(sql, dl, s->db->wfuncs);
+	if (k == DBR__SQL_TX && (flags & DBR__ROUTE_REFUSE_TX))
+		return dbr__tx_refuse("dbr_exec");
+	out->intent = t->intent = k == DBR__SQL_READ ? DBR_INTENT_READ : DBR_INTENT_WRITE;
+	return 0;
+}
+
 int dbr__route_statement(dbr__route *out, dbr_trace *t, dbr_session *s,
                          const char *sql, const char *model, dbr_intent intent,
                          const char *using_alias, int flags)
@@ -310,8 +333,14 @@ int dbr__route_statement(dbr__route *out, dbr_trace *t, dbr_session *s,
 	memset(out, 0, sizeof(*out));
 	out->intent = intent;
 	t->intent = intent;
+	/* A given intent skips classification, not the transaction check. */
+	if (intent != DBR_INTENT_AUTO && (flags & DBR__ROUTE_REFUSE_TX) &&
+	    dbr__sql_is_tx(sql, DBR_SQL_GENERIC))
+		return dbr__tx_refuse("dbr_exec");
 	int stage2_on = flags & DBR__ROUTE_STAGE2;
 	int rc = flags & DBR__ROUTE_NO_TX ? 1 : route_tx(out, t, s, using_alias);
+	if (rc == 0)
+		rc = settle_intent(out, t, s, sql, out->d, flags);
 	if (rc < 0)
 		dbr__route_done(s, out);
 	if (rc <= 0)
@@ -320,6 +349,10 @@ int dbr__route_statement(dbr__route *out, dbr_trace *t, dbr_session *s,
 	if (using_alias) {
 		if ((rc = find_alias(&target, s->db, using_alias, "using")))
 			return rc;
+		if ((rc = settle_intent(out, t, s, sql, target, flags))) {
+			dbr__db_put(s->db, target);
+			return rc;
+		}
 		step(t, DBR_STAGE_TARGET, "using", "chose", using_alias,
 		     "explicit alias: routers skipped");
 		dbr__db_ref(target);
@@ -328,6 +361,9 @@ int dbr__route_statement(dbr__route *out, dbr_trace *t, dbr_session *s,
 			dbr__route_done(s, out);
 		return rc;
 	}
+	if ((rc = settle_intent(out, t, s, sql, NULL, flags)))
+		return rc;
+	intent = out->intent;
 	route_ctx ctx = { s, t };
 	dbr_route_req req = { sizeof(req), sql, model, intent, NULL, s->use_primary, &ctx,
 	                      (flags & DBR__ROUTE_DRY_RUN ? DBR_REQ_DRY_RUN : 0u) |

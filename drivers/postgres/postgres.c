@@ -6,7 +6,7 @@
  * lists, target_session_attrs, sslmode, connect_timeout, a socket directory
  * as host. Keys of the `options` group are passed as extra libpq keywords.
  *
- * Statements: `?` → `$n` (placeholders.c), sent with PQexecParams (unnamed
+ * Statements: `?` → `$n` (the host's SQL lexer, sql_placeholders), sent with PQexecParams (unnamed
  * statements: works behind PgBouncer). Results are typed from column OIDs.
  * There is no last insert id: use RETURNING (DBR_DRIVER_NO_INSERT_ID).
  */
@@ -19,8 +19,6 @@
 #include <libpq-fe.h>
 
 #include <dbrouter/driver.h>
-
-#include "placeholders.h"
 
 static const dbr_host *svc; /* the host services, kept by the entry */
 
@@ -338,17 +336,18 @@ static int params_build(pg_params *p, const dbr_value *params, size_t n)
 static int translate(char **out, pg_conn *c, const char *sql, size_t nparams)
 {
 	const char *scs = PQparameterStatus(c->pg, "standard_conforming_strings");
-	int std = scs == NULL || strcmp(scs, "on") == 0;
-	pgph_info info;
-	long len = pgph_translate(NULL, 0, sql, std, &info);
-	if (info.nparams != nparams)
+	unsigned flags = scs == NULL || strcmp(scs, "on") == 0 ? 0 : DBR_SQL_BACKSLASH_QUOTES;
+	size_t n = 0;
+	int rc = svc->sql_placeholders(out, &n, sql, DBR_SQL_POSTGRES, flags);
+	if (rc)
+		return rc;
+	if (n != nparams) {
+		svc->free(*out);
+		*out = NULL;
 		return svc->error(DBR_EPARAM, NULL, "database \"%s\": the statement has "
-		                   "%zu placeholder%s but %zu parameter%s given", c->alias,
-		                   info.nparams, info.nparams == 1 ? "" : "s", nparams,
-		                   nparams == 1 ? " was" : "s were");
-	if ((*out = svc->malloc((size_t)len + 1)) == NULL)
-		return oom();
-	pgph_translate(*out, (size_t)len + 1, sql, std, &info);
+		                  "%zu placeholder%s but %zu parameter%s given", c->alias,
+		                  n, n == 1 ? "" : "s", nparams, nparams == 1 ? " was" : "s were");
+	}
 	return 0;
 }
 
@@ -611,6 +610,13 @@ static const dbr_plugin_desc DESC = DBR_PLUGIN_DESC(DBR_PLUGIN_DRIVER, "postgres
 
 DBR_DRIVER_ENTRY(postgres)
 {
+	/* The `?` rewriter is the host's (ABI 1.1). */
+	if (!DBR_HAS_MEMBER(dbr_host, host, sql_placeholders) || !host->sql_placeholders) {
+		host->error(DBR_EPLUGIN, NULL, "the postgres driver needs a host of ABI 1.1 or "
+		            "newer (its SQL lexer); this host is ABI %d.%d",
+		            host->abi_major, host->abi_minor);
+		return NULL;
+	}
 	svc = host;
 	return &DESC;
 }

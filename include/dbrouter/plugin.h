@@ -91,6 +91,20 @@ typedef struct dbr_sink dbr_sink;
 
 struct dbr_route_req; /* router.h */
 
+/* The SQL a lexer reads (ABI 1.1): which quotes, comments and escapes
+ * exist. GENERIC is what every dialect agrees on; where they disagree the
+ * reading that hides less wins. */
+typedef enum dbr_sql_dialect {
+	DBR_SQL_GENERIC = 0,
+	DBR_SQL_POSTGRES = 1,
+	DBR_SQL_MYSQL = 2,   /* MariaDB and MySQL */
+	DBR_SQL_SQLITE = 3
+} dbr_sql_dialect;
+
+/* Flags of sql_placeholders. */
+#define DBR_SQL_BACKSLASH_QUOTES 1u /* '...' takes backslash escapes
+                                     * (PostgreSQL, standard_conforming_strings off) */
+
 /*
  * Services the host gives every plugin. The table is static and lives as
  * long as the module is loaded; every function is thread-safe.
@@ -170,6 +184,15 @@ typedef struct dbr_host {
 	 * DBR_ECONFIG. */
 	int (*conf_error_at)(const dbr_conf *node, const char *key, const char *fmt, ...)
 		__attribute__((format(printf, 3, 4)));
+	/* ABI 1.1: SQL lexer */
+	/* Rewrites `?` placeholders to $1..$n in one pass of the host's SQL
+	 * lexer (never inside literals, quoted names, comments or dollar
+	 * quotes; `??` on PostgreSQL is a literal `?`, the jsonb operators).
+	 * A statement already written with $n is copied unchanged and
+	 * *nparams is its highest $n; else *nparams counts the `?`. *out is
+	 * allocated by the host (host->free). Returns 0 or DBR_ENOMEM. */
+	int (*sql_placeholders)(char **out, size_t *nparams, const char *sql,
+	                        dbr_sql_dialect dialect, unsigned flags);
 } dbr_host;
 
 /* What a plugin's entry returns: a static descriptor. */

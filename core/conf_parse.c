@@ -149,12 +149,13 @@ static char *read_text(const char *path)
 		return NULL;
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		dbr__buf_add(&b, chunk, n);
+	int bad = ferror(f);
 	fclose(f);
-	if (b.oom || !b.s) {
+	if (b.oom || bad) {
 		dbr__buf_free(&b);
 		return NULL;
 	}
-	return b.s;
+	return b.s ? b.s : dbr__strdup(""); /* an empty file */
 }
 
 /* The path libconfig opened for `f`: an @include is relative to the
@@ -194,7 +195,18 @@ static int parse_error(const dbr__config *c, const config_t *cfg, const char *te
 	return rc;
 }
 
-/* A new config named `file`, parsed from the file `path` or from `text`. */
+/* An integer literal beyond 64 bits at `line` of the main text. */
+static int too_big(const dbr__config *c, const char *text, unsigned line)
+{
+	char *path = dup_path(text, line, 1);
+	int rc = dbr__err(DBR_ECONFIG, NULL, "%s:%u: %s%sinteger out of range: it does not fit in 64 bits",
+	                  c->file, line, path ? path : "", path ? ": " : "");
+	free(path);
+	return rc;
+}
+
+/* A new config named `file`, parsed from the file `path` or from `text`
+ * (read whole first: every integer is widened to 64 bits). */
 static int config_read_new(dbr__config **out, const char *file, const char *path, const char *text)
 {
 	dbr__config *c = calloc(1, sizeof(*c));
@@ -207,7 +219,7 @@ static int config_read_new(dbr__config **out, const char *file, const char *path
 	}
 	config_init(cfg);
 	c->cfg = cfg;
-	int ok;
+	char *owned = NULL, *wide = NULL;
 	if (path) {
 		/* @include is relative to the including file's directory */
 		const char *slash = strrchr(path, '/');
@@ -215,13 +227,23 @@ static int config_read_new(dbr__config **out, const char *file, const char *path
 		if (dir)
 			config_set_include_dir(cfg, dir);
 		free(dir);
-		ok = config_read_file(cfg, path);
-	} else {
-		ok = config_read_string(cfg, text);
+		if (!(text = owned = read_text(path))) {
+			int rc = dbr__err(DBR_ECONFIG, NULL, "%s: cannot read: %s", c->file, strerror(errno));
+			dbr__config_free(c);
+			return rc;
+		}
 	}
-	int err = errno;
-	if (!ok) {
-		int rc = parse_error(c, cfg, text, err);
+	unsigned line = 0;
+	int rc = dbr__conf_widen_ints(&wide, &line, text);
+	if (rc == 0 && !config_read_string(cfg, wide))
+		rc = parse_error(c, cfg, text, errno);
+	else if (rc == DBR_ERANGE)
+		rc = too_big(c, text, line);
+	else if (rc)
+		rc = dbr__conf_oom();
+	free(wide);
+	free(owned);
+	if (rc) {
 		dbr__config_free(c);
 		return rc;
 	}

@@ -76,7 +76,7 @@ static void wrote(dbr_session *s, dbr__route *rt)
  * route both stages into a new trace *t (freed on failure). On success the
  * caller owns *t and must dbr__route_done(rt). */
 static int route_query(dbr__route *rt, dbr_trace **t, dbr_session *s, const dbr_query *q,
-                       const char *who)
+                       const char *who, int flags)
 {
 	int rc = dbr__session_enter(s, who);
 	if (rc)
@@ -84,7 +84,7 @@ static int route_query(dbr__route *rt, dbr_trace **t, dbr_session *s, const dbr_
 	if ((rc = check_query(s, q)) || (rc = dbr__trace_new(t)))
 		return dbr__session_fail(s, rc);
 	rc = dbr__route_statement(rt, *t, s, q->sql, q->model, resolve_intent(q), q->using_alias,
-	                          DBR__ROUTE_STAGE2);
+	                          DBR__ROUTE_STAGE2 | flags);
 	if (rc) {
 		dbr_trace_free(*t);
 		*t = NULL;
@@ -97,7 +97,7 @@ int dbr_exec(dbr_result **out, dbr_session *s, const dbr_query *q)
 {
 	dbr__route rt;
 	dbr_trace *t = NULL;
-	int rc = route_query(&rt, &t, s, q, "dbr_exec");
+	int rc = route_query(&rt, &t, s, q, "dbr_exec", 0);
 	if (rc)
 		return rc;
 	dbr_trace_free(t);
@@ -121,7 +121,7 @@ int dbr_explain(dbr_trace **out, dbr_session *s, const dbr_query *q)
 		return s ? dbr__session_fail(s, dbr__err(DBR_EINVAL, NULL, "dbr_explain: NULL out"))
 		         : dbr__err(DBR_EINVAL, NULL, "dbr_explain: NULL out");
 	dbr__route rt;
-	int rc = route_query(&rt, out, s, q, "dbr_explain");
+	int rc = route_query(&rt, out, s, q, "dbr_explain", DBR__ROUTE_DRY_RUN);
 	if (rc == 0)
 		dbr__route_done(s, &rt);
 	return rc;

@@ -181,7 +181,8 @@ static int ask_routers(dbr__database **out, dbr_session *s, dbr_trace *t, dbr__c
 		if (!fn)
 			continue;
 		const char *alias = fn(r->state, req);
-		if (!alias) {
+		/* "" passes like NULL: routers written as yara_orm's answer "". */
+		if (!alias || !*alias) {
 			step(t, DBR_STAGE_TARGET, r->name, "passed", "", NULL);
 			continue;
 		}
@@ -294,6 +295,10 @@ static int route_tx(dbr__route *out, dbr_trace *t, dbr_session *s, const char *u
 		tx = dbr__session_tx_latest(s);
 	if (!tx)
 		return 1;
+	/* Held until dbr__route_done: the pool's reaper leaves it alone. */
+	int rc = dbr__session_tx_claim(s, tx, "statement");
+	if (rc)
+		return rc;
 	out->tx = tx;
 	step(t, DBR_STAGE_TARGET, "transaction", "chose", tx->d->conf.alias,
 	     using_alias ? "using names an alias with an open transaction: the statement joins it"
@@ -329,7 +334,8 @@ int dbr__route_statement(dbr__route *out, dbr_trace *t, dbr_session *s,
 		return rc;
 	}
 	route_ctx ctx = { s, t };
-	dbr_route_req req = { sizeof(req), sql, model, intent, NULL, s->use_primary, &ctx };
+	dbr_route_req req = { sizeof(req), sql, model, intent, NULL, s->use_primary, &ctx,
+	                      DBR_REQ_TRACE | (flags & DBR__ROUTE_DRY_RUN ? DBR_REQ_DRY_RUN : 0u) };
 	dbr__chain *chain = dbr__chain_get(s->db);
 	rc = ask_routers(&target, s, t, chain, &req);
 	if (rc == 0 && !target) {
@@ -357,6 +363,9 @@ int dbr__route_statement(dbr__route *out, dbr_trace *t, dbr_session *s,
 
 void dbr__route_done(dbr_session *s, dbr__route *r)
 {
+	if (r->tx)
+		dbr__session_tx_unclaim(r->tx);
+	r->tx = NULL;
 	dbr__db_put(s->db, r->d);
 	dbr__db_put(s->db, r->target);
 	r->d = r->target = NULL;
@@ -371,7 +380,7 @@ void dbr__route_wrote(dbr_session *s, dbr__database *d)
 		return;
 	route_ctx ctx = { s, t };
 	dbr_route_req req = { sizeof(req), NULL, NULL, DBR_INTENT_WRITE, primary->conf.alias,
-	                      s->use_primary, &ctx };
+	                      s->use_primary, &ctx, 0 };
 	dbr__chain *chain = dbr__chain_get(s->db);
 	for (size_t i = 0; i < chain->n; i++) {
 		const dbr__router *r = chain->routers[i];

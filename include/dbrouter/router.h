@@ -33,7 +33,16 @@ typedef struct dbr_route_req {
 	const char *target;   /* stage 2 and on_write: the cluster's primary */
 	int use_primary;      /* > 0 inside a use_primary scope of the session */
 	const void *priv;     /* the host's; pass req back to host services */
+	/* ABI 1.1 */ unsigned int flags; /* DBR_REQ_* */
 } dbr_route_req;
+
+/* dbr_route_req.flags: read them only when DBR_HAS_MEMBER(dbr_route_req,
+ * req, flags). DRY_RUN: the statement is only explained (dbr_explain, the
+ * CLI's explain): answer as for a real run but change no state (a
+ * rotation peeks at its next turn instead of taking it). TRACE: a trace is
+ * being recorded. */
+#define DBR_REQ_DRY_RUN 0x1u
+#define DBR_REQ_TRACE 0x2u
 
 /* One member of a cluster in stage 2. The host fills it; select() may set
  * `excluded` (and should add a note saying why). */
@@ -60,7 +69,9 @@ typedef struct dbr_router_ops {
 	void (*destroy)(void *state);
 
 	/* Optional. Stage 1: the alias for a read / a write, or NULL to pass.
-	 * The string must stay valid until destroy. */
+	 * An empty string "" passes too, exactly like NULL (as yara_orm treats
+	 * "" like None): the next router is asked. The string must stay valid
+	 * until destroy. */
 	const char *(*db_for_read)(void *state, const dbr_route_req *req);
 	const char *(*db_for_write)(void *state, const dbr_route_req *req);
 

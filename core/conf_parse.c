@@ -105,11 +105,13 @@ static int scan_punct(dupscan *z, char ch)
 
 /* Path of the setting set twice at line `target`, or NULL (caller frees).
  * With `any`, of the first setting named at that line (the first one may
- * come from an @include this scanner does not follow). */
+ * come from an @include this scanner does not follow); with `any` == 2, of
+ * the last one named there before the text ends. */
 static char *dup_path(const char *text, unsigned target, int any)
 {
 	dupscan z = { .p = text, .line = 1, .target = target, .any = any };
 	int found = 0;
+	char *last = NULL;
 	z.frames[0].kind = '{';
 	while (!found) {
 		scan_skip(&z);
@@ -132,9 +134,14 @@ static char *dup_path(const char *text, unsigned target, int any)
 			if ((*z.p == '=' || *z.p == ':') && strchr(dbr__conf_alias_first, *p) &&
 			    z.frames[z.depth].kind == '{')
 				found = scan_name(&z, p, len, line);
+			if (found && any == 2) {
+				free(last);
+				last = z.path.oom ? NULL : dbr__strdup(z.path.s);
+				found = 0;
+			}
 		}
 	}
-	char *out = found && !z.path.oom ? dbr__strdup(z.path.s) : NULL;
+	char *out = found && !z.path.oom ? dbr__strdup(z.path.s) : last;
 	dbr__buf_free(&z.path);
 	return out;
 }
@@ -195,10 +202,13 @@ static int parse_error(const dbr__config *c, const config_t *cfg, const char *te
 	return rc;
 }
 
-/* An integer literal beyond 64 bits at `line` of the main text. */
-static int too_big(const dbr__config *c, const char *text, unsigned line)
+/* An integer literal beyond 64 bits at `line` of the main text: the
+ * setting is the last one named before it. */
+static int too_big(const dbr__config *c, const char *text, unsigned line, size_t at)
 {
-	char *path = dup_path(text, line, 1);
+	char *head = dbr__strndup(text, at);
+	char *path = head ? dup_path(head, line, 2) : NULL;
+	free(head);
 	int rc = dbr__err(DBR_ECONFIG, NULL, "%s:%u: %s%sinteger out of range: it does not fit in 64 bits",
 	                  c->file, line, path ? path : "", path ? ": " : "");
 	free(path);
@@ -234,11 +244,12 @@ static int config_read_new(dbr__config **out, const char *file, const char *path
 		}
 	}
 	unsigned line = 0;
-	int rc = dbr__conf_widen_ints(&wide, &line, text);
+	size_t at = 0;
+	int rc = dbr__conf_widen_ints(&wide, &line, &at, text);
 	if (rc == 0 && !config_read_string(cfg, wide))
 		rc = parse_error(c, cfg, text, errno);
 	else if (rc == DBR_ERANGE)
-		rc = too_big(c, text, line);
+		rc = too_big(c, text, line, at);
 	else if (rc)
 		rc = dbr__conf_oom();
 	free(wide);

@@ -170,8 +170,8 @@ static const char *widen_number(dbr__buf *b, const char *p)
  * see it: every integer literal outside strings and comments gets its 'L',
  * so all are read as 64-bit and the range checks see the value written.
  * Line numbers are kept. Returns 0, DBR_ENOMEM, or DBR_ERANGE with *line
- * set for a literal that does not fit in 64 bits. */
-int dbr__conf_widen_ints(char **out, unsigned *line, const char *text)
+ * and *at (its offset in text) set for a literal beyond 64 bits. */
+int dbr__conf_widen_ints(char **out, unsigned *line, size_t *at, const char *text)
 {
 	dbr__buf b = { 0 };
 	const char *p = text;
@@ -196,6 +196,7 @@ int dbr__conf_widen_ints(char **out, unsigned *line, const char *text)
 			*line += *p == '\n';
 		prev = p[-1];
 	}
+	*at = (size_t)(p - text);
 	if (*p || b.oom) {
 		dbr__buf_free(&b);
 		return *p ? DBR_ERANGE : DBR_ENOMEM;

@@ -425,6 +425,45 @@ static void pinning_window(void **st)
 	dbr_clock_set(NULL);
 }
 
+/* django-multidb-router's `response._db_write = True`: this request is not
+ * pinned, the next one (restored from the token) is, as if it had just
+ * written to the cluster; the session that made the token is unchanged. */
+static void pinning_next_request_only(void **st)
+{
+	dbr_clock_set(fake_clock);
+	dbr *db = open_ok(pinning_chain, 1, 1);
+	dbr_session *s = session(db);
+	char tok[DBR_TOKEN_MAX], plain[DBR_TOKEN_MAX];
+	/* a replica's alias pins its cluster's primary */
+	assert_int_equal(dbr_session_token_mark_write(tok, sizeof tok, s, "replica1"), 0);
+	assert_replica(rd(s, NULL).alias);
+	assert_int_equal(dbr_session_token(plain, sizeof plain, s), 0);
+	assert_string_not_equal(tok, plain);
+
+	fake_us += 2000000;
+	dbr_session *next = NULL;
+	assert_int_equal(dbr_session_open(&next, db, tok), 0);
+	routed r = rd(next, NULL);
+	assert_string_equal(r.alias, "default");
+	assert_contains(r.text, "last write to default 2.0 s ago");
+	char alias[64];
+	run(alias, sizeof alias, next, "SELECT x FROM t", DBR_INTENT_READ, NULL);
+	assert_string_equal(alias, "default");
+	/* the plain token pins nothing */
+	dbr_session *unpinned = NULL;
+	assert_int_equal(dbr_session_open(&unpinned, db, plain), 0);
+	assert_replica(rd(unpinned, NULL).alias);
+	/* the pin lasts the window, counted from the token's making */
+	fake_us += 13500000;
+	assert_replica(rd(next, NULL).alias);
+	assert_int_equal(dbr_session_token_mark_write(tok, sizeof tok, s, "nowhere"), DBR_ENOTFOUND);
+	dbr_session_free(unpinned);
+	dbr_session_free(next);
+	dbr_session_free(s);
+	dbr_close(db);
+	dbr_clock_set(NULL);
+}
+
 static void pinning_other_cluster(void **st)
 {
 	dbr_clock_set(fake_clock);
@@ -575,6 +614,7 @@ int main(void)
 		cmocka_unit_test(unknown_setting_rejected),
 		cmocka_unit_test(pinning_window),
 		cmocka_unit_test(pinning_other_cluster),
+		cmocka_unit_test(pinning_next_request_only),
 		cmocka_unit_test(pinning_seconds),
 		cmocka_unit_test(user_router_unchanged),
 		cmocka_unit_test(empty_answer_passes),

@@ -527,6 +527,31 @@ static void test_remove_database_refusals(void **state)
 	dbr_close(db);
 }
 
+/* An alias list owns its strings: read after the database is removed (and
+ * freed), it still holds what it showed. ASan catches the old dangling
+ * pointers. */
+static void test_alias_list_outlives_removal(void **state)
+{
+	(void)state;
+	dbr *db = open_pool(NULL);
+	char url[400];
+	snprintf(url, sizeof url, "sqlite://%s/tenant.db", dir);
+	assert_int_equal(dbr_add_database(db, "tenant", url, "replica_of = \"default\";"), 0);
+	dbr_alias_list *l = NULL;
+	assert_int_equal(dbr_alias_list_get(&l, db), 0);
+	assert_int_equal(dbr_remove_database(db, "tenant"), 0);
+	assert_int_equal(dbr_alias_list_count(l), 3);
+	const dbr_alias_info *a = dbr_alias_list_at(l, 2);
+	assert_string_equal(a->alias, "tenant");
+	assert_string_equal(a->backend, "sqlite");
+	assert_string_equal(a->url, url);
+	assert_string_equal(a->replica_of, "default");
+	dbr_close(db); /* the list outlives its dbr too */
+	assert_string_equal(dbr_alias_list_at(l, 0)->alias, "default");
+	assert_null(dbr_alias_list_at(l, 0)->replica_of);
+	dbr_alias_list_free(l);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "%s/dbr-tx-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
@@ -546,6 +571,7 @@ int main(void)
 		cmocka_unit_test_setup(test_raw_conn_joins_transaction, clean_tables),
 		cmocka_unit_test_setup(test_remove_database_drains, clean_tables),
 		cmocka_unit_test_setup(test_remove_database_refusals, clean_tables),
+		cmocka_unit_test_setup(test_alias_list_outlives_removal, clean_tables),
 	};
 	int rc = cmocka_run_group_tests_name("tx", tests, setup_schema, NULL);
 	char cmd[300];

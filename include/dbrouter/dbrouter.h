@@ -155,8 +155,10 @@ DBR_API int dbr_add_router(dbr *db, const char *name, const char *settings);
  * is ever committed by accident), gives back the sessions' connections,
  * closes every connection, unloads routers and frees `db`. Sessions still
  * open are detached, not freed: the only valid call on them afterwards is
- * dbr_session_free (their other calls fail with DBR_ESTATE; dbr_conn
- * handles likewise, freed by dbr_conn_release). NULL is a no-op.
+ * dbr_session_free (every other call taking the session fails with
+ * DBR_ESTATE — use_primary, tokens and dbr_tx_depth included;
+ * dbr_session_errmsg still reads the message; dbr_conn handles likewise,
+ * freed by dbr_conn_release). NULL is a no-op.
  * Not thread-safe: call once, after every other thread is done with `db`
  * and its sessions. */
 DBR_API void dbr_close(dbr *db);

@@ -469,10 +469,12 @@ static void renew(dbr__pool *p, dbr__conn *old)
 	}
 	pthread_mutex_lock(&p->lock);
 	give_locked(p, c);
+	p->pending++; /* the old one is being closed: no longer counted live */
 	pthread_mutex_unlock(&p->lock);
 	p->ops->close(old->conn);
 	free(old);
 	pthread_mutex_lock(&p->lock);
+	p->pending--;
 	p->open--; /* the extra slot goes away, nobody inherits it */
 	pthread_mutex_unlock(&p->lock);
 }

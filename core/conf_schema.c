@@ -29,33 +29,32 @@ void dbr__pool_conf_defaults(dbr__pool_conf *pc)
 
 /* ---- pool = { ... } */
 
+/* Each setting with its range: integers are read as 64-bit (never wrapped)
+ * and checked against [lo, hi] in one place (dbr__conf_int_range). */
 static const struct pooldef {
 	const char *key;
 	int is_int;
 	size_t off;
 	double lo;        /* lowest value allowed */
 	int lo_excluded;  /* value must be > lo */
+	int64_t hi;       /* integers: highest value allowed */
 } pooldefs[] = {
-	{ "max_connections", 1, offsetof(dbr__pool_conf, max_connections), 1, 0 },
-	{ "min_connections", 1, offsetof(dbr__pool_conf, min_connections), 0, 0 },
-	{ "acquire_timeout", 0, offsetof(dbr__pool_conf, acquire_timeout), 0, 1 },
-	{ "idle_timeout", 0, offsetof(dbr__pool_conf, idle_timeout), 0, 0 },
-	{ "max_lifetime", 0, offsetof(dbr__pool_conf, max_lifetime), 0, 0 },
-	{ "test_before_acquire", 0, offsetof(dbr__pool_conf, test_before_acquire), -HUGE_VAL, 0 },
-	{ "transaction_timeout", 0, offsetof(dbr__pool_conf, transaction_timeout), 0, 0 },
+	{ "max_connections", 1, offsetof(dbr__pool_conf, max_connections), 1, 0, 100000 },
+	{ "min_connections", 1, offsetof(dbr__pool_conf, min_connections), 0, 0, 100000 },
+	{ "acquire_timeout", 0, offsetof(dbr__pool_conf, acquire_timeout), 0, 1, 0 },
+	{ "idle_timeout", 0, offsetof(dbr__pool_conf, idle_timeout), 0, 0, 0 },
+	{ "max_lifetime", 0, offsetof(dbr__pool_conf, max_lifetime), 0, 0, 0 },
+	{ "test_before_acquire", 0, offsetof(dbr__pool_conf, test_before_acquire), -HUGE_VAL, 0, 0 },
+	{ "transaction_timeout", 0, offsetof(dbr__pool_conf, transaction_timeout), 0, 0, 0 },
 };
+
+/* The highest `weight`: a round_robin schedule stays small (it scales
+ * weights down past 4096 anyway). */
+#define WEIGHT_MAX 1000000
 
 static int pool_int(dbr__pool_conf *pc, const struct pooldef *pd, const config_setting_t *s)
 {
-	int64_t v;
-	int rc = dbr__conf_int(&v, (const dbr_conf *)s, NULL);
-	if (rc)
-		return rc;
-	if (v < (int64_t)pd->lo || v > INT_MAX)
-		return dbr__conf_fail(s, NULL, "must be an integer from %d to %d, got %lld",
-		            (int)pd->lo, INT_MAX, (long long)v);
-	*(int *)(void *)((char *)pc + pd->off) = (int)v;
-	return 0;
+	return dbr__conf_int_range((int *)(void *)((char *)pc + pd->off), s, (int64_t)pd->lo, pd->hi);
 }
 
 static int pool_seconds(dbr__pool_conf *pc, const struct pooldef *pd, const config_setting_t *s)
@@ -170,16 +169,7 @@ static int db_replica_of(void *obj, const config_setting_t *s)
 
 static int db_weight(void *obj, const config_setting_t *s)
 {
-	dbr__dbconf *d = obj;
-	int64_t v;
-	int rc = dbr__conf_int(&v, (const dbr_conf *)s, NULL);
-	if (rc)
-		return rc;
-	if (v < 1 || v > INT_MAX)
-		return dbr__conf_fail(s, NULL, "must be an integer from 1 to %d, got %lld", INT_MAX,
-		                      (long long)v);
-	d->weight = (int)v;
-	return 0;
+	return dbr__conf_int_range(&((dbr__dbconf *)obj)->weight, s, 1, WEIGHT_MAX);
 }
 
 static int db_driver(void *obj, const config_setting_t *s)

@@ -14,8 +14,11 @@
 
 /* One database (alias) of a running dbr. Each user (a statement in flight,
  * an open transaction, a raw connection) holds a reference (dbr__db_get /
- * dbr__db_put); dbr_remove_database unlinks it, sets `removed` and frees it
- * when the last reference goes. */
+ * dbr__db_put); dbr_remove_database unlinks it, sets DBR__DB_REMOVED in
+ * `refs` and frees it when the last reference goes. The flag lives in the
+ * same atomic as the count so that the last put learns "removed" from its
+ * own decrement, never by reading a database that may be freed already. */
+#define DBR__DB_REMOVED (1 << 30)
 typedef struct dbr__database {
 	dbr__dbconf conf;
 	char uid[64];
@@ -26,8 +29,7 @@ typedef struct dbr__database {
 	dbr__pool *pool;
 	struct dbr__database *primary; /* NULL for a primary */
 	atomic_int nreplicas;
-	atomic_int refs;     /* users besides the dbr itself */
-	atomic_int removed;  /* unlinked: draining */
+	atomic_int refs;     /* users besides the dbr itself, | DBR__DB_REMOVED */
 } dbr__database;
 
 /* A router of one or more chains (a chain extended at run time shares the
@@ -79,7 +81,8 @@ typedef struct dbr__pin {
 /* One open transaction of a session (one per alias). */
 typedef struct dbr__tx {
 	dbr__database *d;
-	dbr__conn *c;
+	dbr__conn *c;    /* the owner's while its lease is claimed, not expired */
+	dbr__lease *lease; /* the handoff with the pool's reaper (pool.c) */
 	int depth;       /* 1 = BEGIN, >1 = savepoints */
 	int wrote;
 	int64_t begun_us;
@@ -197,6 +200,12 @@ int dbr__session_enter(dbr_session *s, const char *fn);
 /* dbr_close: rolls back and releases everything `s` holds; detaches it. */
 void dbr__session_detach(dbr_session *s);
 dbr__tx *dbr__session_tx(dbr_session *s, const dbr__database *d);
+/* Claims `tx` for the current call (the maintenance thread then leaves it
+ * alone) until dbr__session_tx_unclaim. If the maintenance thread already
+ * rolled it back (transaction_timeout), ends and removes it (tx is then
+ * invalid) and returns DBR_ETIMEOUT with the session's error set. */
+int dbr__session_tx_claim(dbr_session *s, dbr__tx *tx, const char *fn);
+void dbr__session_tx_unclaim(dbr__tx *tx);
 dbr__tx *dbr__session_tx_latest(dbr_session *s);
 void dbr__session_pin(dbr_session *s, const char *primary, int64_t when_us, const char *position);
 

@@ -300,7 +300,30 @@ void dbr__pool_stats(dbr_pool_stats *out, dbr__pool *p);
  * dbr__pool_free). Does its I/O outside the lock; safe from any thread. */
 void dbr__pool_maintain(dbr__pool *p);
 /* Stops the maintenance thread, closes the idle connections, frees. Every
- * connection must have been released. */
+ * connection must have been released and every lease ended. */
 void dbr__pool_free(dbr__pool *p);
+
+/* A transaction's hold on a pool connection. With transaction_timeout set
+ * the pool's maintenance thread rolls back (driver reset, or close) and
+ * takes back the connection of a lease past its deadline, unless its owner
+ * is in a call on it. The handoff is one atomic state: ACTIVE (between the
+ * owner's calls: the reaper may take it), IN_CALL (claimed by the owner:
+ * the reaper leaves it), EXPIRED (reaped: the connection is no longer the
+ * owner's). Owner and reaper move it only by compare-and-swap from ACTIVE,
+ * so exactly one of them wins. The owner (one thread at a time) creates,
+ * claims, unclaims and ends the lease; the reaper never frees it. */
+typedef struct dbr__lease dbr__lease;
+/* A lease on `c` (acquired from `p`), deadline now + transaction_timeout.
+ * Errors: DBR_ENOMEM. */
+int dbr__lease_new(dbr__lease **out, dbr__pool *p, dbr__conn *c);
+/* Claims the lease for a call (nests). 0, or DBR_ETIMEOUT (no message set)
+ * if the reaper took it: then only dbr__lease_end remains. */
+int dbr__lease_claim(dbr__lease *l);
+void dbr__lease_unclaim(dbr__lease *l);
+/* 1 once the reaper took the lease. */
+int dbr__lease_expired(const dbr__lease *l);
+/* Ends a claimed or expired lease: a claimed one gives its connection back
+ * (closed when `broken`); frees the lease. */
+void dbr__lease_end(dbr__pool *p, dbr__lease *l, int broken);
 
 #endif

@@ -161,10 +161,13 @@ void dbr__db_ref(dbr__database *d)
 }
 
 /* The last reference of a removed database wakes its remover (under the
- * lock, so that the wake-up cannot fall between its check and its wait). */
+ * lock, so that the wake-up cannot fall between its check and its wait).
+ * Once the count reaches zero the remover may free `d` at any moment: the
+ * decrement's own result says whether it was removed, and `d` is not
+ * touched afterwards. */
 void dbr__db_put(dbr *db, dbr__database *d)
 {
-	if (!d || atomic_fetch_sub(&d->refs, 1) != 1 || !atomic_load(&d->removed))
+	if (!d || atomic_fetch_sub(&d->refs, 1) != (DBR__DB_REMOVED | 1))
 		return;
 	pthread_mutex_lock(&db->drain_lock);
 	pthread_cond_broadcast(&db->drained);
@@ -206,7 +209,7 @@ static int unlink_database(dbr__database **out, dbr *db, const char *alias)
 		db->ndbs--;
 		if (d->primary)
 			atomic_fetch_sub(&d->primary->nreplicas, 1);
-		atomic_store(&d->removed, 1);
+		atomic_fetch_or(&d->refs, DBR__DB_REMOVED);
 		*out = d;
 	}
 	pthread_rwlock_unlock(&db->dbs_lock);
@@ -223,7 +226,7 @@ int dbr_remove_database(dbr *db, const char *alias)
 		return dbr__db_fail(db, rc);
 	/* Drain: statements, transactions and raw connections in flight end. */
 	pthread_mutex_lock(&db->drain_lock);
-	while (atomic_load(&d->refs) > 0)
+	while ((atomic_load(&d->refs) & ~DBR__DB_REMOVED) > 0)
 		pthread_cond_wait(&db->drained, &db->drain_lock);
 	pthread_mutex_unlock(&db->drain_lock);
 	dbr__db_free(d);

@@ -182,7 +182,8 @@ static int ask_routers(dbr__database **out, dbr_session *s, dbr_trace *t, dbr__c
 		if (!fn)
 			continue;
 		const char *alias = fn(r->state, req);
-		if (!alias) {
+		/* "" passes like NULL: routers written as yara_orm's answer "". */
+		if (!alias || !*alias) {
 			step(t, DBR_STAGE_TARGET, r->name, "passed", "", NULL);
 			continue;
 		}
@@ -295,6 +296,10 @@ static int route_tx(dbr__route *out, dbr_trace *t, dbr_session *s, const char *u
 		tx = dbr__session_tx_latest(s);
 	if (!tx)
 		return 1;
+	/* Held until dbr__route_done: the pool's reaper leaves it alone. */
+	int rc = dbr__session_tx_claim(s, tx, "statement");
+	if (rc)
+		return rc;
 	out->tx = tx;
 	step(t, DBR_STAGE_TARGET, "transaction", "chose", tx->d->conf.alias,
 	     using_alias ? "using names an alias with an open transaction: the statement joins it"
@@ -395,6 +400,9 @@ int dbr__route_statement(dbr__route *out, dbr_trace *t, dbr_session *s,
 
 void dbr__route_done(dbr_session *s, dbr__route *r)
 {
+	if (r->tx)
+		dbr__session_tx_unclaim(r->tx);
+	r->tx = NULL;
 	dbr__db_put(s->db, r->d);
 	dbr__db_put(s->db, r->target);
 	r->d = r->target = NULL;

@@ -70,7 +70,9 @@ typedef struct dbr_router_ops {
 	void (*destroy)(void *state);
 
 	/* Optional. Stage 1: the alias for a read / a write, or NULL to pass.
-	 * The string must stay valid until destroy. */
+	 * An empty string "" passes too, exactly like NULL (as yara_orm treats
+	 * "" like None): the next router is asked. The string must stay valid
+	 * until destroy. */
 	const char *(*db_for_read)(void *state, const dbr_route_req *req);
 	const char *(*db_for_write)(void *state, const dbr_route_req *req);
 

@@ -31,15 +31,12 @@ tests_fuzz_token_fuzzer_CPPFLAGS = $(DBR_FUZZ_CPPFLAGS) -DFUZZ_TARGET='"token"'
 tests_fuzz_token_fuzzer_CFLAGS = $(DBR_FUZZ_COPTS)
 tests_fuzz_token_fuzzer_LDADD = libdbrouter.la
 
-if WITH_POSTGRES
 check_PROGRAMS += tests/fuzz/placeholders_fuzzer
 TESTS += tests/fuzz/placeholders_fuzzer
-tests_fuzz_placeholders_fuzzer_SOURCES = tests/fuzz/placeholders_fuzzer.c \
-	drivers/postgres/placeholders.c $(DBR_FUZZ_DRIVER)
-tests_fuzz_placeholders_fuzzer_CPPFLAGS = $(DBR_FUZZ_CPPFLAGS) \
-	-I$(top_srcdir)/drivers/postgres -DFUZZ_TARGET='"placeholders"'
+tests_fuzz_placeholders_fuzzer_SOURCES = tests/fuzz/placeholders_fuzzer.c $(DBR_FUZZ_DRIVER)
+tests_fuzz_placeholders_fuzzer_CPPFLAGS = $(DBR_FUZZ_CPPFLAGS) -DFUZZ_TARGET='"placeholders"'
 tests_fuzz_placeholders_fuzzer_CFLAGS = $(DBR_FUZZ_COPTS)
-endif
+tests_fuzz_placeholders_fuzzer_LDADD = core/libdbrcore.la
 
 # The corpora (one directory per harness) and the libFuzzer runner.
 EXTRA_DIST += tests/fuzz/corpus tests/fuzz/run.sh

@@ -1,14 +1,15 @@
-/* placeholders_fuzzer.c — the PostgreSQL driver's `?` → `$n` rewriter
- * (drivers/postgres/placeholders.c) on arbitrary SQL, with both settings of
- * standard_conforming_strings (the first input byte picks it).
+/* placeholders_fuzzer.c — the core's `?` → `$n` rewriter (the host
+ * service sql_placeholders, core/tokenize.c, which the PostgreSQL driver
+ * uses) on arbitrary SQL; the first input byte picks the dialect and
+ * whether '...' takes backslash escapes.
  *
- * Properties: the length contract of snprintf (size 0 gives the length; a
- * short buffer gets a NUL-terminated prefix); a statement that already uses
- * $n comes back unchanged; otherwise the output holds exactly `nparams` more
+ * Properties: the same answer twice; a statement that already uses $n comes
+ * back unchanged; otherwise the output holds exactly `nparams` more
  * `$<digits>` than the input (each `?` placeholder became one) and its
- * highest `$n` is at least nparams. */
+ * highest `$n` is at least nparams; unchanged text reports no parameter,
+ * or the highest `$n` of a statement written with them. */
 #include "fuzzer.h"
-#include "placeholders.h"
+#include "tokenize.h"
 
 /* Number of `$<digit>…` runs in s, and the highest number among them. */
 static size_t count_dollars(const char *s, unsigned long *highest)
@@ -27,39 +28,26 @@ static size_t count_dollars(const char *s, unsigned long *highest)
 	return n;
 }
 
-static void check(const char *sql, int std_strings)
+static void check(const char *sql, dbr_sql_dialect d, unsigned flags)
 {
-	pgph_info info = { 0, 0 };
-	long len = pgph_translate(NULL, 0, sql, std_strings, &info);
-	FUZZ_CHECK(len >= 0, "length %ld", len);
-	char *out = malloc((size_t)len + 1);
-	if (!out)
-		return;
-	pgph_info again = { 0, 0 };
-	FUZZ_CHECK(pgph_translate(out, (size_t)len + 1, sql, std_strings, &again) == len,
-	           "two lengths for one statement");
-	FUZZ_CHECK(strlen(out) == (size_t)len, "wrote %zu bytes, said %ld", strlen(out), len);
-	FUZZ_CHECK(again.nparams == info.nparams && again.dollar == info.dollar,
-	           "two answers for one statement");
-	if (len > 0) { /* a short buffer: a NUL-terminated prefix, same length */
-		char *half = malloc((size_t)len / 2 + 1);
-		if (half) {
-			FUZZ_CHECK(pgph_translate(half, (size_t)len / 2 + 1, sql, std_strings, &again) == len,
-			           "the length depends on the buffer");
-			FUZZ_CHECK(strlen(half) == (size_t)len / 2 && memcmp(half, out, (size_t)len / 2) == 0,
-			           "a short buffer did not get a prefix");
-			free(half);
-		}
-	}
+	char *out = NULL, *again = NULL;
+	size_t n = 0, n2 = 0;
+	if (dbr__sql_placeholders(&out, &n, sql, d, flags) != 0)
+		return; /* out of memory only */
+	FUZZ_CHECK(out != NULL, "no output");
+	FUZZ_CHECK(dbr__sql_placeholders(&again, &n2, sql, d, flags) == 0 && n2 == n &&
+	           strcmp(again, out) == 0, "two answers for one statement");
+	free(again);
 	unsigned long in_high, out_high;
 	size_t in_n = count_dollars(sql, &in_high), out_n = count_dollars(out, &out_high);
-	if (info.dollar) {
-		FUZZ_CHECK(strcmp(out, sql) == 0, "a $n statement was changed");
+	if (strcmp(out, sql) == 0) {
+		/* nothing rewritten: no placeholder, or a $n statement (its highest $n) */
+		FUZZ_CHECK(n == 0 || n == in_high, "unchanged text but %zu parameters", n);
 	} else {
-		FUZZ_CHECK(out_n == in_n + info.nparams, "%zu $n in the output, %zu before, %zu reported",
-		           out_n, in_n, info.nparams);
-		FUZZ_CHECK(info.nparams == 0 || out_high >= info.nparams,
-		           "reported %zu parameters, highest $n is %lu", info.nparams, out_high);
+		FUZZ_CHECK(out_n >= in_n + n && out_n - in_n == n,
+		           "%zu $n in the output, %zu before, %zu reported", out_n, in_n, n);
+		FUZZ_CHECK(n == 0 || out_high >= n, "reported %zu parameters, highest $n is %lu",
+		           n, out_high);
 	}
 	free(out);
 }
@@ -74,12 +62,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size == 0) {
-		check("", 1);
+		check("", DBR_SQL_POSTGRES, 0);
 		return 0;
 	}
+	static const dbr_sql_dialect dialects[] = { DBR_SQL_POSTGRES, DBR_SQL_MYSQL,
+	                                            DBR_SQL_GENERIC, DBR_SQL_POSTGRES };
 	char *sql = fuzz_cstr(data + 1, size - 1);
 	if (sql)
-		check(sql, data[0] & 1);
+		check(sql, dialects[(data[0] >> 1) & 3], data[0] & 1 ? DBR_SQL_BACKSLASH_QUOTES : 0);
 	free(sql);
 	return 0;
 }

@@ -53,10 +53,7 @@ build_lib() {
 
 build_harness() { # build_harness TARGET
 	local t=$1 extra=() libs=()
-	case $t in
-	placeholders) extra=(-I"$top/drivers/postgres" "$top/drivers/postgres/placeholders.c") ;;
-	*) libs=("$build/core/.libs/libdbrcore.a" $(pkg-config --libs libconfig) -lltdl -lpthread -lm) ;;
-	esac
+	libs=("$build/core/.libs/libdbrcore.a" $(pkg-config --libs libconfig) -lltdl -lpthread -lm)
 	mkdir -p "$build/tests/fuzz"
 	"$CC" -g -O1 -std=c11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-fno-omit-frame-pointer -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \

@@ -20,6 +20,7 @@ static void router_put(dbr__router *r)
 	if (r->plugin)
 		dbr__plugin_release(r->plugin);
 	free(r->name);
+	free(r->where);
 	free(r);
 }
 
@@ -65,10 +66,16 @@ static int chain_new(dbr__chain **out, size_t cap)
 static int router_build(dbr__router **out, dbr *db, const dbr__rconf *rc_)
 {
 	const char *module = rc_->module ? rc_->module : rc_->name;
-	char prefix[512];
-	snprintf(prefix, sizeof(prefix), "%s: router \"%s\": ", rc_->where ? rc_->where : "?", rc_->name);
+	/* "FILE:LINE: " then "router \"NAME\": " (not twice: the call wrapper's
+	 * own messages start with the latter). */
+	char prefix[512], where[256];
+	snprintf(where, sizeof(where), "%s: ", rc_->where ? rc_->where : "?");
+	size_t where_len = strlen(where);
+	snprintf(prefix, sizeof(prefix), "%srouter \"%s\": ", where, rc_->name);
 	dbr__router *r = calloc(1, sizeof(*r));
-	if (!r || !(r->name = dbr__strdup(rc_->name))) {
+	if (!r || !(r->name = dbr__strdup(rc_->name)) || !(r->where = dbr__strdup(rc_->where))) {
+		if (r)
+			free(r->name);
 		free(r);
 		return dbr__err(DBR_ENOMEM, NULL, "out of memory");
 	}
@@ -77,9 +84,11 @@ static int router_build(dbr__router **out, dbr *db, const dbr__rconf *rc_)
 	if (rc)
 		rc = dbr__reraise(rc, prefix);
 	if (rc == 0) {
-		r->ops = r->plugin->desc->ops;
-		if ((rc = r->ops->create(&r->state, rc_->node)))
-			rc = rc == DBR_ECONFIG ? rc : dbr__reraise(rc, prefix);
+		r->ops = &r->plugin->ops.router;
+		rc = DBR__CALL("router", r->name, "create", r->ops->create(&r->state, rc_->node));
+		if (rc && !dbr__err_located(rc_->where))
+			rc = dbr__reraise(rc, strncmp(dbr_error_last()->message, prefix + where_len,
+			                              strlen(prefix + where_len)) == 0 ? where : prefix);
 	}
 	if (rc == 0)
 		rc = dbr__conf_unread(rc_->node);
@@ -90,6 +99,23 @@ static int router_build(dbr__router **out, dbr *db, const dbr__rconf *rc_)
 		return rc;
 	}
 	*out = r;
+	return 0;
+}
+
+/* Explain traces and notes tell routers apart by name: two of one chain
+ * must not share one. An entry's `name` is its instance name when
+ * `module` says what to load, so two instances of one module can coexist. */
+static int name_unique(const dbr__chain *c, const dbr__rconf *e)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (strcmp(c->routers[i]->name, e->name) == 0)
+			return dbr__err(DBR_ECONFIG, NULL,
+			                "%s: router \"%s\": the chain already has a router named \"%s\" (the entry at %s): "
+			                "names must be unique in a chain; give this entry its own, e.g. "
+			                "name = \"%s_2\"; module = \"%s\";",
+			                e->where ? e->where : "?", e->name, e->name,
+			                c->routers[i]->where ? c->routers[i]->where : "?", e->name,
+			                e->module ? e->module : e->name);
 	return 0;
 }
 
@@ -107,7 +133,8 @@ int dbr__chain_build(dbr__chain **out, dbr *db, const dbr__chain *keep, const db
 		c->routers[c->n++] = keep->routers[i];
 	}
 	for (size_t i = 0; i < cfg->nrouters; i++) {
-		if ((rc = router_build(&c->routers[c->n], db, &cfg->routers[i]))) {
+		if ((rc = name_unique(c, &cfg->routers[i])) ||
+		    (rc = router_build(&c->routers[c->n], db, &cfg->routers[i]))) {
 			chain_free(c);
 			return rc;
 		}

@@ -1,250 +1,245 @@
-/* classify.c — dbr_classify: does a statement only read? A small lexer skips
- * comments, string literals, quoted names and dollar-quoted bodies (their
- * text never counts as a keyword); a table of leading keywords picks a rule.
- * Anything unsure is a write: a write on the primary is only slower, a write
- * sent to a replica fails. */
-#include <ctype.h>
+/* classify.c — does a statement only read? One pass of the SQL lexer
+ * (tokenize.c): the first keyword picks a rule, the rule reads the tokens
+ * that follow. Text in literals, quoted names, dollar quotes and comments
+ * never counts (a MariaDB executable comment's body does). Anything unsure
+ * is a write: a write on the primary is only slower, a write sent to a
+ * replica fails. Transaction control is its own kind: dbr_exec refuses it
+ * (on a pooled connection the next statement runs elsewhere). */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "internal.h"
+#include "tokenize.h"
 
-#define READ DBR_INTENT_READ
-#define WRITE DBR_INTENT_WRITE
+#define READ DBR__SQL_READ
+#define WRITE DBR__SQL_WRITE
+#define TX DBR__SQL_TX
 
-typedef enum { T_END, T_WORD, T_LIT, T_PUNCT, T_BAD } tkind;
+/* One statement being classified: the lexer and a ring of the last four
+ * significant tokens (prev(c, 0) the latest). */
+typedef struct cls {
+	dbr__lexer lx;
+	const dbr__wfuncs *extra;
+	int bad;          /* unterminated text, or a second statement */
+	unsigned i;       /* tokens seen */
+	dbr__token ring[4];
+} cls;
 
-typedef struct tok {
-	tkind kind;
-	const char *s;
-	size_t n;
-} tok;
-
-/* my = MySQL lexing: backslash escapes, "..." strings, '#' and "-- "
- * comments, no nested comments, and the body of an executable comment
- * ("slash-star-bang") is code. dbr_classify tries both lexings. */
-typedef struct lexer {
-	const char *p;
-	int my;
-} lexer;
-
-static int is_ident(int c)
+static const dbr__token *prev(const cls *c, unsigned k)
 {
-	return isalnum(c) || c == '_' || c >= 0x80;
+	return &c->ring[(c->i - 1 - k) & 3];
 }
 
-static const char *skip_block(const char *p, int nest)
+static int is_kw(const dbr__token *t, dbr__kw kw)
 {
-	for (int depth = 0;;) {
-		if (*p == '\0')
-			return NULL;
-		if (p[0] == '/' && p[1] == '*' && (nest || depth == 0)) {
-			depth++;
-			p += 2;
-		} else if (p[0] == '*' && p[1] == '/') {
-			p += 2;
-			if (--depth == 0)
-				return p;
-		} else {
-			p++;
-		}
+	return t->kind == DBR__TK_WORD && t->kw == kw;
+}
+
+static int is_op(const dbr__token *t, char c)
+{
+	return t->kind == DBR__TK_OP && t->n == 1 && *t->s == c;
+}
+
+static int insignificant(dbr__tk k)
+{
+	return k == DBR__TK_SPACE || k == DBR__TK_COMMENT || k == DBR__TK_XOPEN ||
+	       k == DBR__TK_XCLOSE;
+}
+
+/* The next significant token. A ';' ends the statement: anything but
+ * blanks and ';' after it makes it several statements (bad). */
+static dbr__tk next(cls *c, dbr__token *t)
+{
+	dbr__tk k;
+	while (insignificant(k = dbr__lex_next(&c->lx, t)))
+		;
+	if (k == DBR__TK_BAD)
+		c->bad = 1;
+	if (k == DBR__TK_OP && is_op(t, ';')) {
+		dbr__token u;
+		while ((k = dbr__lex_next(&c->lx, &u)) != DBR__TK_END)
+			if (!insignificant(k) && !is_op(&u, ';'))
+				c->bad = 1;
 	}
-}
-
-/* Skips blanks and comments; -1 on an unterminated comment. */
-static int skip_blank(lexer *lx)
-{
-	for (const char *p = lx->p;; lx->p = p) {
-		while (isspace((unsigned char)*p))
-			p++;
-		if (p[0] == '-' && p[1] == '-' && (!lx->my || !p[2] || isspace((unsigned char)p[2])))
-			p += strcspn(p, "\n");
-		else if (p[0] == '#' && lx->my)
-			p += strcspn(p, "\n");
-		else if (lx->my && !strncmp(p, "/*!", 3)) {
-			/* an executable comment: its body is code */
-			for (p += 3; isdigit((unsigned char)*p); p++)
-				;
-		} else if (p[0] == '/' && p[1] == '*') {
-			if (!(p = skip_block(p, !lx->my)))
-				return -1;
-		} else {
-			lx->p = p;
-			return 0;
-		}
+	if (k != DBR__TK_END && k != DBR__TK_BAD) {
+		c->ring[c->i++ & 3] = *t;
+		return k;
 	}
+	t->kind = DBR__TK_END;
+	return DBR__TK_END;
 }
 
-/* Skips the quoted run opened by *p (a doubled quote escapes it; with bs a
- * backslash escapes too). NULL if unterminated. */
-static const char *skip_quoted(const char *p, int bs)
+/* Reads to the end (a second statement or bad text still counts). */
+static dbr__sql_kind drain(cls *c, dbr__sql_kind k)
 {
-	char q = *p++;
-	for (; *p; p++) {
-		if (bs && *p == '\\' && p[1]) {
-			p++;
-		} else if (*p == q) {
-			if (p[1] != q)
-				return p + 1;
-			p++;
-		}
+	dbr__token t;
+	while (next(c, &t) != DBR__TK_END)
+		;
+	return k;
+}
+
+/* ------------------------------------------------------------ functions */
+
+/* Functions that write, lock, signal, assign a transaction id, or read
+ * session state only the primary's session has (currval, lastval,
+ * last_insert_id: a replica answers wrongly or fails). Sorted; plus every
+ * pg_advisory_* and pg_try_advisory_*. */
+static const char *const write_fns[] = {
+	"currval", "dblink_exec", "get_lock", "last_insert_id", "lastval", "lo_creat",
+	"lo_create", "lo_export", "lo_from_bytea", "lo_import", "lo_open", "lo_put",
+	"lo_truncate", "lo_truncate64", "lo_unlink", "lowrite", "nextval",
+	"pg_cancel_backend", "pg_create_logical_replication_slot",
+	"pg_create_physical_replication_slot", "pg_create_restore_point",
+	"pg_current_xact_id", "pg_drop_replication_slot", "pg_logical_emit_message",
+	"pg_notify", "pg_reload_conf", "pg_rotate_logfile", "pg_switch_wal",
+	"pg_terminate_backend", "release_all_locks", "release_lock", "set_config", "setval",
+	"txid_current",
+};
+
+static int cmp_name(const void *key, const void *elem)
+{
+	return strcmp(key, *(const char *const *)elem);
+}
+
+/* The text of a name token, lower-cased into buf (quotes removed); 0 if
+ * it does not fit. */
+static size_t name_text(char *buf, size_t size, const dbr__token *t)
+{
+	const char *s = t->s;
+	size_t n = t->n;
+	if (t->kind != DBR__TK_WORD) {
+		s++;
+		n -= 2;
 	}
-	return NULL;
+	if (n + 1 > size)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+	buf[n] = '\0';
+	return n;
 }
 
-/* $tag$ ... $tag$: returns past the end, p if p is no dollar quote ($1),
- * NULL if unterminated. */
-static const char *skip_dollar(const char *p)
+/* A name, quoted or not. MariaDB's "..." counts too: under ANSI_QUOTES it
+ * is a name, and unsure is a write. */
+static int is_name(const dbr__token *t)
 {
-	size_t n = 1;
-	if (isdigit((unsigned char)p[1]))
-		return p;
-	while (is_ident((unsigned char)p[n]))
-		n++;
-	if (p[n++] != '$')
-		return p;
-	for (const char *e = strchr(p + n, '$'); e; e = strchr(e + 1, '$'))
-		if (strncmp(e, p, n) == 0)
-			return e + n;
-	return NULL;
+	return (t->kind == DBR__TK_WORD && t->kw == DBR__KW_NONE) ||
+	       ((t->kind == DBR__TK_QNAME || (t->kind == DBR__TK_STRING && *t->s == '"')) &&
+	        t->n >= 2);
 }
 
-static tok lex(lexer *lx)
+static int builtin_writes(const char *name)
 {
-	tok t = { T_BAD, lx->p, 0 };
-	if (skip_blank(lx) < 0)
-		return t;
-	const char *p = lx->p, *e;
-	unsigned char c = (unsigned char)*p;
-	t.s = p;
-	if (!c) {
-		t.kind = T_END;
-		return t;
-	}
-	if (is_ident(c)) {
-		for (e = p + 1; is_ident((unsigned char)*e) || *e == '$'; e++)
-			;
-		t.kind = T_WORD;
-	} else if (c == '\'' || c == '"' || c == '`') {
-		e = skip_quoted(p, lx->my && c != '`');
-		t.kind = T_LIT;
-	} else if (c == '$' && (e = skip_dollar(p)) != p) {
-		t.kind = T_LIT;
-	} else {
-		e = p + 1;
-		t.kind = T_PUNCT;
-	}
-	if (!e) {
-		t.kind = T_BAD;
-		return t;
-	}
-	t.n = (size_t)(e - p);
-	lx->p = e;
-	return t;
+	return strncmp(name, "pg_advisory_", 12) == 0 || strncmp(name, "pg_try_advisory_", 16) == 0 ||
+	       bsearch(name, write_fns, sizeof write_fns / sizeof write_fns[0], sizeof write_fns[0],
+	               cmp_name) != NULL;
 }
 
-static int is_kw(tok t, const char *kw)
+/* A deployment's names: "schema.fn" matches that qualified call, "fn" a
+ * call in any schema. */
+static int extra_writes(const dbr__wfuncs *w, const char *name, const char *qualified)
 {
-	return t.kind == T_WORD && strlen(kw) == t.n && strncasecmp(t.s, kw, t.n) == 0;
-}
-
-static int is_punct(tok t, char c)
-{
-	return t.kind == T_PUNCT && *t.s == c;
-}
-
-/* A trailing '*' in pat matches any rest. */
-static int word_match(tok t, const char *pat)
-{
-	size_t n = strlen(pat);
-	if (n && pat[n - 1] == '*')
-		return t.kind == T_WORD && t.n >= n - 1 && strncasecmp(t.s, pat, n - 1) == 0;
-	return is_kw(t, pat);
-}
-
-/* Text after a ';' (several statements), or a lexing error. */
-static int several(lexer lx)
-{
-	int semi = 0;
-	for (tok t; (t = lex(&lx)).kind != T_END;) {
-		if (t.kind == T_BAD || (semi && !is_punct(t, ';')))
+	for (size_t i = 0; w && i < w->n; i++)
+		if (strcmp(w->names[i], strchr(w->names[i], '.') ? qualified : name) == 0)
 			return 1;
-		semi |= is_punct(t, ';');
-	}
 	return 0;
 }
 
-static dbr_intent by_first(tok first, lexer lx);
-
-static dbr_intent r_read(lexer lx)
+/* The call whose '(' was just read: prev 1 is its name, prev 3 "."
+ * prev 2 perhaps its schema. */
+static int call_writes(cls *c)
 {
-	(void)lx;
-	return READ;
+	char name[64], qual[130];
+	if (name_text(name, sizeof name, prev(c, 1)) == 0)
+		return c->extra != NULL; /* too long for a built-in: unsure if configured */
+	if (builtin_writes(name))
+		return 1;
+	if (!c->extra)
+		return 0;
+	size_t n = 0;
+	if (is_op(prev(c, 2), '.') && is_name(prev(c, 3)) &&
+	    (n = name_text(qual, sizeof qual - sizeof name, prev(c, 3))) > 0)
+		snprintf(qual + n, sizeof qual - n, ".%s", name);
+	return extra_writes(c->extra, name, n ? qual : name);
 }
 
-/* Words that make a query write or lock (`after`, if set, must come just
- * before): locking clauses, SELECT INTO, data-modifying CTEs, and functions
- * that write, lock or read session state a replica does not have. */
-static const struct {
-	const char *after, *word;
-} query_writes[] = {
-	{ NULL, "INTO" }, { NULL, "INSERT" }, { NULL, "UPDATE" }, { NULL, "DELETE" },
-	{ NULL, "MERGE" }, { "FOR", "SHARE" }, { "FOR", "NO" }, { "FOR", "KEY" },
-	{ "LOCK", "IN" },
-	{ NULL, "nextval" }, { NULL, "setval" }, { NULL, "currval" }, { NULL, "lastval" },
-	{ NULL, "last_insert_id" }, { NULL, "pg_advisory_*" }, { NULL, "pg_try_advisory_*" },
-	{ NULL, "get_lock" }, { NULL, "release_lock" }, { NULL, "release_all_locks" },
-	{ NULL, "set_config" }, { NULL, "pg_notify" }, { NULL, "txid_current" },
-	{ NULL, "pg_current_xact_id" },
-};
+/* ------------------------------------------------------------ rules */
 
-/* SELECT, WITH, VALUES, TABLE. */
-static dbr_intent r_query(lexer lx)
+/* SELECT, WITH, VALUES, TABLE: locking clauses, SELECT INTO,
+ * data-modifying CTEs, NEXT VALUE FOR, and calls of writing functions. */
+static dbr__sql_kind r_query(cls *c)
 {
-	tok prev = { T_END, NULL, 0 };
-	for (tok t; (t = lex(&lx)).kind != T_END; prev = t)
-		for (size_t i = 0; i < sizeof(query_writes) / sizeof(query_writes[0]); i++)
-			if (word_match(t, query_writes[i].word) &&
-			    (!query_writes[i].after || is_kw(prev, query_writes[i].after)))
+	dbr__token t;
+	while (next(c, &t) != DBR__TK_END) {
+		const dbr__token *before = prev(c, 1);
+		if (t.kind == DBR__TK_WORD) {
+			switch (t.kw) {
+			case DBR__KW_INTO: case DBR__KW_INSERT: case DBR__KW_UPDATE:
+			case DBR__KW_DELETE: case DBR__KW_MERGE:
 				return WRITE;
+			case DBR__KW_SHARE: case DBR__KW_NO: case DBR__KW_KEY:
+				if (is_kw(before, DBR__KW_FOR))
+					return WRITE;
+				break;
+			case DBR__KW_IN:
+				if (is_kw(before, DBR__KW_LOCK))
+					return WRITE;
+				break;
+			case DBR__KW_VALUE:
+				if (is_kw(before, DBR__KW_NEXT) || is_kw(before, DBR__KW_PREVIOUS))
+					return WRITE;
+				break;
+			default:
+				break;
+			}
+		} else if (is_op(&t, '(') && is_name(before) && call_writes(c)) {
+			return WRITE;
+		}
+	}
 	return READ;
 }
 
-static int is_analyze(tok t)
+static int is_analyze(const dbr__token *t)
 {
-	return is_kw(t, "ANALYZE") || is_kw(t, "ANALYSE");
+	return is_kw(t, DBR__KW_ANALYZE) || is_kw(t, DBR__KW_ANALYSE);
 }
 
 /* Options between EXPLAIN and its statement (PostgreSQL, MySQL, SQLite). */
-static const char *const explain_opts[] = {
-	"VERBOSE", "EXTENDED", "PARTITIONS", "FORMAT", "QUERY", "PLAN",
-	"JSON", "TREE", "TRADITIONAL", "TEXT", "XML", "YAML",
-};
-
-static int is_explain_opt(tok t)
+static int is_explain_opt(const dbr__token *t)
 {
-	for (size_t i = 0; i < sizeof(explain_opts) / sizeof(explain_opts[0]); i++)
-		if (is_kw(t, explain_opts[i]))
+	static const unsigned char opts[] = {
+		DBR__KW_VERBOSE, DBR__KW_EXTENDED, DBR__KW_PARTITIONS, DBR__KW_FORMAT,
+		DBR__KW_QUERY, DBR__KW_PLAN, DBR__KW_JSON, DBR__KW_TREE, DBR__KW_TRADITIONAL,
+		DBR__KW_TEXT, DBR__KW_XML, DBR__KW_YAML, DBR__KW_ANALYZE, DBR__KW_ANALYSE,
+	};
+	if (is_op(t, '='))
+		return 1;
+	for (size_t i = 0; t->kind == DBR__TK_WORD && i < sizeof opts; i++)
+		if (t->kw == opts[i])
 			return 1;
-	return is_punct(t, '=') || is_analyze(t);
+	return 0;
 }
+
+static dbr__sql_kind by_first(cls *c, const dbr__token *first, int tx_only);
 
 /* EXPLAIN only plans, unless ANALYZE runs the statement: then it is what
  * the statement is. */
-static dbr_intent r_explain(lexer lx)
+static dbr__sql_kind r_explain(cls *c)
 {
 	int analyze = 0;
-	tok t = lex(&lx);
-	if (is_punct(t, '(')) { /* PostgreSQL's option list */
-		for (; t.kind != T_END && !is_punct(t, ')'); t = lex(&lx))
-			analyze |= is_analyze(t);
-		t = lex(&lx);
+	dbr__token t;
+	next(c, &t);
+	if (is_op(&t, '(')) { /* PostgreSQL's option list */
+		for (; t.kind != DBR__TK_END && !is_op(&t, ')'); next(c, &t))
+			analyze |= is_analyze(&t);
+		next(c, &t);
 	}
-	for (; is_explain_opt(t); t = lex(&lx))
-		analyze |= is_analyze(t);
+	for (; is_explain_opt(&t); next(c, &t))
+		analyze |= is_analyze(&t);
 	if (!analyze)
-		return READ;
-	return t.kind == T_WORD ? by_first(t, lx) : WRITE;
+		return drain(c, READ);
+	return t.kind == DBR__TK_WORD ? by_first(c, &t, 0) : WRITE;
 }
 
 enum { P_ARG_READ = 1, P_WRITE = 2 };
@@ -264,60 +259,188 @@ static const struct {
 
 /* PRAGMA [schema.]name reads; "= value" sets; "(arg)" sets unless the
  * pragma is an introspection one. */
-static dbr_intent r_pragma(lexer lx)
+static dbr__sql_kind r_pragma(cls *c)
 {
-	tok name = lex(&lx), t = lex(&lx);
+	dbr__token name, t;
+	char buf[32];
 	int flags = 0, arg = 0;
-	if (is_punct(t, '.')) {
-		name = lex(&lx);
-		t = lex(&lx);
+	next(c, &name);
+	next(c, &t);
+	if (is_op(&t, '.')) {
+		next(c, &name);
+		next(c, &t);
 	}
-	if (name.kind != T_WORD)
+	if (name.kind != DBR__TK_WORD)
 		return WRITE;
-	for (size_t i = 0; i < sizeof(pragmas) / sizeof(pragmas[0]); i++)
-		if (is_kw(name, pragmas[i].name))
-			flags = pragmas[i].flags;
-	for (; t.kind != T_END; t = lex(&lx)) {
-		if (is_punct(t, '='))
+	if (name_text(buf, sizeof buf, &name))
+		for (size_t i = 0; i < sizeof pragmas / sizeof pragmas[0]; i++)
+			if (strcmp(buf, pragmas[i].name) == 0)
+				flags = pragmas[i].flags;
+	for (; t.kind != DBR__TK_END; next(c, &t)) {
+		if (is_op(&t, '='))
 			return WRITE;
-		arg |= is_punct(t, '(');
+		arg |= is_op(&t, '(');
 	}
 	return (flags & P_WRITE) || (arg && !(flags & P_ARG_READ)) ? WRITE : READ;
 }
 
-/* Leading keyword → rule; any other statement writes. */
-static const struct {
-	const char *kw;
-	dbr_intent (*rule)(lexer lx);
-} leading[] = {
-	{ "SELECT", r_query }, { "WITH", r_query }, { "VALUES", r_query }, { "TABLE", r_query },
-	{ "SHOW", r_read }, { "DESCRIBE", r_read }, { "DESC", r_read },
-	{ "EXPLAIN", r_explain }, { "PRAGMA", r_pragma },
-};
-
-static dbr_intent by_first(tok first, lexer lx)
+/* SET TRANSACTION, SET [SESSION|LOCAL|GLOBAL] TRANSACTION, and any
+ * assignment of autocommit (not a user variable @autocommit). */
+static dbr__sql_kind r_set(cls *c)
 {
-	for (size_t i = 0; i < sizeof(leading) / sizeof(leading[0]); i++)
-		if (is_kw(first, leading[i].kw))
-			return leading[i].rule(lx);
+	dbr__token t;
+	for (int i = 0; next(c, &t) != DBR__TK_END; i++) {
+		if (is_kw(&t, DBR__KW_TRANSACTION) &&
+		    (i == 0 || (i == 1 && (is_kw(prev(c, 1), DBR__KW_SESSION) ||
+		                           is_kw(prev(c, 1), DBR__KW_LOCAL) ||
+		                           is_kw(prev(c, 1), DBR__KW_GLOBAL)))))
+			return drain(c, TX);
+		if (is_kw(&t, DBR__KW_AUTOCOMMIT) && !(is_op(prev(c, 1), '@') && !is_op(prev(c, 2), '@')))
+			return drain(c, TX);
+	}
 	return WRITE;
 }
 
-static dbr_intent classify_as(const char *sql, int my)
+/* BEGIN (not MariaDB's BEGIN NOT ATOMIC block), START TRANSACTION,
+ * PREPARE TRANSACTION: transaction control only with the right next word. */
+static dbr__sql_kind r_tx_if(cls *c, dbr__kw lead)
 {
-	lexer lx = { sql, my };
-	tok t;
-	if (several(lx))
+	dbr__token t;
+	next(c, &t);
+	int tx = lead == DBR__KW_BEGIN ? !is_kw(&t, DBR__KW_NOT) : is_kw(&t, DBR__KW_TRANSACTION);
+	return tx ? drain(c, TX) : WRITE;
+}
+
+static dbr__sql_kind by_first(cls *c, const dbr__token *first, int tx_only)
+{
+	if (first->kind != DBR__TK_WORD)
 		return WRITE;
-	while (is_punct(t = lex(&lx), '('))
+	switch (first->kw) {
+	case DBR__KW_COMMIT: case DBR__KW_END: case DBR__KW_ROLLBACK: case DBR__KW_ABORT:
+	case DBR__KW_SAVEPOINT: case DBR__KW_RELEASE: case DBR__KW_XA:
+		return drain(c, TX);
+	case DBR__KW_BEGIN: case DBR__KW_START: case DBR__KW_PREPARE:
+		return r_tx_if(c, first->kw);
+	case DBR__KW_SET:
+		return r_set(c);
+	default:
+		break;
+	}
+	if (tx_only)
+		return WRITE;
+	switch (first->kw) {
+	case DBR__KW_SELECT: case DBR__KW_WITH: case DBR__KW_VALUES: case DBR__KW_TABLE:
+		return r_query(c);
+	case DBR__KW_SHOW: case DBR__KW_DESCRIBE: case DBR__KW_DESC:
+		return drain(c, READ);
+	case DBR__KW_EXPLAIN:
+		return r_explain(c);
+	case DBR__KW_PRAGMA:
+		return r_pragma(c);
+	default:
+		return WRITE;
+	}
+}
+
+static dbr__sql_kind classify_as(const char *sql, dbr_sql_dialect d, const dbr__wfuncs *extra,
+                                 int tx_only, int *ambiguous)
+{
+	cls c;
+	dbr__token t;
+	memset(&c, 0, sizeof c);
+	c.extra = extra;
+	dbr__lex_init(&c.lx, sql, d, 0);
+	while (next(&c, &t) != DBR__TK_END && is_op(&t, '('))
 		;
-	return t.kind == T_WORD ? by_first(t, lx) : WRITE;
+	dbr__sql_kind k = by_first(&c, &t, tx_only);
+	if (ambiguous)
+		*ambiguous = c.lx.ambiguous;
+	return c.bad && k == READ ? WRITE : k;
+}
+
+dbr__sql_kind dbr__classify(const char *sql, dbr_sql_dialect d, const dbr__wfuncs *extra)
+{
+	static const dbr_sql_dialect each[] = { DBR_SQL_POSTGRES, DBR_SQL_MYSQL, DBR_SQL_SQLITE };
+	int ambiguous = 0;
+	if (!sql)
+		return WRITE;
+	dbr__sql_kind k = classify_as(sql, d, extra, 0, &ambiguous);
+	/* A read whose text the dialects read differently: a read only if it
+	 * is one under each (rare: a second pass only then). */
+	for (size_t i = 0; k == READ && ambiguous && i < sizeof each / sizeof each[0]; i++)
+		k = classify_as(sql, each[i], extra, 0, NULL);
+	return k;
+}
+
+int dbr__sql_is_tx(const char *sql, dbr_sql_dialect d)
+{
+	return sql && classify_as(sql, d, NULL, 1, NULL) == TX;
 }
 
 dbr_intent dbr_classify(const char *sql)
 {
-	/* The dialect is unknown here: a read under both lexings is a read. */
-	if (!sql || classify_as(sql, 0) != READ || classify_as(sql, 1) != READ)
-		return WRITE;
-	return READ;
+	/* Transaction control is a write to the caller of the public API. */
+	return dbr__classify(sql, DBR_SQL_GENERIC, NULL) == READ ? DBR_INTENT_READ
+	                                                        : DBR_INTENT_WRITE;
+}
+
+/* ------------------------------------------------------------ support */
+
+dbr_sql_dialect dbr__dialect_of(const char *driver)
+{
+	static const struct {
+		const char *name;
+		dbr_sql_dialect d;
+	} drivers[] = {
+		{ "postgres", DBR_SQL_POSTGRES }, { "mariadb", DBR_SQL_MYSQL },
+		{ "mysql", DBR_SQL_MYSQL }, { "sqlite", DBR_SQL_SQLITE },
+	};
+	const char *base = driver ? strrchr(driver, '/') : NULL;
+	base = base ? base + 1 : driver;
+	for (size_t i = 0; base && i < sizeof drivers / sizeof drivers[0]; i++)
+		if (strncmp(base, drivers[i].name, strlen(drivers[i].name)) == 0)
+			return drivers[i].d;
+	return DBR_SQL_GENERIC;
+}
+
+int dbr__tx_refuse(const char *who)
+{
+	return dbr__err(DBR_EINVAL, NULL,
+	                "%s: transaction statements (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, SET "
+	                "TRANSACTION, SET autocommit, XA ...) are refused: on a pooled connection "
+	                "the next statement may run on another connection and autocommit; use "
+	                "dbr_tx_begin, dbr_tx_commit and dbr_tx_rollback",
+	                who);
+}
+
+int dbr__wfuncs_new(dbr__wfuncs **out, char *const *names, size_t n)
+{
+	*out = NULL;
+	if (n == 0)
+		return 0;
+	dbr__wfuncs *w = calloc(1, sizeof *w);
+	if (!w || !(w->names = calloc(n, sizeof *w->names))) {
+		free(w);
+		return dbr__err(DBR_ENOMEM, NULL, "out of memory");
+	}
+	for (w->n = 0; w->n < n; w->n++) {
+		if (!(w->names[w->n] = dbr__strdup(names[w->n]))) {
+			dbr__wfuncs_free(w);
+			return dbr__err(DBR_ENOMEM, NULL, "out of memory");
+		}
+		for (char *p = w->names[w->n]; *p; p++)
+			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+	}
+	*out = w;
+	return 0;
+}
+
+void dbr__wfuncs_free(dbr__wfuncs *w)
+{
+	if (!w)
+		return;
+	for (size_t i = 0; i < w->n; i++)
+		free(w->names[i]);
+	free(w->names);
+	free(w);
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "conf_private.h"
 
@@ -268,6 +269,38 @@ int dbr__conf_alias(const char **replica_of, const dbr_conf *node, const char *a
 	if (replica_of)
 		*replica_of = ro;
 	return 0;
+}
+
+/* `key` of `node` (NULL: the node), unmarked; NULL if absent. */
+static const config_setting_t *peek(const dbr_conf *node, const char *key)
+{
+	const config_setting_t *s = S(node);
+	if (s && key)
+		s = config_setting_is_group(s) ? config_setting_get_member(s, key) : NULL;
+	return s;
+}
+
+dbr_conf_type dbr__conf_type(const dbr_conf *node, const char *key)
+{
+	static const dbr_conf_type types[] = {
+		[CONFIG_TYPE_GROUP] = DBR_CONF_GROUP, [CONFIG_TYPE_INT] = DBR_CONF_INT,
+		[CONFIG_TYPE_INT64] = DBR_CONF_INT,   [CONFIG_TYPE_FLOAT] = DBR_CONF_FLOAT,
+		[CONFIG_TYPE_STRING] = DBR_CONF_STRING, [CONFIG_TYPE_BOOL] = DBR_CONF_BOOL,
+		[CONFIG_TYPE_ARRAY] = DBR_CONF_ARRAY, [CONFIG_TYPE_LIST] = DBR_CONF_LIST,
+	};
+	const config_setting_t *s = peek(node, key);
+	unsigned t = s ? (unsigned)s->type : 0;
+	return t < NELEM(types) ? types[t] : DBR_CONF_NONE;
+}
+
+int dbr__conf_verror_at(const dbr_conf *node, const char *key, const char *fmt, va_list ap)
+{
+	const config_setting_t *s = peek(node, key);
+	if (s)
+		return verr_at(s, NULL, fmt, ap);
+	if (!node)
+		return dbr__verr(DBR_ECONFIG, NULL, fmt, ap);
+	return verr_at(S(node), key, fmt, ap);
 }
 
 /* The first named setting under `s` that nobody read. List and array

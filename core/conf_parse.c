@@ -105,11 +105,13 @@ static int scan_punct(dupscan *z, char ch)
 
 /* Path of the setting set twice at line `target`, or NULL (caller frees).
  * With `any`, of the first setting named at that line (the first one may
- * come from an @include this scanner does not follow). */
+ * come from an @include this scanner does not follow); with `any` == 2, of
+ * the last one named there before the text ends. */
 static char *dup_path(const char *text, unsigned target, int any)
 {
 	dupscan z = { .p = text, .line = 1, .target = target, .any = any };
 	int found = 0;
+	char *last = NULL;
 	z.frames[0].kind = '{';
 	while (!found) {
 		scan_skip(&z);
@@ -132,9 +134,14 @@ static char *dup_path(const char *text, unsigned target, int any)
 			if ((*z.p == '=' || *z.p == ':') && strchr(dbr__conf_alias_first, *p) &&
 			    z.frames[z.depth].kind == '{')
 				found = scan_name(&z, p, len, line);
+			if (found && any == 2) {
+				free(last);
+				last = z.path.oom ? NULL : dbr__strdup(z.path.s);
+				found = 0;
+			}
 		}
 	}
-	char *out = found && !z.path.oom ? dbr__strdup(z.path.s) : NULL;
+	char *out = found && !z.path.oom ? dbr__strdup(z.path.s) : last;
 	dbr__buf_free(&z.path);
 	return out;
 }
@@ -149,12 +156,13 @@ static char *read_text(const char *path)
 		return NULL;
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		dbr__buf_add(&b, chunk, n);
+	int bad = ferror(f);
 	fclose(f);
-	if (b.oom || !b.s) {
+	if (b.oom || bad) {
 		dbr__buf_free(&b);
 		return NULL;
 	}
-	return b.s;
+	return b.s ? b.s : dbr__strdup(""); /* an empty file */
 }
 
 /* The path libconfig opened for `f`: an @include is relative to the
@@ -194,7 +202,21 @@ static int parse_error(const dbr__config *c, const config_t *cfg, const char *te
 	return rc;
 }
 
-/* A new config named `file`, parsed from the file `path` or from `text`. */
+/* An integer literal beyond 64 bits at `line` of the main text: the
+ * setting is the last one named before it. */
+static int too_big(const dbr__config *c, const char *text, unsigned line, size_t at)
+{
+	char *head = dbr__strndup(text, at);
+	char *path = head ? dup_path(head, line, 2) : NULL;
+	free(head);
+	int rc = dbr__err(DBR_ECONFIG, NULL, "%s:%u: %s%sinteger out of range: it does not fit in 64 bits",
+	                  c->file, line, path ? path : "", path ? ": " : "");
+	free(path);
+	return rc;
+}
+
+/* A new config named `file`, parsed from the file `path` or from `text`
+ * (read whole first: every integer is widened to 64 bits). */
 static int config_read_new(dbr__config **out, const char *file, const char *path, const char *text)
 {
 	dbr__config *c = calloc(1, sizeof(*c));
@@ -207,7 +229,7 @@ static int config_read_new(dbr__config **out, const char *file, const char *path
 	}
 	config_init(cfg);
 	c->cfg = cfg;
-	int ok;
+	char *owned = NULL, *wide = NULL;
 	if (path) {
 		/* @include is relative to the including file's directory */
 		const char *slash = strrchr(path, '/');
@@ -215,13 +237,24 @@ static int config_read_new(dbr__config **out, const char *file, const char *path
 		if (dir)
 			config_set_include_dir(cfg, dir);
 		free(dir);
-		ok = config_read_file(cfg, path);
-	} else {
-		ok = config_read_string(cfg, text);
+		if (!(text = owned = read_text(path))) {
+			int rc = dbr__err(DBR_ECONFIG, NULL, "%s: cannot read: %s", c->file, strerror(errno));
+			dbr__config_free(c);
+			return rc;
+		}
 	}
-	int err = errno;
-	if (!ok) {
-		int rc = parse_error(c, cfg, text, err);
+	unsigned line = 0;
+	size_t at = 0;
+	int rc = dbr__conf_widen_ints(&wide, &line, &at, text);
+	if (rc == 0 && !config_read_string(cfg, wide))
+		rc = parse_error(c, cfg, text, errno);
+	else if (rc == DBR_ERANGE)
+		rc = too_big(c, text, line, at);
+	else if (rc)
+		rc = dbr__conf_oom();
+	free(wide);
+	free(owned);
+	if (rc) {
 		dbr__config_free(c);
 		return rc;
 	}
@@ -353,6 +386,9 @@ void dbr__config_free(dbr__config *c)
 	free(c->file);
 	free(c->plugin_path);
 	free(c->token_secret);
+	for (size_t i = 0; i < c->nwrite_functions; i++)
+		free(c->write_functions[i]);
+	free(c->write_functions);
 	if (c->cfg) {
 		config_destroy(c->cfg);
 		free(c->cfg);

@@ -53,12 +53,20 @@ int dbr__conf_fail_aliases(const dbr__config *c, const config_setting_t *s, cons
 int dbr__conf_check_replica(const dbr__config *c, const dbr__dbconf *d,
                             const config_setting_t *dbs);
 
+/* Rewrites config text so that libconfig reads every integer as 64-bit
+ * (no silent 32-bit wrap). 0 (*out: new text, caller frees), DBR_ENOMEM, or
+ * DBR_ERANGE with *line and *at (its offset): a literal beyond 64 bits. */
+int dbr__conf_widen_ints(char **out, unsigned *line, size_t *at, const char *text);
+/* An integer setting within [lo, hi] (checked as 64-bit) into *out;
+ * DBR_ECONFIG naming file, line and setting otherwise. */
+int dbr__conf_int_range(int *out, const config_setting_t *s, int64_t lo, int64_t hi);
+
 /* ---- conf_schema.c */
 /* Fills `d` from the group `s`. `url` is given (dbr_add_database: the key is
  * then not allowed) or NULL (plugins.conf: the key is required). */
 int dbr__conf_db_fill(dbr__dbconf *d, const config_setting_t *s, const char *alias,
                       const char *url);
-extern const keydef dbr__conf_top_keys[4];     /* the whole file */
+extern const keydef dbr__conf_top_keys[5];     /* the whole file */
 extern const keydef dbr__conf_routers_only[1]; /* dbr_set_routers */
 
 #endif

@@ -4,10 +4,13 @@
  * configuration model.
  */
 #include <libconfig.h>
+#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "conf_private.h"
 
@@ -26,33 +29,32 @@ void dbr__pool_conf_defaults(dbr__pool_conf *pc)
 
 /* ---- pool = { ... } */
 
+/* Each setting with its range: integers are read as 64-bit (never wrapped)
+ * and checked against [lo, hi] in one place (dbr__conf_int_range). */
 static const struct pooldef {
 	const char *key;
 	int is_int;
 	size_t off;
 	double lo;        /* lowest value allowed */
 	int lo_excluded;  /* value must be > lo */
+	int64_t hi;       /* integers: highest value allowed */
 } pooldefs[] = {
-	{ "max_connections", 1, offsetof(dbr__pool_conf, max_connections), 1, 0 },
-	{ "min_connections", 1, offsetof(dbr__pool_conf, min_connections), 0, 0 },
-	{ "acquire_timeout", 0, offsetof(dbr__pool_conf, acquire_timeout), 0, 1 },
-	{ "idle_timeout", 0, offsetof(dbr__pool_conf, idle_timeout), 0, 0 },
-	{ "max_lifetime", 0, offsetof(dbr__pool_conf, max_lifetime), 0, 0 },
-	{ "test_before_acquire", 0, offsetof(dbr__pool_conf, test_before_acquire), -HUGE_VAL, 0 },
-	{ "transaction_timeout", 0, offsetof(dbr__pool_conf, transaction_timeout), 0, 0 },
+	{ "max_connections", 1, offsetof(dbr__pool_conf, max_connections), 1, 0, 100000 },
+	{ "min_connections", 1, offsetof(dbr__pool_conf, min_connections), 0, 0, 100000 },
+	{ "acquire_timeout", 0, offsetof(dbr__pool_conf, acquire_timeout), 0, 1, 0 },
+	{ "idle_timeout", 0, offsetof(dbr__pool_conf, idle_timeout), 0, 0, 0 },
+	{ "max_lifetime", 0, offsetof(dbr__pool_conf, max_lifetime), 0, 0, 0 },
+	{ "test_before_acquire", 0, offsetof(dbr__pool_conf, test_before_acquire), -HUGE_VAL, 0, 0 },
+	{ "transaction_timeout", 0, offsetof(dbr__pool_conf, transaction_timeout), 0, 0, 0 },
 };
+
+/* The highest `weight`: a round_robin schedule stays small (it scales
+ * weights down past 4096 anyway). */
+#define WEIGHT_MAX 1000000
 
 static int pool_int(dbr__pool_conf *pc, const struct pooldef *pd, const config_setting_t *s)
 {
-	int64_t v;
-	int rc = dbr__conf_int(&v, (const dbr_conf *)s, NULL);
-	if (rc)
-		return rc;
-	if (v < (int64_t)pd->lo || v > INT_MAX)
-		return dbr__conf_fail(s, NULL, "must be an integer from %d to %d, got %lld",
-		            (int)pd->lo, INT_MAX, (long long)v);
-	*(int *)(void *)((char *)pc + pd->off) = (int)v;
-	return 0;
+	return dbr__conf_int_range((int *)(void *)((char *)pc + pd->off), s, (int64_t)pd->lo, pd->hi);
 }
 
 static int pool_seconds(dbr__pool_conf *pc, const struct pooldef *pd, const config_setting_t *s)
@@ -167,16 +169,7 @@ static int db_replica_of(void *obj, const config_setting_t *s)
 
 static int db_weight(void *obj, const config_setting_t *s)
 {
-	dbr__dbconf *d = obj;
-	int64_t v;
-	int rc = dbr__conf_int(&v, (const dbr_conf *)s, NULL);
-	if (rc)
-		return rc;
-	if (v < 1 || v > INT_MAX)
-		return dbr__conf_fail(s, NULL, "must be an integer from 1 to %d, got %lld", INT_MAX,
-		                      (long long)v);
-	d->weight = (int)v;
-	return 0;
+	return dbr__conf_int_range(&((dbr__dbconf *)obj)->weight, s, 1, WEIGHT_MAX);
 }
 
 static int db_driver(void *obj, const config_setting_t *s)
@@ -184,9 +177,47 @@ static int db_driver(void *obj, const config_setting_t *s)
 	return dbr__conf_take_string(&((dbr__dbconf *)obj)->driver, s, 1);
 }
 
+/* password_file = "path": the password is the file's first line, read now
+ * (at open). Refused if missing, empty, or readable by group or others; its
+ * contents are never shown. */
+static int db_password_file(void *obj, const config_setting_t *s)
+{
+	dbr__dbconf *d = obj;
+	const char *path;
+	struct stat st;
+	char *line = NULL;
+	size_t cap = 0;
+	int rc = dbr__conf_string(&path, (const dbr_conf *)s, NULL);
+	FILE *f = rc ? NULL : fopen(path, "r");
+	if (rc)
+		return rc;
+	if (!f)
+		return dbr__conf_fail(s, NULL, "database \"%s\": cannot read password file \"%s\": %s",
+		                      d->alias, path, strerror(errno));
+	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077)) {
+		fclose(f);
+		return dbr__conf_fail(s, NULL, "database \"%s\": password file \"%s\" is readable by group "
+		                      "or others (mode %04o): chmod 600 it", d->alias, path,
+		                      (unsigned)(st.st_mode & 07777));
+	}
+	ssize_t n = getline(&line, &cap, f);
+	fclose(f);
+	if (n > 0)
+		line[strcspn(line, "\r\n")] = '\0';
+	if (n <= 0 || !line[0]) {
+		free(line);
+		return dbr__conf_fail(s, NULL, "database \"%s\": password file \"%s\" is empty (the "
+		                      "password is its first line)", d->alias, path);
+	}
+	free(d->file_password);
+	d->file_password = line;
+	return 0;
+}
+
 static const keydef db_keys[] = {
 	{ "url", db_url },         { "replica_of", db_replica_of }, { "weight", db_weight },
 	{ "driver", db_driver },   { "options", db_options },       { "pool", db_pool },
+	{ "password_file", db_password_file },
 };
 
 /* Fills `d` from the group `s`. `url` is given (dbr_add_database: the key is
@@ -216,9 +247,18 @@ int dbr__conf_db_fill(dbr__dbconf *d, const config_setting_t *s, const char *ali
 		return rc;
 	if (url && (rc = dbr__url_parse(&d->url, url)) != 0)
 		return rc == DBR_ENOMEM ? rc : dbr__conf_fail(s, "url", "%s", dbr_error_last()->message);
+	if (d->file_password && d->url.password)
+		return dbr__conf_fail(s, "password_file", "database \"%s\" has a password in its url too: "
+		                      "keep one", d->alias);
+	if (d->file_password) { /* the driver sees it as the URL's password */
+		d->url.password = d->file_password;
+		d->file_password = NULL;
+	}
 	if (d->driver)
 		return 0;
-	const char *drv = dbr__url_driver(d->url.scheme);
+	int builtin = 0;
+	const char *drv = dbr__url_driver_module(d->url.scheme, &builtin);
+	d->driver_from_scheme = drv && !builtin;
 	if (!drv)
 		return dbr__conf_fail(u ? u : s, u ? NULL : "url",
 		            "no built-in driver for scheme \"%s\" of %s: set driver = \"...\"",
@@ -232,6 +272,7 @@ void dbr__dbconf_clear(dbr__dbconf *d)
 	if (!d)
 		return;
 	free(d->alias);
+	free(d->file_password);
 	dbr__url_clear(&d->url);
 	free(d->replica_of);
 	free(d->driver);
@@ -324,8 +365,41 @@ static int top_token_secret(void *obj, const config_setting_t *s)
 	return dbr__conf_take_string(&((dbr__config *)obj)->token_secret, s, 1);
 }
 
+static int fn_name_valid(const char *v)
+{
+	size_t a = strspn(v, dbr__conf_alias_rest);
+	if (a > 0 && v[a] == '.') {
+		v += a + 1;
+		a = strspn(v, dbr__conf_alias_rest);
+	}
+	return a > 0 && v[a] == '\0';
+}
+
+/* write_functions = [ "fn", "schema.fn", ... ]: calls the classifier
+ * sends to the primary (classify.c). */
+static int top_write_functions(void *obj, const config_setting_t *s)
+{
+	dbr__config *c = obj;
+	const dbr_conf *l;
+	int rc = dbr__conf_child(&l, (const dbr_conf *)s, NULL);
+	size_t n = rc ? 0 : dbr__conf_count(l);
+	if (rc == 0 && !(c->write_functions = calloc(n ? n : 1, sizeof(char *))))
+		return dbr__conf_oom();
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const config_setting_t *e = (const config_setting_t *)dbr__conf_at(l, i);
+		if ((rc = dbr__conf_take_string(&c->write_functions[i], e, 1)) != 0)
+			break;
+		c->nwrite_functions = i + 1;
+		if (!fn_name_valid(c->write_functions[i]))
+			rc = dbr__conf_fail(e, NULL, "\"%s\" is not a function name (name or schema.name)",
+			                    c->write_functions[i]);
+	}
+	return rc;
+}
+
 const keydef dbr__conf_top_keys[] = {
 	{ "plugin_path", top_plugin_path }, { "token_secret", top_token_secret },
+	{ "write_functions", top_write_functions },
 	{ "databases", top_databases },     { "routers", top_routers },
 };
 

@@ -85,17 +85,21 @@ int dbr_conn_exec(dbr_result **out, dbr_conn *c, const char *sql, const dbr_valu
 		return rc;
 	dbr__conn *dc = NULL;
 	dbr__tx *tx = NULL;
-	if ((rc = conn_pick(&dc, &tx, c)) == 0)
-		rc = dbr__exec_on(out, c->d, dc, sql, params, nparams);
+	if ((rc = conn_pick(&dc, &tx, c)) != 0)
+		return dbr__session_fail(s, rc);
+	/* A joined transaction is claimed for the statement (its reaper waits). */
+	if (tx && (rc = dbr__session_tx_claim(s, tx, "dbr_conn_exec")))
+		return rc;
+	rc = dbr__exec_on(out, c->d, dc, sql, params, nparams);
+	/* A raw write counts like a routed one (the classifier decides). */
+	if (rc == 0 && tx && dbr_classify(sql) == DBR_INTENT_WRITE)
+		tx->wrote = 1;
+	if (tx)
+		dbr__session_tx_unclaim(tx);
 	if (rc)
 		return dbr__session_fail(s, rc);
-	/* A raw write counts like a routed one (the classifier decides). */
-	if (dbr_classify(sql) == DBR_INTENT_WRITE) {
-		if (tx)
-			tx->wrote = 1;
-		else
-			dbr__route_wrote(s, c->d);
-	}
+	if (!tx && dbr_classify(sql) == DBR_INTENT_WRITE)
+		dbr__route_wrote(s, c->d);
 	return 0;
 }
 

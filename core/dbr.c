@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "dbr_private.h"
+#include "tokenize.h"
 
 static atomic_ulong next_id = 1;
 
@@ -130,6 +131,11 @@ static int open_config(dbr **out, dbr__config *cfg)
 	db->file = dbr__strdup(cfg->file);
 	db->plugin_path = dbr__strdup(cfg->plugin_path);
 	db->token_secret = dbr__strdup(cfg->token_secret);
+	rc = dbr__wfuncs_new(&db->wfuncs, cfg->write_functions, cfg->nwrite_functions);
+	if (rc) {
+		dbr_close(db);
+		return rc;
+	}
 	/* Routers first: their alias checks read cfg->dbs, which dbr__db_build
 	 * takes over. */
 	dbr__chain *c = NULL;
@@ -193,6 +199,7 @@ void dbr_close(dbr *db)
 	free(db->file);
 	free(db->plugin_path);
 	free(db->token_secret);
+	dbr__wfuncs_free(db->wfuncs);
 	pthread_rwlock_destroy(&db->dbs_lock);
 	pthread_mutex_destroy(&db->chain_lock);
 	pthread_mutex_destroy(&db->misc_lock);

@@ -14,20 +14,22 @@
 
 /* One database (alias) of a running dbr. Each user (a statement in flight,
  * an open transaction, a raw connection) holds a reference (dbr__db_get /
- * dbr__db_put); dbr_remove_database unlinks it, sets `removed` and frees it
- * when the last reference goes. */
+ * dbr__db_put); dbr_remove_database unlinks it, sets DBR__DB_REMOVED in
+ * `refs` and frees it when the last reference goes. The flag lives in the
+ * same atomic as the count so that the last put learns "removed" from its
+ * own decrement, never by reading a database that may be freed already. */
+#define DBR__DB_REMOVED (1 << 30)
 typedef struct dbr__database {
 	dbr__dbconf conf;
 	char uid[64];
 	dbr__plugin *driver;
-	const dbr_driver_ops *ops;
+	const dbr_driver_ops *ops;   /* driver->ops.driver, normalised */
 	dbr_url_view view;
 	const char **keys, **values; /* view's merged options */
 	dbr__pool *pool;
 	struct dbr__database *primary; /* NULL for a primary */
 	atomic_int nreplicas;
-	atomic_int refs;     /* users besides the dbr itself */
-	atomic_int removed;  /* unlinked: draining */
+	atomic_int refs;     /* users besides the dbr itself, | DBR__DB_REMOVED */
 } dbr__database;
 
 /* A router of one or more chains (a chain extended at run time shares the
@@ -35,8 +37,9 @@ typedef struct dbr__database {
 typedef struct dbr__router {
 	atomic_int refs;
 	char *name;
+	char *where;        /* "FILE:LINE" of its entry, for messages */
 	dbr__plugin *plugin;
-	const dbr_router_ops *ops;
+	const dbr_router_ops *ops;   /* plugin->ops.router, normalised */
 	void *state;
 } dbr__router;
 
@@ -59,6 +62,7 @@ struct dbr {
 	char *file;
 	char *plugin_path;
 	char *token_secret;
+	struct dbr__wfuncs *wfuncs;  /* write_functions, or NULL (classify.c) */
 	unsigned long id;
 	char errmsg[DBR__ERRMAX];
 	pthread_mutex_t drain_lock;  /* with `drained`: removals wait here */
@@ -77,7 +81,8 @@ typedef struct dbr__pin {
 /* One open transaction of a session (one per alias). */
 typedef struct dbr__tx {
 	dbr__database *d;
-	dbr__conn *c;
+	dbr__conn *c;    /* the owner's while its lease is claimed, not expired */
+	dbr__lease *lease; /* the handoff with the pool's reaper (pool.c) */
 	int depth;       /* 1 = BEGIN, >1 = savepoints */
 	int wrote;
 	int64_t begun_us;
@@ -162,9 +167,15 @@ typedef struct dbr__route {
 /* Flags of dbr__route_statement. */
 #define DBR__ROUTE_STAGE2 1  /* run the member stage (reads) */
 #define DBR__ROUTE_NO_TX 2   /* ignore the session's open transactions */
+#define DBR__ROUTE_DRY_RUN 4 /* explain: routers see DBR_REQ_DRY_RUN */
+#define DBR__ROUTE_TRACE 8   /* the trace is kept: routers see DBR_REQ_TRACE */
+#define DBR__ROUTE_REFUSE_TX 16 /* refuse transaction control SQL (dbr_exec) */
 /* Routes one statement: fills *out (references held: dbr__route_done) and
- * the trace `t`. `flags` without DBR__ROUTE_STAGE2 skips the member stage
- * (apply, transactions). Errors: DBR_ENOTFOUND, DBR_EROUTE. */
+ * the trace `t`. An AUTO intent is classified here, in the dialect of the
+ * target when it is known before the routers run (explicit alias, open
+ * transaction); with DBR__ROUTE_REFUSE_TX transaction control SQL is
+ * refused (DBR_EINVAL). `flags` without DBR__ROUTE_STAGE2 skips the member stage
+ * (apply, transactions). Errors: DBR_ENOTFOUND, DBR_EROUTE, DBR_EINVAL. */
 int dbr__route_statement(dbr__route *out, dbr_trace *t, dbr_session *s,
                          const char *sql, const char *model, dbr_intent intent,
                          const char *using_alias, int flags);
@@ -189,6 +200,12 @@ int dbr__session_enter(dbr_session *s, const char *fn);
 /* dbr_close: rolls back and releases everything `s` holds; detaches it. */
 void dbr__session_detach(dbr_session *s);
 dbr__tx *dbr__session_tx(dbr_session *s, const dbr__database *d);
+/* Claims `tx` for the current call (the maintenance thread then leaves it
+ * alone) until dbr__session_tx_unclaim. If the maintenance thread already
+ * rolled it back (transaction_timeout), ends and removes it (tx is then
+ * invalid) and returns DBR_ETIMEOUT with the session's error set. */
+int dbr__session_tx_claim(dbr_session *s, dbr__tx *tx, const char *fn);
+void dbr__session_tx_unclaim(dbr__tx *tx);
 dbr__tx *dbr__session_tx_latest(dbr_session *s);
 void dbr__session_pin(dbr_session *s, const char *primary, int64_t when_us, const char *position);
 

@@ -90,6 +90,11 @@ int dbr__err_prefix(const char *fmt, ...)
 	return tls_err.pub.code;
 }
 
+void dbr__err_scrub(const dbr_url_view *v)
+{
+	dbr__scrub_secrets(tls_err.msg, sizeof(tls_err.msg), v);
+}
+
 void dbr__err_clear(void)
 {
 	tls_err.msg[0] = '\0';

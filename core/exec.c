@@ -12,11 +12,15 @@ int dbr__exec_on(dbr_result **out, dbr__database *d, dbr__conn *c, const char *s
 	int rc = dbr__result_new(&r, d->conf.alias);
 	if (rc)
 		return rc;
-	dbr_sink sink = { r };
-	rc = d->ops->exec(c->conn, sql, params, nparams, &sink);
+	dbr_sink sink = { .r = r, .driver = d->driver->desc->name };
+	const dbr_url_view *scope = dbr__secret_scope(&d->view);
+	rc = DBR__DRIVER_CALL(sink.driver, d->ops, exec, c->conn, sql, params, nparams, &sink);
+	dbr__secret_scope(scope);
+	if (rc == 0 && sink.rc) /* a sink error the driver ignored */
+		rc = dbr__err(sink.rc, NULL, "%s", sink.msg);
 	if (rc) {
 		dbr_result_free(r);
-		return rc < 0 ? rc : DBR_ERROR;
+		return rc;
 	}
 	if (d->ops->flags & DBR_DRIVER_NO_INSERT_ID)
 		dbr__result_no_insert_id(r);
@@ -25,11 +29,6 @@ int dbr__exec_on(dbr_result **out, dbr__database *d, dbr__conn *c, const char *s
 	else
 		dbr_result_free(r);
 	return 0;
-}
-
-static dbr_intent resolve_intent(const dbr_query *q)
-{
-	return q->intent == DBR_INTENT_AUTO ? dbr_classify(q->sql) : q->intent;
 }
 
 static int check_query(dbr_session *s, const dbr_query *q)
@@ -60,8 +59,9 @@ static int run_routed(dbr_result **out, dbr__route *rt, const dbr_query *q, cons
 	if (rc)
 		return rc;
 	if (script) {
-		rc = rt->d->ops->script(c->conn, script);
-		rc = rc < 0 ? rc : rc ? DBR_ERROR : 0;
+		const dbr_url_view *scope = dbr__secret_scope(&rt->d->view);
+		rc = DBR__DRIVER_CALL(rt->d->driver->desc->name, rt->d->ops, script, c->conn, script);
+		dbr__secret_scope(scope);
 	} else {
 		rc = dbr__exec_on(out, rt->d, c, q->sql, q->params, q->nparams);
 	}
@@ -82,15 +82,17 @@ static void wrote(dbr_session *s, dbr__route *rt)
  * route both stages into a new trace *t (freed on failure). On success the
  * caller owns *t and must dbr__route_done(rt). */
 static int route_query(dbr__route *rt, dbr_trace **t, dbr_session *s, const dbr_query *q,
-                       const char *who)
+                       const char *who, int flags)
 {
 	int rc = dbr__session_enter(s, who);
 	if (rc)
 		return rc;
 	if ((rc = check_query(s, q)) || (rc = dbr__trace_new(t)))
 		return dbr__session_fail(s, rc);
-	rc = dbr__route_statement(rt, *t, s, q->sql, q->model, resolve_intent(q), q->using_alias,
-	                          DBR__ROUTE_STAGE2);
+	/* The route classifies an AUTO intent (in the target's dialect when it
+	 * is known) and refuses transaction control: dbr_tx_* own it. */
+	rc = dbr__route_statement(rt, *t, s, q->sql, q->model, q->intent, q->using_alias,
+	                          DBR__ROUTE_STAGE2 | DBR__ROUTE_REFUSE_TX | flags);
 	if (rc) {
 		dbr_trace_free(*t);
 		*t = NULL;
@@ -103,7 +105,7 @@ int dbr_exec(dbr_result **out, dbr_session *s, const dbr_query *q)
 {
 	dbr__route rt;
 	dbr_trace *t = NULL;
-	int rc = route_query(&rt, &t, s, q, "dbr_exec");
+	int rc = route_query(&rt, &t, s, q, "dbr_exec", 0);
 	if (rc)
 		return rc;
 	dbr_trace_free(t);
@@ -127,7 +129,7 @@ int dbr_explain(dbr_trace **out, dbr_session *s, const dbr_query *q)
 		return s ? dbr__session_fail(s, dbr__err(DBR_EINVAL, NULL, "dbr_explain: NULL out"))
 		         : dbr__err(DBR_EINVAL, NULL, "dbr_explain: NULL out");
 	dbr__route rt;
-	int rc = route_query(&rt, out, s, q, "dbr_explain");
+	int rc = route_query(&rt, out, s, q, "dbr_explain", DBR__ROUTE_DRY_RUN | DBR__ROUTE_TRACE);
 	if (rc == 0)
 		dbr__route_done(s, &rt);
 	return rc;
@@ -144,7 +146,8 @@ int dbr_apply(dbr_trace **trace_out, dbr_session *s, const char *model, const ch
 	if ((rc = dbr__trace_new(&t)))
 		return dbr__session_fail(s, rc);
 	dbr__route rt;
-	rc = dbr__route_statement(&rt, t, s, NULL, model, DBR_INTENT_WRITE, NULL, 0);
+	rc = dbr__route_statement(&rt, t, s, NULL, model, DBR_INTENT_WRITE, NULL,
+	                          trace_out ? DBR__ROUTE_TRACE : 0);
 	if (rc == 0 && rt.d->primary)
 		rc = dbr__err(DBR_EROUTE, NULL,
 		              "model %s routes writes to \"%s\", a replica of \"%s\": schema goes to a primary",

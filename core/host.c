@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "dbr_private.h"
+#include "tokenize.h"
 
 static int64_t system_clock(void)
 {
@@ -54,6 +55,7 @@ static void host_log(dbr_log_level level, const char *plugin, const char *fmt, .
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	dbr__scrub_secrets(line, sizeof(line), dbr__secret_scope_get());
 	fprintf(stderr, "dbrouter: %s: %s: %s\n", level_names[level & 3],
 	        plugin ? plugin : "core", line);
 }
@@ -76,6 +78,9 @@ static int host_error(int code, const char *sqlstate, const char *fmt, ...)
 	va_start(ap, fmt);
 	dbr__verr(code < 0 ? code : DBR_ERROR, sqlstate, fmt, ap);
 	va_end(ap);
+	/* the client library's text may quote the URL: scrub it here, once */
+	if (dbr__secret_scope_get())
+		dbr__err_scrub(dbr__secret_scope_get());
 	return code < 0 ? code : DBR_ERROR;
 }
 
@@ -84,6 +89,15 @@ static int host_conf_error(const dbr_conf *node, const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	int rc = dbr__conf_verror(node, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static int host_conf_error_at(const dbr_conf *node, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = dbr__conf_verror_at(node, key, fmt, ap);
 	va_end(ap);
 	return rc;
 }
@@ -121,4 +135,78 @@ const dbr_host dbr__host = {
 	.sink_insert_id = dbr__sink_insert_id,
 	.note = dbr__host_note,
 	.last_write = dbr__host_last_write,
+	.conf_type = dbr__conf_type,
+	.conf_error_at = host_conf_error_at,
+	/* ABI 1.1: SQL lexer */
+	.sql_placeholders = dbr__sql_placeholders,
 };
+
+/* ------------------------------------------------------------ plugin calls */
+
+/* The error pending when the outermost plugin call began. */
+static _Thread_local struct {
+	int depth;
+	int code;
+	char msg[1024];
+	char sqlstate[6];
+} pending;
+
+void dbr__call_enter(void)
+{
+	const dbr_error *e = dbr_error_last();
+	if (pending.depth++ == 0 && (pending.code = e->code) != 0) {
+		snprintf(pending.msg, sizeof(pending.msg), "%s", e->message);
+		snprintf(pending.sqlstate, sizeof(pending.sqlstate), "%s", e->sqlstate);
+	}
+	dbr__err_clear();
+}
+
+static void call_restore(void)
+{
+	if (--pending.depth == 0 && pending.code)
+		dbr__err(pending.code, pending.sqlstate[0] ? pending.sqlstate : NULL, "%s", pending.msg);
+}
+
+int dbr__call_keep(int rc)
+{
+	if (pending.depth == 1 && !pending.code)
+		dbr__err_clear(); /* what the op said is not the caller's business */
+	call_restore();
+	return rc;
+}
+
+int dbr__call_leave(int rc, const char *kind, const char *name, const char *op)
+{
+	if (rc == 0) {
+		call_restore();
+		return 0;
+	}
+	pending.depth--;
+	name = name ? name : "?";
+	const dbr_error *e = dbr_error_last();
+	if (!e->message[0] && rc > 0)
+		return dbr__err(DBR_ERROR, NULL, "%s \"%s\": %s returned %d (not 0 or a negative DBR_E* code) without a message",
+		                kind, name, op, rc);
+	if (!e->message[0])
+		return dbr__err(rc, NULL, "%s \"%s\": %s failed without a message", kind, name, op);
+	int code = rc < 0 ? rc : DBR_ERROR;
+	if (e->code != code) { /* the message stays; the code is the one returned */
+		char msg[1024], st[6];
+		snprintf(msg, sizeof(msg), "%s", e->message);
+		snprintf(st, sizeof(st), "%s", e->sqlstate);
+		dbr__err(code, st[0] ? st : NULL, "%s", msg);
+	}
+	return code;
+}
+
+int dbr__err_located(const char *where)
+{
+	if (!where)
+		return 0;
+	size_t n = strlen(where);
+	const char *colon = strrchr(where, ':');
+	if (colon && colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1))
+		n = (size_t)(colon - where);
+	const char *msg = dbr_error_last()->message;
+	return strncmp(msg, where, n) == 0 && msg[n] == ':';
+}

@@ -28,6 +28,8 @@ int dbr__verr(int code, const char *sqlstate, const char *fmt, va_list ap);
  * sqlstate); returns the code. */
 int dbr__err_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void dbr__err_clear(void);
+/* Scrubs the current thread error message of v's secrets (scrub.c). */
+void dbr__err_scrub(const dbr_url_view *v);
 
 /* ------------------------------------------------------------ util.c */
 
@@ -72,6 +74,30 @@ void dbr__url_clear(dbr__url *u);
 /* Driver module for a scheme: "sqlite", "postgres", "mariadb", or NULL if
  * the scheme is not a built-in one. */
 const char *dbr__url_driver(const char *scheme);
+/* The driver module a URL of `scheme` loads when no `driver` is set: the
+ * built-in one (*builtin = 1), else the module named after the scheme
+ * (which must then list it in its ops' schemes), else NULL (a scheme with
+ * '+' or '.' names no module). */
+const char *dbr__url_driver_module(const char *scheme, int *builtin);
+/* 1 if the NULL-terminated `schemes` (may be NULL) lists `scheme`. */
+int dbr__url_scheme_listed(const char *const *schemes, const char *scheme);
+/* The parts of `text` that dbr_url_mask hides, as [from, to) byte offsets
+ * into out (at most max); returns how many. */
+size_t dbr__url_secret_spans(size_t (*out)[2], size_t max, const char *text);
+/* 1 if a URL query or option key names a secret (password, pass, pwd...). */
+int dbr__url_key_secret(const char *key);
+
+/* ------------------------------------------------------------ scrub.c */
+
+/* Sets the database whose secrets the calling thread's driver messages
+ * must not show (NULL: none) and returns the previous one: the core sets
+ * it around every driver call made for a database. */
+const dbr_url_view *dbr__secret_scope(const dbr_url_view *v);
+const dbr_url_view *dbr__secret_scope_get(void);
+/* Replaces in msg (a buffer of cap bytes) every form of v's secrets (the
+ * password and password-like options: decoded, as written in the URL,
+ * percent-encoded) with "****". */
+void dbr__scrub_secrets(char *msg, size_t cap, const dbr_url_view *v);
 
 /* ----------------------------------------------------------- conf*.c */
 
@@ -94,10 +120,13 @@ typedef struct dbr__dbconf {
 	char *replica_of;     /* NULL for a primary */
 	int weight;           /* default 1 */
 	char *driver;         /* module name or path; default from the scheme */
+	int driver_from_scheme; /* driver named after a scheme that is not built
+	                           in: the module must declare the scheme */
 	dbr__pool_conf pool;
 	size_t noptions;      /* the `options` group, values as text */
 	char **okeys, **ovalues;
 	char *where;          /* "file:line" of the entry, for messages */
+	char *file_password;  /* read from password_file until moved to url.password */
 } dbr__dbconf;
 
 /* One router entry. `node` is the libconfig setting of the entry (a
@@ -114,6 +143,8 @@ struct dbr__config {
 	char *file;           /* path, or "<string>" */
 	char *plugin_path;    /* NULL if absent */
 	char *token_secret;   /* NULL if absent */
+	char **write_functions; /* write_functions = [ ... ] (classify.c) */
+	size_t nwrite_functions;
 	dbr__dbconf *dbs;
 	size_t ndbs;
 	dbr__rconf *routers;
@@ -160,6 +191,8 @@ const dbr_conf *dbr__conf_at(const dbr_conf *node, size_t i);
 const char *dbr__conf_name(const dbr_conf *node);
 int dbr__conf_verror(const dbr_conf *node, const char *fmt, va_list ap);
 int dbr__conf_alias(const char **replica_of, const dbr_conf *node, const char *alias);
+dbr_conf_type dbr__conf_type(const dbr_conf *node, const char *key);
+int dbr__conf_verror_at(const dbr_conf *node, const char *key, const char *fmt, va_list ap);
 
 /* ------------------------------------------------------------ loader.c */
 
@@ -169,14 +202,24 @@ typedef struct dbr__plugin {
 	const dbr_plugin_desc *desc;
 	dbr_plugin_info info;       /* strings point into desc / path */
 	int refs;
+	/* The plugin's ops table normalised at load: min(struct_size, sizeof)
+	 * bytes copied, the rest zero, struct_size the host's. Every call
+	 * into the plugin goes through this copy, never desc->ops, so an op
+	 * beyond the plugin's table is NULL. */
+	union {
+		dbr_driver_ops driver;
+		dbr_router_ops router;
+	} ops;
 } dbr__plugin;
 
 /* Finds and loads the plugin `name` (a bare name or a path) of `kind`.
  * Search: absolute/relative path as given if it contains '/'; each dir of
  * $DBROUTER_PLUGIN_PATH (':'-separated); each dir of `plugin_path` (may be
  * NULL); the installed pkglibdir. In each dir, "<dir>/<kind>s/<name>" then
- * "<dir>/<name>", with libltdl's extensions. Checks the version rule, kind
- * and mandatory ops. Drivers are made resident. The same file loaded twice
+ * "<dir>/<name>", with libltdl's extensions. The file is bound now
+ * (an unresolved symbol fails here, naming it), then checked: version rule,
+ * kind, descriptor and mandatory ops; its ops are copied into p->ops.
+ * Drivers are made resident. The same file loaded twice
  * is the same dbr__plugin (refcounted).
  * Errors: DBR_EPLUGIN, message names the file (or every path tried), both
  * ABI versions where relevant, and what to do. Thread-safe. */
@@ -191,10 +234,32 @@ extern const dbr_host dbr__host;
 /* Logs a core line (DBROUTER_LOG sets the level; default warning). */
 void dbr__log(dbr_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The one way the core calls a plugin op that returns 0 or a DBR_E* code.
+ * Before the call the thread's error is set aside and cleared; after it, a
+ * positive return becomes DBR_ERROR and a failure that left no message gets
+ * "KIND \"NAME\": OP failed without a message"; on success the error set
+ * aside comes back (a plugin call never hides the core's pending error).
+ * DBR__CALL_KEEP is for ops whose failure only decides something (reset):
+ * the error set aside always comes back and the return is not mapped. */
+#define DBR__CALL(kind, name, op, call) \
+	(dbr__call_enter(), dbr__call_leave((call), (kind), (name), (op)))
+#define DBR__CALL_KEEP(call) (dbr__call_enter(), dbr__call_keep(call))
+#define DBR__DRIVER_CALL(name, ops, op, ...) \
+	DBR__CALL("driver", (name), #op, (ops)->op(__VA_ARGS__))
+void dbr__call_enter(void);
+int dbr__call_leave(int rc, const char *kind, const char *name, const char *op);
+int dbr__call_keep(int rc);
+/* 1 if the thread's error message starts with the FILE: of `where`
+ * ("FILE:LINE"), i.e. already points into the configuration. */
+int dbr__err_located(const char *where);
+
 /* ------------------------------------------------------------ result.c */
 
 struct dbr_sink {
 	dbr_result *r;
+	const char *driver;  /* the driver's name, for messages */
+	int rc;              /* the first sink error: the statement fails */
+	char msg[512];       /* and its message */
 };
 int dbr__result_new(dbr_result **out, const char *alias);
 int dbr__sink_columns(dbr_sink *sink, size_t ncols, const char *const *names);
@@ -216,8 +281,9 @@ typedef struct dbr__conn {
 	struct dbr__conn *next;
 } dbr__conn;
 
-int dbr__pool_new(dbr__pool **out, const dbr_driver_ops *ops, const dbr_url_view *url,
-                  const dbr__pool_conf *conf);
+/* `driver` (the driver's name, for messages) must outlive the pool. */
+int dbr__pool_new(dbr__pool **out, const dbr_driver_ops *ops, const char *driver,
+                  const dbr_url_view *url, const dbr__pool_conf *conf);
 /* Hands out a connection (idle one, pinged if idle longer than
  * test_before_acquire; or a new one below max; else waits up to
  * acquire_timeout, first come first served). Errors: DBR_ETIMEOUT (the
@@ -234,7 +300,30 @@ void dbr__pool_stats(dbr_pool_stats *out, dbr__pool *p);
  * dbr__pool_free). Does its I/O outside the lock; safe from any thread. */
 void dbr__pool_maintain(dbr__pool *p);
 /* Stops the maintenance thread, closes the idle connections, frees. Every
- * connection must have been released. */
+ * connection must have been released and every lease ended. */
 void dbr__pool_free(dbr__pool *p);
+
+/* A transaction's hold on a pool connection. With transaction_timeout set
+ * the pool's maintenance thread rolls back (driver reset, or close) and
+ * takes back the connection of a lease past its deadline, unless its owner
+ * is in a call on it. The handoff is one atomic state: ACTIVE (between the
+ * owner's calls: the reaper may take it), IN_CALL (claimed by the owner:
+ * the reaper leaves it), EXPIRED (reaped: the connection is no longer the
+ * owner's). Owner and reaper move it only by compare-and-swap from ACTIVE,
+ * so exactly one of them wins. The owner (one thread at a time) creates,
+ * claims, unclaims and ends the lease; the reaper never frees it. */
+typedef struct dbr__lease dbr__lease;
+/* A lease on `c` (acquired from `p`), deadline now + transaction_timeout.
+ * Errors: DBR_ENOMEM. */
+int dbr__lease_new(dbr__lease **out, dbr__pool *p, dbr__conn *c);
+/* Claims the lease for a call (nests). 0, or DBR_ETIMEOUT (no message set)
+ * if the reaper took it: then only dbr__lease_end remains. */
+int dbr__lease_claim(dbr__lease *l);
+void dbr__lease_unclaim(dbr__lease *l);
+/* 1 once the reaper took the lease. */
+int dbr__lease_expired(const dbr__lease *l);
+/* Ends a claimed or expired lease: a claimed one gives its connection back
+ * (closed when `broken`); frees the lease. */
+void dbr__lease_end(dbr__pool *p, dbr__lease *l, int broken);
 
 #endif

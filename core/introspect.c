@@ -14,11 +14,11 @@ int dbr_server_version(char *buf, size_t size, dbr *db, const char *alias)
 		return dbr__db_fail(db, dbr__err(DBR_ENOTFOUND, NULL, "no database \"%s\"", alias));
 	dbr__conn *c = NULL;
 	int rc = 0;
-	if (!DBR_HAS_MEMBER(dbr_driver_ops, d->ops, server_version) || !d->ops->server_version)
+	if (!d->ops->server_version)
 		rc = dbr__err(DBR_ENOTSUP, NULL, "driver of \"%s\" cannot tell its server version", alias);
 	else if ((rc = dbr__pool_acquire(&c, d->pool)) == 0) {
 		buf[0] = '\0';
-		rc = d->ops->server_version(buf, size, c->conn);
+		rc = DBR__DRIVER_CALL(d->driver->desc->name, d->ops, server_version, buf, size, c->conn);
 		dbr__pool_release(d->pool, c, 0);
 	}
 	dbr__db_put(db, d);
@@ -29,33 +29,50 @@ int dbr_server_version(char *buf, size_t size, dbr *db, const char *alias)
 
 /* ------------------------------------------------------------ introspection */
 
+/* The list owns copies of every string: a database removed after the
+ * snapshot frees its own, never the list's. */
 struct dbr_alias_list {
 	dbr_alias_info *items;
 	size_t n;
 };
+
+static void info_clear(dbr_alias_info *a)
+{
+	free((char *)a->alias);
+	free((char *)a->backend);
+	free((char *)a->url);
+	free((char *)a->replica_of);
+}
+
+/* A copy of d's figures into *a. Under the read lock. Errors: DBR_ENOMEM. */
+static int info_fill(dbr_alias_info *a, const dbr__database *d)
+{
+	a->alias = dbr__strdup(d->conf.alias);
+	a->backend = dbr__strdup(d->ops->backend);
+	a->url = dbr__strdup(d->conf.url.masked ? d->conf.url.masked : "");
+	a->replica_of = d->primary ? dbr__strdup(d->primary->conf.alias) : NULL;
+	a->weight = d->conf.weight;
+	dbr__pool_stats(&a->pool, d->pool);
+	a->connected = a->pool.size > 0;
+	if (!a->alias || !a->backend || !a->url || (d->primary && !a->replica_of))
+		return DBR_ENOMEM;
+	return 0;
+}
 
 int dbr_alias_list_get(dbr_alias_list **out, dbr *db)
 {
 	if (!out || !db)
 		return dbr__err(DBR_EINVAL, NULL, "dbr_alias_list_get: NULL argument");
 	dbr_alias_list *l = calloc(1, sizeof(*l));
+	int rc = l ? 0 : DBR_ENOMEM;
 	pthread_rwlock_rdlock(&db->dbs_lock);
-	if (l)
-		l->items = calloc(db->ndbs + 1, sizeof(dbr_alias_info));
-	for (size_t i = 0; l && l->items && i < db->ndbs; i++) {
-		const dbr__database *d = db->dbs[i];
-		dbr_alias_info *a = &l->items[l->n++];
-		a->alias = d->conf.alias;
-		a->backend = d->ops->backend;
-		a->url = d->conf.url.masked;
-		a->replica_of = d->primary ? d->primary->conf.alias : NULL;
-		a->weight = d->conf.weight;
-		dbr__pool_stats(&a->pool, d->pool);
-		a->connected = a->pool.size > 0;
-	}
+	if (l && !(l->items = calloc(db->ndbs + 1, sizeof(dbr_alias_info))))
+		rc = DBR_ENOMEM;
+	for (size_t i = 0; rc == 0 && i < db->ndbs; i++)
+		rc = info_fill(&l->items[l->n++], db->dbs[i]);
 	pthread_rwlock_unlock(&db->dbs_lock);
-	if (!l || !l->items) {
-		free(l);
+	if (rc) {
+		dbr_alias_list_free(l);
 		return dbr__err(DBR_ENOMEM, NULL, "out of memory");
 	}
 	*out = l;
@@ -71,8 +88,11 @@ const dbr_alias_info *dbr_alias_list_at(const dbr_alias_list *l, size_t i)
 
 void dbr_alias_list_free(dbr_alias_list *l)
 {
-	if (l)
-		free(l->items);
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		info_clear(&l->items[i]);
+	free(l->items);
 	free(l);
 }
 
@@ -94,7 +114,9 @@ int dbr_connect(dbr *db, const char *alias)
 	dbr__conn *c = NULL;
 	int rc = dbr__pool_acquire(&c, d->pool);
 	if (rc == 0) {
-		rc = d->ops->ping(c->conn);
+		const dbr_url_view *scope = dbr__secret_scope(&d->view);
+		rc = DBR__DRIVER_CALL(d->driver->desc->name, d->ops, ping, c->conn);
+		dbr__secret_scope(scope);
 		dbr__pool_release(d->pool, c, rc != 0);
 		if (rc)
 			rc = dbr__err_prefix("\"%s\" (%s) does not answer", alias, d->conf.url.masked);

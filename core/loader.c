@@ -3,6 +3,8 @@
  * ABI"). libltdl is not thread-safe, so every lt_* call below runs under
  * one global mutex; the loaded plugins form a list under the same mutex.
  */
+#include <dlfcn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,14 +48,15 @@ typedef struct kind_def {
 	const char *symbol; /* "dbr_driver_entry" */
 	const op_slot *ops;
 	size_t nops;
+	size_t ops_size;    /* the host's sizeof(dbr_driver_ops) */
 	int resident;       /* client libraries are unsafe to unload */
 } kind_def;
 
 static const kind_def kinds[] = {
 	{ DBR_PLUGIN_DRIVER, "driver", "drivers", "dbr_driver_entry",
-	  driver_ops, sizeof driver_ops / sizeof driver_ops[0], 1 },
+	  driver_ops, sizeof driver_ops / sizeof driver_ops[0], sizeof(dbr_driver_ops), 1 },
 	{ DBR_PLUGIN_ROUTER, "router", "routers", "dbr_router_entry",
-	  router_ops, sizeof router_ops / sizeof router_ops[0], 0 },
+	  router_ops, sizeof router_ops / sizeof router_ops[0], sizeof(dbr_router_ops), 0 },
 };
 
 static const kind_def *kind_of(dbr_plugin_kind kind)
@@ -129,30 +132,133 @@ static int has_ext(const char *path)
 	return strchr(base ? base + 1 : path, '.') != NULL;
 }
 
-/* A candidate that exists but does not load is an error worth stopping
- * for: searching on would hide it behind "not found". */
-static int exists(const char *path)
+/* A "key='value'" line of a libtool archive: the value (owned), or NULL. */
+static char *la_value(const char *text, const char *key)
 {
-	return (has_ext(path) && is_file(path, "")) || is_file(path, ".la") ||
-	       is_file(path, LT_MODULE_EXT);
+	size_t n = strlen(key);
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		if (strncmp(l, key, n) != 0 || l[n] != '=')
+			continue;
+		const char *v = l + n + 1, *end = v + strcspn(v, "\n");
+		if (*v == '\'')
+			v++, end -= end > v && end[-1] == '\'';
+		return dbr__strndup(v, (size_t)(end - v));
+	}
+	return NULL;
 }
 
-/* Tries one candidate; returns nonzero when the search is over. */
-static int try_path(search *s, const char *path)
+/* The first of dir/sub/dlname that is a file (sub may be NULL). */
+static char *first_file(char *out, const char *dir, const char *sub, const char *dlname)
 {
-	s->h = lt_dlopenadvise(path, advise);
-	if (s->h)
-		return 1;
-	const char *e = dlerr();
-	if (exists(path)) {
-		s->rc = dbr__err(DBR_EPLUGIN, NULL, "cannot load %s \"%s\" from %s: %s",
-		                 s->k->word, s->name, path, e);
+	if (out || !dir || !*dir)
+		return out;
+	char *p = sub ? dbr__asprintf("%s/%s/%s", dir, sub, dlname)
+	              : dbr__asprintf("%s/%s", dir, dlname);
+	if (p && is_file(p, ""))
+		return p;
+	free(p);
+	return NULL;
+}
+
+/* The shared object a libtool archive names, by libltdl's rules: in libdir
+ * if installed, else in <dir>/.libs, else beside the archive. */
+static char *la_object(const char *la)
+{
+	FILE *f = fopen(la, "r");
+	if (!f)
+		return NULL;
+	dbr__buf text = { 0 };
+	char chunk[1024];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		dbr__buf_add(&text, chunk, n);
+	fclose(f);
+	char *dlname = la_value(text.s, "dlname");
+	char *libdir = la_value(text.s, "libdir");
+	char *installed = la_value(text.s, "installed");
+	char *dir = dbr__strndup(la, (size_t)(strrchr(la, '/') - la));
+	char *obj = NULL;
+	if (dlname && *dlname && dir) {
+		int inst = installed && strcmp(installed, "yes") == 0;
+		obj = first_file(obj, inst ? libdir : NULL, NULL, dlname);
+		obj = first_file(obj, inst ? NULL : dir, ".libs", dlname);
+		obj = first_file(obj, dir, NULL, dlname);
+	}
+	free(dlname), free(libdir), free(installed), free(dir);
+	dbr__buf_free(&text);
+	return obj;
+}
+
+static int ends_with(const char *s, const char *tail)
+{
+	size_t a = strlen(s), b = strlen(tail);
+	return a >= b && strcmp(s + a - b, tail) == 0;
+}
+
+/* Which file libltdl will open for `path`: 0 if none exists; else 1 and
+ * *object is the shared object (NULL if an archive names none that exists:
+ * libltdl then says why). */
+static int resolve(char **object, const char *path)
+{
+	*object = NULL;
+	if (has_ext(path) && is_file(path, "")) {
+		*object = ends_with(path, ".la") ? la_object(path) : dbr__strdup(path);
 		return 1;
 	}
-	free(s->last_error);
-	s->last_error = dbr__strdup(e);
-	dbr__buf_printf(&s->tried, "%s%s", s->tried.len ? ", " : "", path);
+	if (is_file(path, ".la")) {
+		char *la = dbr__asprintf("%s.la", path);
+		*object = la ? la_object(la) : NULL;
+		free(la);
+		return 1;
+	}
+	if (is_file(path, LT_MODULE_EXT)) {
+		*object = dbr__asprintf("%s%s", path, LT_MODULE_EXT);
+		return 1;
+	}
 	return 0;
+}
+
+static int load_error(search *s, const char *path, const char *why)
+{
+	s->rc = dbr__err(DBR_EPLUGIN, NULL, "cannot load %s \"%s\" from %s: %s",
+	                 s->k->word, s->name, path, why);
+	return 1;
+}
+
+/* Tries one candidate; returns nonzero when the search is over. A file
+ * that exists but does not load stops the search: searching on would
+ * hide it behind "not found". libltdl opens modules lazily (RTLD_LAZY),
+ * and glibc never re-binds an object already open, so the object is first
+ * opened with RTLD_NOW: an unresolved symbol fails here, with dlerror's
+ * "<file>: undefined symbol: <name>", instead of killing the process at
+ * its first call; lt_dlopen then finds it open and fully bound. */
+static int try_path(search *s, const char *path)
+{
+	char *object = NULL;
+	if (!resolve(&object, path)) {
+		free(s->last_error);
+		s->last_error = dbr__strdup("file not found");
+		dbr__buf_printf(&s->tried, "%s%s", s->tried.len ? ", " : "", path);
+		return 0;
+	}
+	void *now = object ? dlopen(object, RTLD_NOW | RTLD_LOCAL) : NULL;
+	if (object && !now) {
+		const char *e = dlerror();
+		free(object);
+		return load_error(s, path, e ? e : "unknown error");
+	}
+	/* libltdl keeps an old error (e.g. from closing a resident module)
+	 * and sets none for an archive without a module: clear it first. */
+	(void)lt_dlerror();
+	s->h = lt_dlopenadvise(path, advise);
+	const char *e = s->h ? NULL : lt_dlerror();
+	int done = s->h ? 1 : load_error(s, path, e ? e : object ? "unknown error"
+	                     : "no loadable module: the libtool archive has no dlname, "
+	                       "or its file is missing");
+	free(object);
+	if (now)
+		dlclose(now); /* the module stays open through s->h */
+	return done;
 }
 
 static int try_dir(search *s, const char *dir, size_t len)
@@ -198,6 +304,11 @@ static int find(search *s, const char *plugin_path)
 
 static int check_abi(const dbr_plugin_desc *d, const char *file)
 {
+	if (d->abi_minor < 0)
+		return dbr__err(DBR_EPLUGIN, NULL,
+		                "plugin %s has ABI %d.%d, a negative minor: its descriptor is "
+		                "malformed; rebuild the plugin against dbrouter's headers of "
+		                "ABI %d.x", file, d->abi_major, d->abi_minor, DBR_ABI_MAJOR);
 	if (d->abi_major != DBR_ABI_MAJOR)
 		return dbr__err(DBR_EPLUGIN, NULL,
 		                "plugin %s has ABI %d.%d but this libdbrouter has ABI %d.%d: "
@@ -223,12 +334,23 @@ static int slot_set(const void *ops, const op_slot *o)
 	return 0;
 }
 
+/* A struct_size that covers at least itself and is not a negative number
+ * cast to size_t. */
+static int sane_size(size_t size, size_t least)
+{
+	return size >= least && size <= PTRDIFF_MAX;
+}
+
 /* Every mandatory op covered by struct_size (DBR_HAS_MEMBER's rule) and set. */
 static int check_ops(const kind_def *k, const void *ops, const char *file)
 {
 	if (!ops)
 		return dbr__err(DBR_EPLUGIN, NULL, "%s plugin %s has no ops table", k->word, file);
 	size_t size = *(const size_t *)ops;
+	if (!sane_size(size, sizeof size))
+		return dbr__err(DBR_EPLUGIN, NULL,
+		                "%s plugin %s has an ops table with struct_size %zu: the table "
+		                "is malformed, fix and rebuild the plugin", k->word, file, size);
 	for (size_t i = 0; i < k->nops; i++)
 		if (size < k->ops[i].offset + k->ops[i].size || !slot_set(ops, &k->ops[i]))
 			return dbr__err(DBR_EPLUGIN, NULL,
@@ -247,9 +369,10 @@ static int wrong_kind(const kind_def *k, dbr_plugin_kind got, const char *file)
 
 static int check_desc(const kind_def *k, const dbr_plugin_desc *d, const char *file)
 {
-	if (!DBR_HAS_MEMBER(dbr_plugin_desc, d, abi_minor))
+	if (!sane_size(d->struct_size, offsetof(dbr_plugin_desc, abi_minor) + sizeof(int)))
 		return dbr__err(DBR_EPLUGIN, NULL, "plugin %s has a malformed descriptor "
-		                "(struct_size %zu)", file, d->struct_size);
+		                "(struct_size %zu): rebuild it against dbrouter's headers",
+		                file, d->struct_size);
 	int rc = check_abi(d, file);
 	if (rc)
 		return rc;
@@ -319,6 +442,10 @@ static int add_record(dbr__plugin **out, const kind_def *k, lt_dlhandle h,
 		free(r);
 		return dbr__err(DBR_EPLUGIN, NULL, "cannot make %s resident: %s", path, dlerr());
 	}
+	/* Normalised once: the host's full table, zero beyond the plugin's. */
+	size_t size = *(const size_t *)d->ops;
+	memcpy(&r->p.ops, d->ops, size < k->ops_size ? size : k->ops_size);
+	memcpy(&r->p.ops, &k->ops_size, sizeof k->ops_size);
 	r->p.path = path;
 	r->p.handle = h;
 	r->p.desc = d;

@@ -8,8 +8,10 @@
  * (started only when there is something to maintain) retires idle and old
  * connections and keeps min_connections warm; callers never do that work.
  * Ages are measured with dbr_clock_now() (replaceable in tests); waits with
- * the monotonic clock. */
+ * the monotonic clock. With transaction_timeout the maintenance thread also
+ * reaps transactions left open too long (leases, below). */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,7 @@ typedef struct waiter {
 struct dbr__pool {
 	pthread_mutex_t lock;
 	const dbr_driver_ops *ops;
+	const char *driver;  /* the driver's name, for messages */
 	const dbr_url_view *url;
 	dbr__pool_conf conf;
 	int keep_one;        /* DBR_DRIVER_KEEP_ONE: never reap the last one */
@@ -46,6 +49,17 @@ struct dbr__pool {
 	int has_thread, stop;
 	pthread_cond_t wake;
 	int64_t tick_us;
+	struct dbr__lease *leases; /* with a deadline: the reaper's to watch */
+};
+
+enum { LEASE_ACTIVE, LEASE_IN_CALL, LEASE_EXPIRED };
+
+struct dbr__lease {
+	atomic_int state;    /* LEASE_*: the owner/reaper handoff */
+	int calls;           /* the owner's nested claims (owner only) */
+	dbr__conn *c;        /* set before the lease is listed, then read-only */
+	int64_t deadline_us; /* library clock; 0: no timeout, never listed */
+	struct dbr__lease *prev, *next; /* p->leases, under p->lock */
 };
 
 enum { TAKE_CONN = 1, TAKE_SLOT, TAKE_STALE };
@@ -152,10 +166,10 @@ static void discard(dbr__pool *p, dbr__conn *c)
 static int connect_slot(dbr__conn **out, dbr__pool *p, int extra)
 {
 	dbr__conn *c = calloc(1, sizeof(*c));
-	int rc = c ? p->ops->connect(&c->conn, p->url)
+	const dbr_url_view *scope = dbr__secret_scope(p->url);
+	int rc = c ? DBR__DRIVER_CALL(p->driver, p->ops, connect, &c->conn, p->url)
 	           : dbr__err(DBR_ENOMEM, NULL, "out of memory");
-	if (rc > 0)
-		rc = dbr__err(DBR_ECONNECT, "08001", "connect failed");
+	dbr__secret_scope(scope);
 	pthread_mutex_lock(&p->lock);
 	p->pending--;
 	p->connecting--;
@@ -291,7 +305,10 @@ static int usable(dbr__pool *p, dbr__conn *c)
 	double t = p->conf.test_before_acquire;
 	if (t < 0 || dbr_clock_now() - c->used_us < seconds_us(t))
 		return 1;
-	return p->ops->ping(c->conn) == 0;
+	const dbr_url_view *scope = dbr__secret_scope(p->url);
+	int rc = DBR__DRIVER_CALL(p->driver, p->ops, ping, c->conn);
+	dbr__secret_scope(scope);
+	return rc == 0;
 }
 
 /* A connection that failed its ping: its slot becomes pending, then it
@@ -337,8 +354,10 @@ void dbr__pool_release(dbr__pool *p, dbr__conn *c, int broken)
 {
 	if (!c)
 		return;
-	if (!broken && p->ops->reset && p->ops->reset(c->conn))
+	const dbr_url_view *scope = dbr__secret_scope(p->url);
+	if (!broken && p->ops->reset && DBR__CALL_KEEP(p->ops->reset(c->conn)))
 		broken = 1;
+	dbr__secret_scope(scope);
 	int64_t now = dbr_clock_now();
 	pthread_mutex_lock(&p->lock);
 	if (broken || (lifetime_over(p, c, now) && !must_keep_locked(p))) {
@@ -456,16 +475,134 @@ static void renew(dbr__pool *p, dbr__conn *old)
 	}
 	pthread_mutex_lock(&p->lock);
 	give_locked(p, c);
+	p->pending++; /* the old one is being closed: no longer counted live */
 	pthread_mutex_unlock(&p->lock);
 	p->ops->close(old->conn);
 	free(old);
 	pthread_mutex_lock(&p->lock);
+	p->pending--;
 	p->open--; /* the extra slot goes away, nobody inherits it */
 	pthread_mutex_unlock(&p->lock);
 }
 
+/* ------------------------------------------------------------ leases */
+
+static void lease_unlink_locked(dbr__pool *p, dbr__lease *l)
+{
+	if (l->prev)
+		l->prev->next = l->next;
+	else
+		p->leases = l->next;
+	if (l->next)
+		l->next->prev = l->prev;
+	l->prev = l->next = NULL;
+}
+
+int dbr__lease_new(dbr__lease **out, dbr__pool *p, dbr__conn *c)
+{
+	dbr__lease *l = calloc(1, sizeof(*l));
+	if (!l)
+		return dbr__err(DBR_ENOMEM, NULL, "out of memory");
+	atomic_init(&l->state, LEASE_ACTIVE);
+	l->c = c;
+	if (p->conf.transaction_timeout > 0) {
+		l->deadline_us = dbr_clock_now() + seconds_us(p->conf.transaction_timeout);
+		pthread_mutex_lock(&p->lock);
+		l->next = p->leases;
+		if (p->leases)
+			p->leases->prev = l;
+		p->leases = l;
+		pthread_mutex_unlock(&p->lock);
+	}
+	*out = l;
+	return 0;
+}
+
+int dbr__lease_claim(dbr__lease *l)
+{
+	int want = LEASE_ACTIVE;
+	if (l->calls > 0 ||
+	    atomic_compare_exchange_strong(&l->state, &want, LEASE_IN_CALL)) {
+		l->calls++;
+		return 0;
+	}
+	return DBR_ETIMEOUT;
+}
+
+void dbr__lease_unclaim(dbr__lease *l)
+{
+	if (l->calls > 0 && --l->calls == 0)
+		atomic_store(&l->state, LEASE_ACTIVE);
+}
+
+int dbr__lease_expired(const dbr__lease *l)
+{
+	return atomic_load(&l->state) == LEASE_EXPIRED;
+}
+
+void dbr__lease_end(dbr__pool *p, dbr__lease *l, int broken)
+{
+	if (!l)
+		return;
+	int reaped = dbr__lease_expired(l);
+	if (l->deadline_us) {
+		/* Claimed: unlink it. Reaped: the reaper unlinked it under the lock
+		 * and may still be leaving it; taking the lock waits for that. */
+		pthread_mutex_lock(&p->lock);
+		if (!reaped)
+			lease_unlink_locked(p, l);
+		pthread_mutex_unlock(&p->lock);
+	}
+	if (!reaped)
+		dbr__pool_release(p, l->c, broken);
+	free(l);
+}
+
+/* Takes the leases past their deadline whose owner is not in a call; their
+ * connections into a list. Lock held. */
+static dbr__conn *reap_locked(dbr__pool *p, int *n)
+{
+	int64_t now = dbr_clock_now();
+	dbr__conn *reaped = NULL;
+	dbr__lease *next;
+	for (dbr__lease *l = p->leases; l; l = next) {
+		next = l->next;
+		int want = LEASE_ACTIVE;
+		if (now < l->deadline_us ||
+		    !atomic_compare_exchange_strong(&l->state, &want, LEASE_EXPIRED))
+			continue;
+		dbr__conn *c = l->c;
+		lease_unlink_locked(p, l);
+		c->next = reaped;
+		reaped = c;
+		(*n)++;
+	}
+	return reaped;
+}
+
+/* Rolls back and gives back what reap_locked took: the driver's reset rolls
+ * back (else, or if it fails, the connection closes, which rolls back on
+ * the server). */
+static void reap(dbr__pool *p)
+{
+	int n = 0;
+	pthread_mutex_lock(&p->lock);
+	dbr__conn *c = p->leases ? reap_locked(p, &n) : NULL;
+	pthread_mutex_unlock(&p->lock);
+	if (n)
+		dbr__log(DBR_LOG_WARN, "pool of \"%s\": rolled back %d transaction%s left open longer "
+		         "than transaction_timeout = %g s", p->url->alias, n, n > 1 ? "s" : "",
+		         p->conf.transaction_timeout);
+	while (c) {
+		dbr__conn *next = c->next;
+		dbr__pool_release(p, c, !p->ops->reset);
+		c = next;
+	}
+}
+
 void dbr__pool_maintain(dbr__pool *p)
 {
+	reap(p);
 	pthread_mutex_lock(&p->lock);
 	dbr__conn *victims = victims_locked(p);
 	dbr__conn *old = renewal_locked(p);
@@ -509,18 +646,21 @@ static int64_t tick_of(const dbr__pool_conf *c)
 		t = c->idle_timeout / 4;
 	if (c->max_lifetime > 0 && c->max_lifetime / 4 < t)
 		t = c->max_lifetime / 4;
+	if (c->transaction_timeout > 0 && c->transaction_timeout / 4 < t)
+		t = c->transaction_timeout / 4;
 	return seconds_us(t < 0.01 ? 0.01 : t);
 }
 
 static int needs_thread(const dbr__pool_conf *c)
 {
-	return c->min_connections > 0 || c->idle_timeout > 0 || c->max_lifetime > 0;
+	return c->min_connections > 0 || c->idle_timeout > 0 || c->max_lifetime > 0 ||
+	       c->transaction_timeout > 0;
 }
 
 /* ------------------------------------------------------------ life */
 
-int dbr__pool_new(dbr__pool **out, const dbr_driver_ops *ops, const dbr_url_view *url,
-                  const dbr__pool_conf *conf)
+int dbr__pool_new(dbr__pool **out, const dbr_driver_ops *ops, const char *driver,
+                  const dbr_url_view *url, const dbr__pool_conf *conf)
 {
 	dbr__pool *p = calloc(1, sizeof(*p));
 	if (!p)
@@ -528,6 +668,7 @@ int dbr__pool_new(dbr__pool **out, const dbr_driver_ops *ops, const dbr_url_view
 	pthread_mutex_init(&p->lock, NULL);
 	cond_init_mono(&p->wake);
 	p->ops = ops;
+	p->driver = driver;
 	p->url = url;
 	p->conf = *conf;
 	p->keep_one = (ops->flags & DBR_DRIVER_KEEP_ONE) != 0;

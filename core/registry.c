@@ -51,6 +51,19 @@ static int db_view(dbr__database *d, const dbr *db)
 	return 0;
 }
 
+/* A driver found by its URL's scheme must say it serves that scheme: a
+ * module that merely shares the scheme's name is not trusted with it. */
+static int db_check_scheme(const dbr__database *d, const char *prefix)
+{
+	const char *scheme = d->conf.url.scheme;
+	if (dbr__url_scheme_listed(d->ops->schemes, scheme))
+		return 0;
+	return dbr__err(DBR_ECONFIG, NULL,
+	                "%sdriver \"%s\" (%s), loaded for the URL scheme \"%s\", does not declare that "
+	                "scheme in its ops' schemes: set driver = \"...\" if it really serves it",
+	                prefix, d->driver->desc->name, d->driver->path, scheme);
+}
+
 /* Loads the driver and lets it check the URL and options; connects nothing.
  * Takes `conf` over (cleared on return, success or not). */
 int dbr__db_build(dbr__database **out, dbr *db, dbr__dbconf *conf)
@@ -62,7 +75,7 @@ int dbr__db_build(dbr__database **out, dbr *db, dbr__dbconf *conf)
 	}
 	d->conf = *conf;
 	memset(conf, 0, sizeof(*conf));
-	const char *drv = d->conf.driver ? d->conf.driver : dbr__url_driver(d->conf.url.scheme);
+	const char *drv = d->conf.driver; /* the configuration sets it from the scheme if absent */
 	char prefix[512];
 	snprintf(prefix, sizeof(prefix), "%s: databases.%s: ", d->conf.where ? d->conf.where : "?",
 	         d->conf.alias);
@@ -73,14 +86,21 @@ int dbr__db_build(dbr__database **out, dbr *db, dbr__dbconf *conf)
 	if (rc == 0 && (rc = dbr__plugin_load(&d->driver, DBR_PLUGIN_DRIVER, drv, db->plugin_path)))
 		rc = dbr__reraise(rc, prefix);
 	if (rc == 0) {
-		d->ops = d->driver->desc->ops;
-		if ((rc = d->ops->check(&d->view)))
-			rc = dbr__reraise(DBR_ECONFIG, prefix);
+		d->ops = &d->driver->ops.driver;
+		if (d->conf.driver_from_scheme)
+			rc = db_check_scheme(d, prefix);
+	}
+	if (rc == 0) {
+		const dbr_url_view *scope = dbr__secret_scope(&d->view);
+		rc = DBR__DRIVER_CALL(d->driver->desc->name, d->ops, check, &d->view);
+		dbr__secret_scope(scope);
+		if (rc)
+			rc = dbr__reraise(DBR_ECONFIG, dbr__err_located(d->conf.where) ? "" : prefix);
 	}
 	if (rc == 0)
 		rc = dbr__remember_plugin(db, d->driver);
 	if (rc == 0)
-		rc = dbr__pool_new(&d->pool, d->ops, &d->view, &d->conf.pool);
+		rc = dbr__pool_new(&d->pool, d->ops, d->driver->desc->name, &d->view, &d->conf.pool);
 	if (rc) {
 		dbr__db_free(d);
 		return rc;
@@ -141,10 +161,13 @@ void dbr__db_ref(dbr__database *d)
 }
 
 /* The last reference of a removed database wakes its remover (under the
- * lock, so that the wake-up cannot fall between its check and its wait). */
+ * lock, so that the wake-up cannot fall between its check and its wait).
+ * Once the count reaches zero the remover may free `d` at any moment: the
+ * decrement's own result says whether it was removed, and `d` is not
+ * touched afterwards. */
 void dbr__db_put(dbr *db, dbr__database *d)
 {
-	if (!d || atomic_fetch_sub(&d->refs, 1) != 1 || !atomic_load(&d->removed))
+	if (!d || atomic_fetch_sub(&d->refs, 1) != (DBR__DB_REMOVED | 1))
 		return;
 	pthread_mutex_lock(&db->drain_lock);
 	pthread_cond_broadcast(&db->drained);
@@ -186,7 +209,7 @@ static int unlink_database(dbr__database **out, dbr *db, const char *alias)
 		db->ndbs--;
 		if (d->primary)
 			atomic_fetch_sub(&d->primary->nreplicas, 1);
-		atomic_store(&d->removed, 1);
+		atomic_fetch_or(&d->refs, DBR__DB_REMOVED);
 		*out = d;
 	}
 	pthread_rwlock_unlock(&db->dbs_lock);
@@ -203,7 +226,7 @@ int dbr_remove_database(dbr *db, const char *alias)
 		return dbr__db_fail(db, rc);
 	/* Drain: statements, transactions and raw connections in flight end. */
 	pthread_mutex_lock(&db->drain_lock);
-	while (atomic_load(&d->refs) > 0)
+	while ((atomic_load(&d->refs) & ~DBR__DB_REMOVED) > 0)
 		pthread_cond_wait(&db->drained, &db->drain_lock);
 	pthread_mutex_unlock(&db->drain_lock);
 	dbr__db_free(d);

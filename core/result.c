@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,18 +55,45 @@ void dbr__result_no_insert_id(dbr_result *r)
 	r->no_insert_id = 1;
 }
 
+/* A sink misuse or failure: remembered, so that the statement fails even
+ * if the driver ignores the error and returns 0. */
+static int sink_fail(dbr_sink *sink, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int sink_fail(dbr_sink *sink, int code, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (sink->rc)
+		return dbr__err(code, NULL, "%s", sink->msg);
+	sink->rc = code;
+	snprintf(sink->msg, sizeof(sink->msg), "driver \"%.64s\": %s", sink->driver ? sink->driver : "?", msg);
+	return dbr__err(code, NULL, "%s", sink->msg);
+}
+
 int dbr__sink_columns(dbr_sink *sink, size_t ncols, const char *const *names)
 {
 	dbr_result *r = sink->r;
+	if (sink->rc)
+		return dbr__err(sink->rc, NULL, "%s", sink->msg);
 	if (r->names)
-		return dbr__err(DBR_ESTATE, NULL, "driver sent columns twice");
-	r->names = calloc(ncols ? ncols : 1, sizeof(char *));
-	if (!r->names)
-		return dbr__err(DBR_ENOMEM, NULL, "out of memory");
+		return sink_fail(sink, DBR_EPLUGIN, "sink_columns called twice");
+	if (ncols && !names)
+		return sink_fail(sink, DBR_EPLUGIN, "sink_columns: NULL names for %zu columns", ncols);
+	char **n = calloc(ncols ? ncols : 1, sizeof(char *));
+	for (size_t i = 0; n && i < ncols; i++)
+		if (!(n[i] = dbr__strdup(names[i] ? names[i] : ""))) {
+			while (i-- > 0)
+				free(n[i]);
+			free(n);
+			n = NULL;
+		}
+	if (!n)
+		return sink_fail(sink, DBR_ENOMEM, "out of memory");
+	r->names = n;
 	r->ncols = ncols;
-	for (size_t i = 0; i < ncols; i++)
-		if (!(r->names[i] = dbr__strdup(names[i] ? names[i] : "")))
-			return dbr__err(DBR_ENOMEM, NULL, "out of memory");
 	return 0;
 }
 
@@ -97,14 +125,39 @@ static int cell_set(cell *c, const dbr_value *v)
 	}
 }
 
+/* Why value `v` cannot be a cell, or NULL. */
+static const char *bad_value(const dbr_value *v)
+{
+	if ((unsigned)v->type > DBR_TYPE_DECIMAL) /* the last type (ABI 1.1) */
+		return "has an unknown type";
+	if ((v->type == DBR_TYPE_TEXT || v->type == DBR_TYPE_BLOB || v->type == DBR_TYPE_DECIMAL) &&
+	    !v->v.b.ptr && v->v.b.len)
+		return "is text or blob with a NULL pointer and a length";
+	return NULL;
+}
+
+/* The row is checked whole before anything is stored: a refused row leaves
+ * the result as it was. */
 int dbr__sink_row(dbr_sink *sink, const dbr_value *values)
 {
 	dbr_result *r = sink->r;
+	if (sink->rc)
+		return dbr__err(sink->rc, NULL, "%s", sink->msg);
+	if (!r->names)
+		return sink_fail(sink, DBR_EPLUGIN, "sink_row called before sink_columns");
+	if (r->ncols && !values)
+		return sink_fail(sink, DBR_EPLUGIN, "sink_row: NULL values for %zu columns", r->ncols);
+	for (size_t i = 0; i < r->ncols; i++) {
+		const char *why = bad_value(&values[i]);
+		if (why)
+			return sink_fail(sink, DBR_EPLUGIN, "sink_row: column %zu (\"%s\") %s (type %d)",
+			                 i, r->names[i], why, (int)values[i].type);
+	}
 	if (r->nrows == r->caprows) {
 		size_t cap = r->caprows ? r->caprows * 2 : 16;
 		cell *c = realloc(r->cells, cap * (r->ncols ? r->ncols : 1) * sizeof(cell));
 		if (!c)
-			return dbr__err(DBR_ENOMEM, NULL, "out of memory");
+			return sink_fail(sink, DBR_ENOMEM, "out of memory");
 		r->cells = c;
 		r->caprows = cap;
 	}
@@ -113,7 +166,7 @@ int dbr__sink_row(dbr_sink *sink, const dbr_value *values)
 	r->nrows++;
 	for (size_t i = 0; i < r->ncols; i++)
 		if (cell_set(&row[i], &values[i]))
-			return dbr__err(DBR_ENOMEM, NULL, "out of memory");
+			return sink_fail(sink, DBR_ENOMEM, "out of memory");
 	return 0;
 }
 

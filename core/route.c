@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dbr_private.h"
+#include "tokenize.h"
 
 /* What host services get back from req->priv. */
 typedef struct route_ctx {
@@ -174,14 +175,15 @@ static int ask_routers(dbr__database **out, dbr_session *s, dbr_trace *t, dbr__c
 	for (size_t i = 0; i < chain->n; i++) {
 		const dbr__router *r = chain->routers[i];
 		const char *(*fn)(void *, const dbr_route_req *) = NULL;
-		if (req->intent == DBR_INTENT_READ && DBR_HAS_MEMBER(dbr_router_ops, r->ops, db_for_read))
+		if (req->intent == DBR_INTENT_READ)
 			fn = r->ops->db_for_read;
-		if (req->intent == DBR_INTENT_WRITE && DBR_HAS_MEMBER(dbr_router_ops, r->ops, db_for_write))
+		if (req->intent == DBR_INTENT_WRITE)
 			fn = r->ops->db_for_write;
 		if (!fn)
 			continue;
 		const char *alias = fn(r->state, req);
-		if (!alias) {
+		/* "" passes like NULL: routers written as yara_orm's answer "". */
+		if (!alias || !*alias) {
 			step(t, DBR_STAGE_TARGET, r->name, "passed", "", NULL);
 			continue;
 		}
@@ -252,7 +254,7 @@ static int stage2(dbr__database **out, dbr_session *s, dbr_trace *t, dbr__chain 
 	*out = NULL;
 	for (size_t i = 0; i < chain->n && !*out; i++) {
 		const dbr__router *r = chain->routers[i];
-		if (!DBR_HAS_MEMBER(dbr_router_ops, r->ops, select) || !r->ops->select)
+		if (!r->ops->select)
 			continue;
 		int pick = r->ops->select(r->state, req, mp, n);
 		note_excluded(t, r->name, m, was, n);
@@ -294,6 +296,10 @@ static int route_tx(dbr__route *out, dbr_trace *t, dbr_session *s, const char *u
 		tx = dbr__session_tx_latest(s);
 	if (!tx)
 		return 1;
+	/* Held until dbr__route_done: the pool's reaper leaves it alone. */
+	int rc = dbr__session_tx_claim(s, tx, "statement");
+	if (rc)
+		return rc;
 	out->tx = tx;
 	step(t, DBR_STAGE_TARGET, "transaction", "chose", tx->d->conf.alias,
 	     using_alias ? "using names an alias with an open transaction: the statement joins it"
@@ -303,6 +309,28 @@ static int route_tx(dbr__route *out, dbr_trace *t, dbr_session *s, const char *u
 	return finish(out, t, tx->d, tx->d);
 }
 
+/* Settles an AUTO intent once the dialect is known (d NULL: not yet, the
+ * generic reading). A replica named by `using` needs no classification: it
+ * serves what it is sent and a write there records nothing. With
+ * DBR__ROUTE_REFUSE_TX, transaction control SQL is refused. */
+static int settle_intent(dbr__route *out, dbr_trace *t, dbr_session *s, const char *sql,
+                         const dbr__database *d, int flags)
+{
+	if (out->intent != DBR_INTENT_AUTO)
+		return 0;
+	dbr_sql_dialect dl = d ? dbr__dialect_of(d->driver->desc->name) : DBR_SQL_GENERIC;
+	dbr__sql_kind k;
+	if (d && d->primary && !out->tx)
+		k = (flags & DBR__ROUTE_REFUSE_TX) && dbr__sql_is_tx(sql, dl) ? DBR__SQL_TX
+		                                                              : DBR__SQL_READ;
+	else
+		k = dbr__classify(sql, dl, s->db->wfuncs);
+	if (k == DBR__SQL_TX && (flags & DBR__ROUTE_REFUSE_TX))
+		return dbr__tx_refuse("dbr_exec");
+	out->intent = t->intent = k == DBR__SQL_READ ? DBR_INTENT_READ : DBR_INTENT_WRITE;
+	return 0;
+}
+
 int dbr__route_statement(dbr__route *out, dbr_trace *t, dbr_session *s,
                          const char *sql, const char *model, dbr_intent intent,
                          const char *using_alias, int flags)
@@ -310,8 +338,14 @@ int dbr__route_statement(dbr__route *out, dbr_trace *t, dbr_session *s,
 	memset(out, 0, sizeof(*out));
 	out->intent = intent;
 	t->intent = intent;
+	/* A given intent skips classification, not the transaction check. */
+	if (intent != DBR_INTENT_AUTO && (flags & DBR__ROUTE_REFUSE_TX) &&
+	    dbr__sql_is_tx(sql, DBR_SQL_GENERIC))
+		return dbr__tx_refuse("dbr_exec");
 	int stage2_on = flags & DBR__ROUTE_STAGE2;
 	int rc = flags & DBR__ROUTE_NO_TX ? 1 : route_tx(out, t, s, using_alias);
+	if (rc == 0)
+		rc = settle_intent(out, t, s, sql, out->d, flags);
 	if (rc < 0)
 		dbr__route_done(s, out);
 	if (rc <= 0)
@@ -320,6 +354,10 @@ int dbr__route_statement(dbr__route *out, dbr_trace *t, dbr_session *s,
 	if (using_alias) {
 		if ((rc = find_alias(&target, s->db, using_alias, "using")))
 			return rc;
+		if ((rc = settle_intent(out, t, s, sql, target, flags))) {
+			dbr__db_put(s->db, target);
+			return rc;
+		}
 		step(t, DBR_STAGE_TARGET, "using", "chose", using_alias,
 		     "explicit alias: routers skipped");
 		dbr__db_ref(target);
@@ -328,8 +366,13 @@ int dbr__route_statement(dbr__route *out, dbr_trace *t, dbr_session *s,
 			dbr__route_done(s, out);
 		return rc;
 	}
+	if ((rc = settle_intent(out, t, s, sql, NULL, flags)))
+		return rc;
+	intent = out->intent;
 	route_ctx ctx = { s, t };
-	dbr_route_req req = { sizeof(req), sql, model, intent, NULL, s->use_primary, &ctx };
+	dbr_route_req req = { sizeof(req), sql, model, intent, NULL, s->use_primary, &ctx,
+	                      (flags & DBR__ROUTE_DRY_RUN ? DBR_REQ_DRY_RUN : 0u) |
+	                      (flags & DBR__ROUTE_TRACE ? DBR_REQ_TRACE : 0u) };
 	dbr__chain *chain = dbr__chain_get(s->db);
 	rc = ask_routers(&target, s, t, chain, &req);
 	if (rc == 0 && !target) {
@@ -357,6 +400,9 @@ int dbr__route_statement(dbr__route *out, dbr_trace *t, dbr_session *s,
 
 void dbr__route_done(dbr_session *s, dbr__route *r)
 {
+	if (r->tx)
+		dbr__session_tx_unclaim(r->tx);
+	r->tx = NULL;
 	dbr__db_put(s->db, r->d);
 	dbr__db_put(s->db, r->target);
 	r->d = r->target = NULL;
@@ -371,11 +417,11 @@ void dbr__route_wrote(dbr_session *s, dbr__database *d)
 		return;
 	route_ctx ctx = { s, t };
 	dbr_route_req req = { sizeof(req), NULL, NULL, DBR_INTENT_WRITE, primary->conf.alias,
-	                      s->use_primary, &ctx };
+	                      s->use_primary, &ctx, 0u };
 	dbr__chain *chain = dbr__chain_get(s->db);
 	for (size_t i = 0; i < chain->n; i++) {
 		const dbr__router *r = chain->routers[i];
-		if (DBR_HAS_MEMBER(dbr_router_ops, r->ops, on_write) && r->ops->on_write)
+		if (r->ops->on_write)
 			r->ops->on_write(r->state, &req);
 	}
 	dbr__chain_put(chain);

@@ -32,21 +32,73 @@ static void tx_remove(dbr_session *s, dbr__tx *tx)
 	s->ntxs--;
 }
 
-/* Ends a transaction level 1: gives the connection back (closed when
- * `broken`) and the database reference. */
+/* Ends a transaction level 1 (its lease claimed, or reaped): gives the
+ * connection back (closed when `broken`) and the database reference. */
 static void tx_end(dbr_session *s, dbr__tx *tx, int broken)
 {
 	dbr__database *d = tx->d;
-	dbr__pool_release(d->pool, tx->c, broken);
+	dbr__lease_end(d->pool, tx->lease, broken);
 	tx_remove(s, tx);
 	dbr__db_put(s->db, d);
 }
 
+/* Transaction control: the driver's op when it has one, else its SQL text
+ * through exec (driver.h documents both for driver authors). */
+enum tx_verb { TX_BEGIN, TX_COMMIT, TX_ROLLBACK, TX_SAVEPOINT, TX_RELEASE, TX_ROLLBACK_TO };
+
+static const struct {
+	const char *sql;  /* the text sent through exec; savepoints append the name */
+	const char *op;   /* the driver op's name, for messages */
+} tx_verbs[] = {
+	[TX_BEGIN] = { "BEGIN", "begin" },
+	[TX_COMMIT] = { "COMMIT", "commit" },
+	[TX_ROLLBACK] = { "ROLLBACK", "rollback" },
+	[TX_SAVEPOINT] = { "SAVEPOINT", "savepoint" },
+	[TX_RELEASE] = { "RELEASE SAVEPOINT", "release" },
+	[TX_ROLLBACK_TO] = { "ROLLBACK TO SAVEPOINT", "rollback_to" },
+};
+
+/* Runs `v` on the connection through the driver's op, or as SQL text when
+ * the driver has none (its normalised table holds NULL there); `depth`
+ * numbers the savepoint dbr_sp_N. */
+static int tx_control(dbr__database *d, dbr__conn *c, enum tx_verb v, int depth)
+{
+	const dbr_driver_ops *o = d->ops;
+	int (*plain)(void *) = NULL;
+	int (*named)(void *, const char *) = NULL;
+	switch (v) {
+	case TX_BEGIN: plain = o->begin; break;
+	case TX_COMMIT: plain = o->commit; break;
+	case TX_ROLLBACK: plain = o->rollback; break;
+	case TX_SAVEPOINT: named = o->savepoint; break;
+	case TX_RELEASE: named = o->release; break;
+	case TX_ROLLBACK_TO: named = o->rollback_to; break;
+	default: break;
+	}
+	char name[32], sql[64];
+	snprintf(name, sizeof(name), "dbr_sp_%d", depth);
+	const char *drv = d->driver->desc->name;
+	if (plain)
+		return DBR__CALL("driver", drv, tx_verbs[v].op, plain(c->conn));
+	if (named)
+		return DBR__CALL("driver", drv, tx_verbs[v].op, named(c->conn, name));
+	if (v >= TX_SAVEPOINT)
+		snprintf(sql, sizeof(sql), "%s %s", tx_verbs[v].sql, name);
+	else
+		snprintf(sql, sizeof(sql), "%s", tx_verbs[v].sql);
+	return dbr__exec_on(NULL, d, c, sql, NULL, 0);
+}
+
 /* Ends a transaction whatever its depth: ROLLBACK (never COMMIT); a failed
- * rollback closes the connection, which rolls back on the server. */
+ * rollback closes the connection, which rolls back on the server. One the
+ * pool's maintenance thread already rolled back is only forgotten. */
 static void tx_abandon(dbr_session *s, dbr__tx *tx)
 {
-	int rc = dbr__exec_on(NULL, tx->d, tx->c, "ROLLBACK", NULL, 0);
+	if (dbr__lease_claim(tx->lease)) {
+		tx_end(s, tx, 0);
+		return;
+	}
+	int rc = tx_control(tx->d, tx->c, TX_ROLLBACK, 0);
 	tx_end(s, tx, rc != 0);
 }
 
@@ -107,8 +159,24 @@ int dbr__session_fail(dbr_session *s, int code)
 
 static int fail(dbr_session *s, int code);
 
-/* Rolls back every transaction older than its transaction_timeout; names
- * them in *b. Returns how many. */
+/* Names a timed-out transaction in *b (the n-th of a list). */
+static void name_expired(dbr__buf *b, int n, const dbr__tx *tx, int64_t now)
+{
+	dbr__buf_printf(b, "%s\"%s\" (open %.3g s, transaction_timeout %.3g s)", n ? ", " : "",
+	                tx->d->conf.alias, (double)(now - tx->begun_us) / 1e6,
+	                tx->d->conf.pool.transaction_timeout);
+}
+
+static int expired_fail(dbr_session *s, const char *fn, int n, const dbr__buf *b)
+{
+	return fail(s, dbr__err(DBR_ETIMEOUT, NULL,
+	                        "%s: transaction%s on %s rolled back: left open longer than transaction_timeout",
+	                        fn, n > 1 ? "s" : "", b->s ? b->s : "?"));
+}
+
+/* Ends every transaction the pool's maintenance thread rolled back, and
+ * rolls back those past their transaction_timeout it has not reached yet;
+ * names them in *b. Returns how many. */
 static int expire_txs(dbr_session *s, dbr__buf *b)
 {
 	int64_t now = dbr_clock_now();
@@ -116,36 +184,56 @@ static int expire_txs(dbr_session *s, dbr__buf *b)
 	for (size_t i = s->ntxs; i-- > 0;) {
 		dbr__tx *tx = &s->txs[i];
 		double limit = tx->d->conf.pool.transaction_timeout;
-		double open_s = (double)(now - tx->begun_us) / 1e6;
-		if (limit <= 0 || open_s < limit)
+		if (!dbr__lease_expired(tx->lease) &&
+		    (limit <= 0 || (double)(now - tx->begun_us) / 1e6 < limit))
 			continue;
-		dbr__buf_printf(b, "%s\"%s\" (open %.3g s, transaction_timeout %.3g s)", n ? ", " : "",
-		                tx->d->conf.alias, open_s, limit);
+		name_expired(b, n++, tx, now);
 		tx_abandon(s, tx);
-		n++;
 	}
 	return n;
+}
+
+/* DBR_ESTATE (the session's error set) once dbr_close detached `s`. */
+static int detached(dbr_session *s, const char *fn)
+{
+	if (s->db)
+		return 0;
+	int rc = dbr__err(DBR_ESTATE, NULL, "%s: the session's dbr was closed", fn);
+	snprintf(s->errmsg, sizeof(s->errmsg), "%s", dbr_error_last()->message);
+	s->sqlstate[0] = '\0';
+	return rc;
 }
 
 int dbr__session_enter(dbr_session *s, const char *fn)
 {
 	if (!s)
 		return dbr__err(DBR_EINVAL, NULL, "%s: NULL session", fn);
-	if (!s->db) {
-		int rc = dbr__err(DBR_ESTATE, NULL, "%s: the session's dbr was closed", fn);
-		snprintf(s->errmsg, sizeof(s->errmsg), "%s", dbr_error_last()->message);
-		s->sqlstate[0] = '\0';
+	int rc = detached(s, fn);
+	if (rc)
 		return rc;
-	}
 	dbr__buf b = { 0 };
 	int n = s->ntxs ? expire_txs(s, &b) : 0;
-	int rc = 0;
 	if (n)
-		rc = fail(s, dbr__err(DBR_ETIMEOUT, NULL,
-		                      "%s: transaction%s on %s rolled back: left open longer than transaction_timeout",
-		                      fn, n > 1 ? "s" : "", b.s ? b.s : "?"));
+		rc = expired_fail(s, fn, n, &b);
 	dbr__buf_free(&b);
 	return rc;
+}
+
+int dbr__session_tx_claim(dbr_session *s, dbr__tx *tx, const char *fn)
+{
+	if (dbr__lease_claim(tx->lease) == 0)
+		return 0;
+	dbr__buf b = { 0 };
+	name_expired(&b, 0, tx, dbr_clock_now());
+	tx_end(s, tx, 0);
+	int rc = expired_fail(s, fn, 1, &b);
+	dbr__buf_free(&b);
+	return rc;
+}
+
+void dbr__session_tx_unclaim(dbr__tx *tx)
+{
+	dbr__lease_unclaim(tx->lease);
 }
 
 static int fail(dbr_session *s, int code)
@@ -203,6 +291,9 @@ int dbr_session_use_primary_begin(dbr_session *s)
 {
 	if (!s)
 		return dbr__err(DBR_EINVAL, NULL, "dbr_session_use_primary_begin: NULL session");
+	int rc = detached(s, "dbr_session_use_primary_begin");
+	if (rc)
+		return rc;
 	s->use_primary++;
 	return 0;
 }
@@ -211,6 +302,9 @@ int dbr_session_use_primary_end(dbr_session *s)
 {
 	if (!s)
 		return dbr__err(DBR_EINVAL, NULL, "dbr_session_use_primary_end: NULL session");
+	int rc = detached(s, "dbr_session_use_primary_end");
+	if (rc)
+		return rc;
 	if (s->use_primary == 0)
 		return fail(s, dbr__err(DBR_ESTATE, NULL, "use_primary_end without a matching begin"));
 	s->use_primary--;
@@ -241,11 +335,9 @@ dbr__tx *dbr__session_tx_latest(dbr_session *s)
 	return s->ntxs ? &s->txs[s->ntxs - 1] : NULL;
 }
 
-static int savepoint(dbr_session *s, dbr__tx *tx, const char *verb, int depth)
+static int savepoint(dbr_session *s, dbr__tx *tx, enum tx_verb v, int depth)
 {
-	char sql[64];
-	snprintf(sql, sizeof(sql), "%s dbr_sp_%d", verb, depth);
-	int rc = dbr__exec_on(NULL, tx->d, tx->c, sql, NULL, 0);
+	int rc = tx_control(tx->d, tx->c, v, depth);
 	return rc ? fail(s, rc) : 0;
 }
 
@@ -262,16 +354,19 @@ static int tx_open(dbr_session *s, dbr__database *d)
 		s->captxs = cap;
 	}
 	dbr__conn *c = NULL;
+	dbr__lease *l = NULL;
 	int rc = dbr__pool_acquire(&c, d->pool);
 	if (rc)
 		return fail(s, rc);
-	rc = dbr__exec_on(NULL, d, c, "BEGIN", NULL, 0);
+	rc = tx_control(d, c, TX_BEGIN, 0);
+	if (rc == 0 && (rc = dbr__lease_new(&l, d->pool, c)))
+		tx_control(d, c, TX_ROLLBACK, 0);
 	if (rc) {
 		dbr__pool_release(d->pool, c, rc == DBR_ECONNECT);
 		return fail(s, rc);
 	}
 	dbr__db_ref(d);
-	s->txs[s->ntxs++] = (dbr__tx){ d, c, 1, 0, dbr_clock_now() };
+	s->txs[s->ntxs++] = (dbr__tx){ d, c, l, 1, 0, dbr_clock_now() };
 	return 0;
 }
 
@@ -280,9 +375,13 @@ static int tx_begin_on(dbr_session *s, dbr__database *d)
 	dbr__tx *tx = dbr__session_tx(s, d);
 	if (!tx)
 		return tx_open(s, d);
-	int rc = savepoint(s, tx, "SAVEPOINT", tx->depth + 1);
+	int rc = dbr__session_tx_claim(s, tx, "dbr_tx_begin");
+	if (rc)
+		return rc;
+	rc = savepoint(s, tx, TX_SAVEPOINT, tx->depth + 1);
 	if (rc == 0)
 		tx->depth++;
+	dbr__session_tx_unclaim(tx);
 	return rc;
 }
 
@@ -323,29 +422,34 @@ int dbr_tx_begin_model(dbr_session *s, const char *model)
 	return rc;
 }
 
-static int tx_pick(dbr__tx **out, dbr_session *s, const char *alias, const char *verb)
+/* The transaction `alias` names (NULL: the latest), claimed for this call. */
+static int tx_pick(dbr__tx **out, dbr_session *s, const char *alias, const char *verb,
+                   const char *fn)
 {
 	dbr__tx *tx = alias ? tx_by_alias(s, alias) : dbr__session_tx_latest(s);
 	if (!tx)
 		return fail(s, dbr__err(DBR_ESTATE, NULL, "%s: no transaction open on %s%s%s", verb,
 		                        alias ? "\"" : "the session", alias ? alias : "", alias ? "\"" : ""));
-	*out = tx;
-	return 0;
+	int rc = dbr__session_tx_claim(s, tx, fn);
+	if (rc == 0)
+		*out = tx;
+	return rc;
 }
 
 int dbr_tx_commit(dbr_session *s, const char *alias)
 {
 	dbr__tx *tx = NULL;
 	int rc = dbr__session_enter(s, "dbr_tx_commit");
-	if (rc || (rc = tx_pick(&tx, s, alias, "commit")))
+	if (rc || (rc = tx_pick(&tx, s, alias, "commit", "dbr_tx_commit")))
 		return rc;
 	if (tx->depth > 1) {
-		rc = savepoint(s, tx, "RELEASE SAVEPOINT", tx->depth);
+		rc = savepoint(s, tx, TX_RELEASE, tx->depth);
 		if (rc == 0)
 			tx->depth--;
+		dbr__session_tx_unclaim(tx);
 		return rc;
 	}
-	rc = dbr__exec_on(NULL, tx->d, tx->c, "COMMIT", NULL, 0);
+	rc = tx_control(tx->d, tx->c, TX_COMMIT, 0);
 	if (rc) {
 		fail(s, rc);
 		tx_abandon(s, tx);
@@ -365,26 +469,31 @@ int dbr_tx_rollback(dbr_session *s, const char *alias)
 {
 	dbr__tx *tx = NULL;
 	int rc = dbr__session_enter(s, "dbr_tx_rollback");
-	if (rc || (rc = tx_pick(&tx, s, alias, "rollback")))
+	if (rc || (rc = tx_pick(&tx, s, alias, "rollback", "dbr_tx_rollback")))
 		return rc;
 	if (tx->depth > 1) {
-		rc = savepoint(s, tx, "ROLLBACK TO SAVEPOINT", tx->depth);
+		rc = savepoint(s, tx, TX_ROLLBACK_TO, tx->depth);
 		if (rc == 0)
-			rc = savepoint(s, tx, "RELEASE SAVEPOINT", tx->depth);
+			rc = savepoint(s, tx, TX_RELEASE, tx->depth);
 		if (rc == 0)
 			tx->depth--;
+		dbr__session_tx_unclaim(tx);
 		return rc;
 	}
-	rc = dbr__exec_on(NULL, tx->d, tx->c, "ROLLBACK", NULL, 0);
+	rc = tx_control(tx->d, tx->c, TX_ROLLBACK, 0);
 	tx_end(s, tx, rc != 0);
 	return rc ? fail(s, rc) : 0;
 }
 
 int dbr_tx_depth(const dbr_session *s, const char *alias)
 {
+	if (s && !s->db)
+		return dbr__err(DBR_ESTATE, NULL, "dbr_tx_depth: the session's dbr was closed");
 	int n = 0;
+	/* A transaction the maintenance thread rolled back is open no more. */
 	for (size_t i = 0; s && i < s->ntxs; i++)
-		if (!alias || strcmp(s->txs[i].d->conf.alias, alias) == 0)
+		if ((!alias || strcmp(s->txs[i].d->conf.alias, alias) == 0) &&
+		    !dbr__lease_expired(s->txs[i].lease))
 			n += s->txs[i].depth;
 	return n;
 }

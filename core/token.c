@@ -72,14 +72,19 @@ static int token_safe(const char *s)
 	return s != NULL;
 }
 
-/* Builds the token from the newest `keep` pins. */
-static void build(dbr__buf *tok, const dbr_session *s, size_t keep, int64_t now)
+/* Builds the token from the newest `keep` pins, after a write to `marked`
+ * (a primary, or NULL) at `now`, which replaces the session's own pin there. */
+static void build(dbr__buf *tok, const dbr_session *s, size_t keep, int64_t now,
+                  const char *marked)
 {
 	dbr__buf payload = { 0 };
 	dbr__buf_printf(&payload, "%" PRId64, now / 1000);
+	if (marked && token_safe(marked))
+		dbr__buf_printf(&payload, ";%s,%" PRId64, marked, now / 1000);
 	for (size_t i = s->npins; i-- > 0 && keep > 0;) {
 		const dbr__pin *p = &s->pins[i];
-		if (now - p->when_us > DBR__TOKEN_TTL_US || !token_safe(p->primary))
+		if (now - p->when_us > DBR__TOKEN_TTL_US || !token_safe(p->primary) ||
+		    (marked && strcmp(p->primary, marked) == 0))
 			continue;
 		keep--;
 		dbr__buf_printf(&payload, ";%s,%" PRId64, p->primary, p->when_us / 1000);
@@ -97,17 +102,14 @@ static void build(dbr__buf *tok, const dbr_session *s, size_t keep, int64_t now)
 	}
 }
 
-int dbr_session_token(char *buf, size_t size, dbr_session *s)
+/* The token of `s` (with a write to `marked` if not NULL) into buf. */
+static int token_write(char *buf, size_t size, dbr_session *s, const char *marked)
 {
-	if (!buf || !s)
-		return dbr__err(DBR_EINVAL, NULL, "dbr_session_token: NULL argument");
-	if (!s->db)
-		return dbr__err(DBR_ESTATE, NULL, "dbr_session_token: the session's dbr was closed");
 	int64_t now = dbr_clock_now();
 	dbr__buf tok = { 0 };
 	for (size_t keep = s->npins;; keep--) {
 		tok.len = 0;
-		build(&tok, s, keep, now);
+		build(&tok, s, keep, now, marked);
 		if (tok.oom || tok.len < DBR_TOKEN_MAX || keep == 0)
 			break;
 	}
@@ -120,6 +122,42 @@ int dbr_session_token(char *buf, size_t size, dbr_session *s)
 		memcpy(buf, tok.s, tok.len + 1);
 	dbr__buf_free(&tok);
 	return rc ? dbr__session_fail(s, rc) : 0;
+}
+
+/* NULL or detached: the error. */
+static int token_check(char *buf, dbr_session *s, const char *fn)
+{
+	if (!buf || !s)
+		return dbr__err(DBR_EINVAL, NULL, "%s: NULL argument", fn);
+	if (!s->db)
+		return dbr__err(DBR_ESTATE, NULL, "%s: the session's dbr was closed", fn);
+	return 0;
+}
+
+int dbr_session_token(char *buf, size_t size, dbr_session *s)
+{
+	int rc = token_check(buf, s, "dbr_session_token");
+	return rc ? rc : token_write(buf, size, s, NULL);
+}
+
+int dbr_session_token_mark_write(char *buf, size_t size, dbr_session *s, const char *alias)
+{
+	int rc = token_check(buf, s, "dbr_session_token_mark_write");
+	if (rc)
+		return rc;
+	if (!alias)
+		return dbr__session_fail(s, dbr__err(DBR_EINVAL, NULL,
+		                                     "dbr_session_token_mark_write: NULL alias"));
+	dbr__database *d = dbr__db_get(s->db, alias);
+	if (!d)
+		return dbr__session_fail(s, dbr__err(DBR_ENOTFOUND, NULL, "no database \"%s\"", alias));
+	/* The pin goes to the cluster: a replica's primary. */
+	char *primary = dbr__strdup(d->primary ? d->primary->conf.alias : d->conf.alias);
+	dbr__db_put(s->db, d);
+	rc = primary ? token_write(buf, size, s, primary)
+	             : dbr__session_fail(s, dbr__err(DBR_ENOMEM, NULL, "out of memory"));
+	free(primary);
+	return rc;
 }
 
 /* ------------------------------------------------------------ restoring */

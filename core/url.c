@@ -13,7 +13,7 @@
 	"in the user name and password (%40, %2F, %3F, %3A)"
 
 /* Query keys whose values are secrets. */
-static const char *const secret_keys[] = { "password", "pass", "passwd", "sslpassword" };
+static const char *const secret_keys[] = { "password", "pass", "passwd", "pwd", "sslpassword" };
 
 static const struct {
 	const char *scheme, *driver;
@@ -86,6 +86,11 @@ static int is_secret(const char *key)
 	return 0;
 }
 
+int dbr__url_key_secret(const char *key)
+{
+	return key && is_secret(key);
+}
+
 /* Percent-decodes s[0..n) into a new string; empty gives NULL unless
  * keep_empty. A bad escape (or %00) is an error. */
 static int decode(parser *p, char **out, const char *s, size_t n, int keep_empty)
@@ -116,7 +121,7 @@ static int decode(parser *p, char **out, const char *s, size_t n, int keep_empty
 	return 0;
 }
 
-/* Lenient decode of a query key for the loose mask: is it a secret? */
+/* Lenient decode of a key for the loose mask: is it a secret? */
 static int key_secret(const char *s, size_t n)
 {
 	char buf[32];
@@ -134,33 +139,105 @@ static int key_secret(const char *s, size_t n)
 	return is_secret(buf);
 }
 
-/* Masks text that may not parse, conservatively: everything between the
- * scheme (or the first ':') and the last '@', and password-like query
- * values. Text with neither is returned unchanged. */
-static char *mask_loose(const char *raw)
+/* The spans of the loose mask; when full, the last one runs to the end. */
+#define MAX_LOOSE 32
+typedef struct spanset {
+	span v[MAX_LOOSE];
+	size_t n, len;
+} spanset;
+
+static void loose_add(spanset *s, const char *raw, const char *from, const char *to)
 {
-	span sp[MAX_SPANS];
-	size_t n = 0;
-	const char *a = strstr(raw, "://"), *colon = strchr(raw, ':');
-	const char *from = a ? a + 3 : colon ? colon + 1 : raw, *at = NULL;
-	for (const char *c = from; *c; c++)
-		if (*c == '@')
-			at = c;
-	if (at)
-		sp[n++] = (span){ (size_t)(from - raw), (size_t)(at - raw) };
-	const char *q = strchr(at ? at : from, '?');
-	while (q) {
-		const char *seg = q + 1;
-		size_t len = strcspn(seg, "&"), klen = strcspn(seg, "=&");
-		if (n == MAX_SPANS - 1) { /* too many to tell apart: hide the rest */
-			sp[n++] = (span){ (size_t)(seg - raw), strlen(raw) };
-			break;
+	span sp = { (size_t)(from - raw), (size_t)(to - raw) };
+	if (s->n == MAX_LOOSE - 1)
+		sp.to = s->len; /* too many to tell apart: hide the rest */
+	if (s->n < MAX_LOOSE)
+		s->v[s->n++] = sp;
+}
+
+/* Sorts the spans and merges overlapping or touching ones. */
+static void loose_merge(spanset *s)
+{
+	for (size_t i = 1; i < s->n; i++)
+		for (size_t j = i; j > 0 && s->v[j].from < s->v[j - 1].from; j--) {
+			span t = s->v[j];
+			s->v[j] = s->v[j - 1];
+			s->v[j - 1] = t;
 		}
-		if (seg[klen] == '=' && key_secret(seg, klen))
-			sp[n++] = (span){ (size_t)(seg + klen + 1 - raw), (size_t)(seg + len - raw) };
-		q = seg[len] ? seg + len : NULL;
+	size_t m = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		if (m && s->v[i].from <= s->v[m - 1].to) {
+			if (s->v[i].to > s->v[m - 1].to)
+				s->v[m - 1].to = s->v[i].to;
+		} else {
+			s->v[m++] = s->v[i];
+		}
 	}
-	return mask_build(raw, sp, n);
+	s->n = m;
+}
+
+/* The user info: everything from after "//" (else the first ':', else the
+ * start) to the last '@'. Without an '@', "//user:password/db" looks like
+ * "//host:port/db": what follows the first ':' of the authority (outside
+ * [...]) is hidden unless it is a port number. */
+static void loose_authority(spanset *s, const char *raw)
+{
+	const char *slash = strstr(raw, "//"), *colon = strchr(raw, ':');
+	const char *from = slash ? slash + 2 : colon ? colon + 1 : raw;
+	const char *at = strrchr(from, '@');
+	if (at) {
+		loose_add(s, raw, from, at);
+		return;
+	}
+	if (!slash)
+		return;
+	const char *end = from + strcspn(from, "/?#"), *c = from;
+	for (int depth = 0; c < end && (depth || *c != ':'); c++)
+		depth += *c == '[' ? 1 : *c == ']' ? -1 : 0;
+	if (c < end && strspn(c + 1, "0123456789") != (size_t)(end - c - 1))
+		loose_add(s, raw, c + 1, end);
+}
+
+/* Where a value starting at v ends: a quoted one at its closing quote
+ * (backslash escapes, as libpq's key=value form), an unquoted one at white
+ * space, or also at '&' and '#' in a URL query. */
+static const char *value_end(const char *v, int in_query)
+{
+	char q = *v == '\'' || *v == '"' ? *v : 0;
+	const char *c = v + (q != 0);
+	for (; *c; c++) {
+		if (*c == '\\' && c[1]) {
+			c++;
+		} else if (q ? *c == q : isspace((unsigned char)*c) ||
+		           (in_query && (*c == '&' || *c == '#'))) {
+			return c + (q != 0);
+		}
+	}
+	return c;
+}
+
+#define KEY_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.%"
+
+/* Every "key = value" whose key names a secret, wherever it is (URL query,
+ * libpq key=value string, ODBC-like text), and whatever precedes the key:
+ * "mypassword=x" is hidden too. */
+static void loose_keys(spanset *s, const char *raw)
+{
+	for (const char *c = raw; *c; c++) {
+		size_t klen = strspn(c, KEY_CHARS);
+		if (klen == 0 || !key_secret(c, klen))
+			continue;
+		const char *e = c + klen;
+		e += strspn(e, " \t\r\n");
+		if (*e != '=')
+			continue;
+		e++;
+		e += strspn(e, " \t\r\n");
+		int in_query = c > raw && (c[-1] == '?' || c[-1] == '&');
+		const char *end = value_end(e, in_query);
+		loose_add(s, raw, e, end);
+		c = end > c ? end - 1 : c;
+	}
 }
 
 static int parse_port(const char *s, size_t n)
@@ -370,13 +447,13 @@ int dbr__url_parse(dbr__url *out, const char *text)
 	int rc = parse(&p, text);
 	if (rc == 0) {
 		out->raw = dbr__strdup(text);
-		out->masked = mask_build(text, p.spans, p.nspans);
+		out->masked = dbr_url_mask(text);
 		if (out->raw && out->masked)
 			return 0;
 		rc = DBR_ENOMEM;
 	}
 	dbr__url_clear(out);
-	char *m = rc == DBR_EINVAL ? mask_loose(text ? text : "") : NULL;
+	char *m = rc == DBR_EINVAL ? dbr_url_mask(text ? text : "") : NULL;
 	if (!m)
 		return dbr__err(DBR_ENOMEM, NULL, "out of memory while parsing a URL");
 	dbr__err(DBR_EINVAL, NULL, "invalid URL '%s': %s", m, p.why);
@@ -412,16 +489,68 @@ const char *dbr__url_driver(const char *scheme)
 	return NULL;
 }
 
-char *dbr_url_mask(const char *url)
+const char *dbr__url_driver_module(const char *scheme, int *builtin)
+{
+	const char *m = dbr__url_driver(scheme);
+	*builtin = m != NULL;
+	if (m || !scheme || !*scheme)
+		return m;
+	/* Only a scheme that can be a plain file name names a module. */
+	return strspn(scheme, "abcdefghijklmnopqrstuvwxyz0123456789-") == strlen(scheme) ? scheme : NULL;
+}
+
+int dbr__url_scheme_listed(const char *const *schemes, const char *scheme)
+{
+	for (size_t i = 0; schemes && scheme && schemes[i]; i++)
+		if (strcasecmp(schemes[i], scheme) == 0)
+			return 1;
+	return 0;
+}
+
+/* The parts of `text` to hide: the parser's spans if it parses, else the
+ * loose user info; and every password-like key=value wherever it is.
+ * Never "show as is" because the text is not understood. */
+static int secret_spans(spanset *s, const char *text)
 {
 	dbr__url u;
-	parser p = { .raw = url, .u = &u };
-	if (!url)
-		return NULL;
+	parser p = { .raw = text, .u = &u };
 	memset(&u, 0, sizeof(u));
-	int rc = parse(&p, url);
-	char *m = rc == 0 ? mask_build(url, p.spans, p.nspans)
-	        : rc == DBR_EINVAL ? mask_loose(url) : NULL;
+	int rc = parse(&p, text);
 	dbr__url_clear(&u);
-	return m;
+	memset(s, 0, sizeof(*s));
+	s->len = strlen(text);
+	if (rc != 0 && rc != DBR_EINVAL)
+		return rc;
+	if (rc == 0) {
+		memcpy(s->v, p.spans, p.nspans * sizeof(span));
+		s->n = p.nspans;
+	} else {
+		loose_authority(s, text);
+	}
+	loose_keys(s, text); /* also "password=" where a URL has a path */
+	loose_merge(s);
+	return 0;
+}
+
+/* The one masking function: every URL or connection string shown in a
+ * message goes through it (dbr__url.masked is its result too). */
+char *dbr_url_mask(const char *url)
+{
+	spanset s;
+	if (!url || secret_spans(&s, url))
+		return NULL;
+	return mask_build(url, s.v, s.n);
+}
+
+size_t dbr__url_secret_spans(size_t (*out)[2], size_t max, const char *text)
+{
+	spanset s;
+	size_t n = 0;
+	if (!text || secret_spans(&s, text))
+		return 0;
+	for (; n < s.n && n < max; n++) {
+		out[n][0] = s.v[n].from;
+		out[n][1] = s.v[n].to;
+	}
+	return n;
 }

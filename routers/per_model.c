@@ -164,7 +164,6 @@ static const dbr_plugin_desc desc = DBR_PLUGIN_DESC(DBR_PLUGIN_ROUTER, "per_mode
 	"routes a model (table) to an alias, for reads and writes separately", &ops);
 
 /* A prototype first: -Wmissing-prototypes. */
-DBR_ROUTER_ENTRY(per_model);
 DBR_ROUTER_ENTRY(per_model)
 {
 	h = host;

@@ -80,7 +80,6 @@ static const dbr_plugin_desc desc = DBR_PLUGIN_DESC(DBR_PLUGIN_ROUTER, "pinning"
 	"reads go to the primary for a while after the session wrote to it", &ops);
 
 /* A prototype first: -Wmissing-prototypes. */
-DBR_ROUTER_ENTRY(pinning);
 DBR_ROUTER_ENTRY(pinning)
 {
 	h = host;

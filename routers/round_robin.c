@@ -285,20 +285,29 @@ static int rr_create(void **state, const dbr_conf *conf)
 	return 0;
 }
 
-/* Picks the member of this turn from `s` (of eligible members `el`). */
-static int pick(cluster *c, const sched *s, const size_t *el)
+/* A dry run (explain) only peeks at the next turn: explaining a read must
+ * not move the rotation. Hosts older than ABI 1.1 send no flags. */
+static int dry_run(const dbr_route_req *req)
 {
-	uint64_t t = atomic_fetch_add_explicit(&c->turn, 1, memory_order_relaxed);
+	return DBR_HAS_MEMBER(dbr_route_req, req, flags) && (req->flags & DBR_REQ_DRY_RUN);
+}
+
+/* Picks the member of this turn from `s` (of eligible members `el`): takes
+ * the turn, or only peeks at it on a dry run. */
+static int pick(cluster *c, const sched *s, const size_t *el, int peek)
+{
+	uint64_t t = peek ? atomic_load_explicit(&c->turn, memory_order_relaxed)
+	                  : atomic_fetch_add_explicit(&c->turn, 1, memory_order_relaxed);
 	return (int)el[s->slot[t % s->len]];
 }
 
 /* A turn on a schedule built for this call only (the cache is full). */
-static int pick_uncached(cluster *c, dbr_member *const *m, const size_t *el, size_t k)
+static int pick_uncached(cluster *c, dbr_member *const *m, const size_t *el, size_t k, int peek)
 {
 	sched *s = sched_new(m, el, k);
 	if (!s)
 		return -1;
-	int i = pick(c, s, el);
+	int i = pick(c, s, el, peek);
 	sched_free(s);
 	return i;
 }
@@ -311,7 +320,8 @@ static int choose(rr *r, const dbr_route_req *req, dbr_member *const *m, const s
 	const sched *s = find_sched(c, m, el, k);
 	if (!s)
 		s = add_sched(r, c, m, el, k);
-	return s ? pick(c, s, el) : pick_uncached(c, m, el, k);
+	int peek = dry_run(req);
+	return s ? pick(c, s, el, peek) : pick_uncached(c, m, el, k, peek);
 }
 
 static int rr_select(void *state, const dbr_route_req *req, dbr_member *const *m, size_t n)
@@ -347,7 +357,6 @@ static const dbr_plugin_desc desc = DBR_PLUGIN_DESC(DBR_PLUGIN_ROUTER, "round_ro
 	"spreads reads over a primary's replicas by smooth weighted round-robin", &ops);
 
 /* A prototype first: -Wmissing-prototypes. */
-DBR_ROUTER_ENTRY(round_robin);
 DBR_ROUTER_ENTRY(round_robin)
 {
 	h = host;

@@ -8,7 +8,10 @@
 #
 # Skips the server suites only when asked to (configure
 # --without-server-tests, i.e. DBR_SERVER_TESTS=no, or DBR_SKIP_SERVER_TESTS=1)
-# and then says so loudly; a server that fails to start is a failure.
+# and then says so loudly and reports each suite not run as one TAP
+# "ok N - <suite>: not run # SKIP <why>", which automake and quickstart's
+# totals count as SKIP, never as a pass. A server that fails to start is a
+# failure.
 set -u
 
 srcdir=${DBR_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -25,6 +28,7 @@ SUITES=(
 	"replication|tests/test_replication"
 	"pool|tests/test_pool_server" # stops and restarts the PostgreSQL primary
 	"stress|tests/test_stress all"
+	"secrets|$srcdir/tests/test_secrets.sh servers"
 	"examples|check_examples"
 )
 SERVERLESS="sqlite examples"
@@ -46,7 +50,11 @@ retap() { # retap SUITE
 		if [[ $line =~ $re ]]; then
 			seen=$((seen + 1))
 			local name=${BASH_REMATCH[2]%"${BASH_REMATCH[2]##*[![:space:]]}"}
-			emit "${BASH_REMATCH[1]}" "$suite: $name" "${BASH_REMATCH[4]}"
+			local result=${BASH_REMATCH[1]} directive=${BASH_REMATCH[4]}
+			# cmocka writes a skipped test as "not ok N # SKIP": a skip,
+			# counted as one (never as a pass, never as a failure).
+			[[ $directive =~ ^[Ss][Kk][Ii][Pp] ]] && result=ok
+			emit "$result" "$suite: $name" "$directive"
 		elif [[ $line =~ ^1\.\.([0-9]+) ]]; then
 			planned=${BASH_REMATCH[1]}
 		elif [[ $line =~ ^# ]]; then
@@ -110,11 +118,17 @@ if skip_requested; then
 		case " $SERVERLESS " in *" ${s%%|*} "*) continue ;; esac
 		skipped="$skipped ${s%%|*}"
 	done
-	msg="SERVER TESTS SKIPPED AS REQUESTED (--without-server-tests or DBR_SKIP_SERVER_TESTS=1): suites not run:$skipped"
+	why="server tests disabled (--without-server-tests or DBR_SKIP_SERVER_TESTS=1)"
+	msg="SERVER TESTS SKIPPED AS REQUESTED: $why: suites not run:$skipped"
 	echo "!!!!!!!! $msg" >&2
 	echo "# !!!!!!!! $msg"
+	# Each suite not run is one SKIP in the totals, never a pass.
+	emit ok "servers: not started" "SKIP $why"
 	for s in "${SUITES[@]}"; do
-		case " $SERVERLESS " in *" ${s%%|*} "*) run_suite "${s%%|*}" ${s#*|} ;; esac
+		case " $SERVERLESS " in
+		*" ${s%%|*} "*) run_suite "${s%%|*}" ${s#*|} ;;
+		*) emit ok "${s%%|*}: not run" "SKIP $why" ;;
+		esac
 	done
 	echo "1..$N"
 	exit 0

@@ -17,3 +17,7 @@ check_PROGRAMS += tests/test_pool_server
 tests_test_pool_server_SOURCES = tests/test_pool_server.c
 tests_test_pool_server_CFLAGS = $(DBR_TEST_COPTS)
 tests_test_pool_server_LDADD = $(DBR_TEST_LIBS)
+
+# A run with the server tests disabled counts each server suite as SKIP.
+TESTS += tests/test_server_skip.sh
+dist_noinst_SCRIPTS += tests/test_server_skip.sh

@@ -76,8 +76,8 @@ variant minor router.h \
 	"$(append dbr_member 'int64_t probe_seen_us;')" \
 	"$(append dbr_router_ops 'void (*probe_on_commit)(void *state);')" &&
 variant minor dbrouter.h \
-	's/^\(\tDBR_TYPE_BOOL = 5\)$/\1,\n\tDBR_TYPE_PROBE = 99/' \
-	's/^\(\tDBR_EPARAM = -15 .*\)$/\1\n\t, DBR_EPROBE = -99/' &&
+	's/^\(\tDBR_TYPE_[A-Z_]* = [0-9]*\)$/\1,\n\tDBR_TYPE_PROBE = 99/' \
+	's/^\(\tDBR_E[A-Z_]* = -[0-9]* *\/\*.*\)$/\1\n\t, DBR_EPROBE = -99/' &&
 passes "appended members, new enumerators and a minor bump pass (ABI 1.1)" minor \
 	"member dbr_route_req.probe_flags appended"
 out=$("$guard" --headers "$tmp/minor" 2>&1)

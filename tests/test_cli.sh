@@ -312,6 +312,40 @@ t "run: use_primary scope routes reads to default; an extra end fails" \
 printf 'mark_write default\nexec --model User "SELECT count(*) AS n FROM users"\n' >"$T/mw.txt"
 cli -c "$C" run "$T/mw.txt"
 t "run: mark_write pins like a write" eval 'is 0 && out_has "served by default"'
+printf 'begin\nexec "INSERT INTO users (id, name) VALUES (900, ?)" tx1\nrollback\nexec --using default "SELECT count(*) AS n FROM users WHERE id = 900"\nbegin default\nexec "INSERT INTO users (id, name) VALUES (901, ?)" tx2\ncommit\nexec --using default "SELECT count(*) AS n FROM users WHERE id = 901"\n' >"$T/tx.txt"
+cli -c "$C" run "$T/tx.txt"
+t "run: begin/rollback undoes, begin default/commit keeps" \
+	eval 'is 0 && out_has "begun (transaction depth 1)" && out_has "rolled back (transaction depth 0)" &&
+	      out_has "committed (transaction depth 0)" &&
+	      [ "$(grep -A3 "WHERE id = 900" "$T/last.out" | grep -cx "0 *")" -eq 1 ] &&
+	      [ "$(grep -A3 "WHERE id = 901" "$T/last.out" | grep -cx "1 *")" -eq 1 ]'
+printf 'echo one\nexec "BEGIN"\necho never\n' >"$T/txsql.txt"
+cli -c "$C" run "$T/txsql.txt"
+t "run: a BEGIN line is refused with a hint at the begin command" \
+	eval '! is 0 && out_lacks "never" && err_has "txsql.txt:2" && err_has "dbr_tx_begin" &&
+	      err_has "'"'"'begin [ALIAS]'"'"'"'
+for sql in "COMMIT" "SET autocommit = 0" "SAVEPOINT a" "start transaction"; do
+	cli -c "$C" exec "$sql"
+	t "exec: '$sql' refused, pointing at dbr_tx_*" eval '! is 0 && err_has "dbr_tx_begin"'
+done
+printf 'commit\n' >"$T/txnone.txt"
+cli -c "$C" run "$T/txnone.txt"
+t "run: commit with no transaction open fails" eval '! is 0 && err_has "commit"'
+
+# ------------------------------------------------------- write_functions
+
+printf 'databases = { default = { url = "sqlite://%s/wf.db"; }; };\nwrite_functions = [ "audit.log_it", "my_fn" ];\n' "$T" >"$T/wf.conf"
+cli -c "$T/wf.conf" explain "SELECT audit.log_it(1)"
+t "write_functions: a configured call makes a SELECT a write" eval 'is 0 && out_has "write → default"'
+cli -c "$T/wf.conf" explain "SELECT other.log_it(1)"
+t "write_functions: another schema's function stays a read" eval 'is 0 && out_has "read → default"'
+printf 'databases = { default = { url = "sqlite://%s/wf.db"; }; };\n\nwrite_functions = [ "ok_fn", "bad name" ];\n' "$T" >"$T/wfbad.conf"
+cli -c "$T/wfbad.conf" check
+t "write_functions: a bad name is refused naming file, line and setting" \
+	eval 'is 2 && err_has "wfbad.conf:3" && err_has "write_functions" && err_has "bad name"'
+printf 'databases = { default = { url = "sqlite://%s/wf.db"; }; };\nwrite_functions = "my_fn";\n' "$T" >"$T/wfbad2.conf"
+cli -c "$T/wfbad2.conf" check
+t "write_functions: a string instead of a list is refused" eval 'is 2 && err_has "write_functions"'
 
 # ---------------------------------------------------------------- status
 

@@ -68,11 +68,18 @@ static const struct bad {
 	{ "bad-url-parse.conf", 4, "databases.users.url",
 	  "invalid URL 'postgresql://****@db.example:99999/app'", "hunter2" },
 	{ "bad-url-scheme.conf", 4, "databases.default.url",
-	  "no built-in driver for scheme \"oracle\" of oracle://scott:****@db.example/orcl", "tiger" },
+	  "no built-in driver for scheme \"oracle+thin\" of oracle+thin://scott:****@db.example/orcl", "tiger" },
 	{ "bad-url-missing.conf", 3, "databases.logs.url", "missing", NULL },
 	{ "bad-weight-type.conf", 6, "databases.replica1.weight", "expected an integer, got a string", NULL },
 	{ "bad-weight-range.conf", 4, "databases.replica1.weight", "from 1 to", NULL },
 	{ "bad-pool-max.conf", 4, "databases.default.pool.max_connections", "from 1 to", NULL },
+	/* read as 64-bit: libconfig alone wraps these to 1215752191 and 1 */
+	{ "bad-weight-wrap.conf", 4, "databases.replica1.weight",
+	  "must be an integer from 1 to 1000000, got 99999999999", NULL },
+	{ "bad-pool-max-wrap.conf", 4, "databases.default.pool.max_connections",
+	  "must be an integer from 1 to 100000, got 4294967297", NULL },
+	{ "bad-int-65bit.conf", 4, "databases.default.pool.min_connections", "integer out of range: it does not fit in 64 bits",
+	  NULL },
 	{ "bad-pool-min.conf", 5, "databases.default.pool.min_connections",
 	  "20 is more than max_connections (5)", NULL },
 	{ "bad-pool-acquire.conf", 5, "databases.default.pool.acquire_timeout", "> 0", NULL },
@@ -266,7 +273,8 @@ static void test_relative_path(void **state)
 	free(dir);
 	assert_int_equal(rc, DBR_ECONFIG);
 	assert_string_equal(msg, "bad-db-unknown.conf:4: databases.default.wieght: unknown setting "
-	                    "(known here: url, replica_of, weight, driver, options, pool)");
+	                    "(known here: url, replica_of, weight, driver, options, pool, "
+	                    "password_file)");
 	free(msg);
 	assert_int_equal(rc2, 0);
 	assert_string_equal(c->dbs[1].where, "part-include.conf:2");
@@ -338,6 +346,57 @@ static void test_load_string(void **state)
 	assert_msg("<string>: databases: missing", NULL);
 }
 
+/* Integers are read as 64-bit everywhere (files, fragments, plugin
+ * settings): a value out of a setting's range is refused as written, never
+ * wrapped to 32 bits first. */
+static void test_int_ranges(void **state)
+{
+	(void)state;
+	dbr__config *c;
+	assert_int_equal(dbr__config_load_string(&c,
+		"databases = { default = { url = \"sqlite:///tmp/s.db\";\n"
+		"  pool = { min_connections = -4294967295; }; }; };\n"), DBR_ECONFIG);
+	assert_string_equal(last_msg(), "<string>:2: databases.default.pool.min_connections: "
+	                    "must be an integer from 0 to 100000, got -4294967295");
+	assert_int_equal(dbr__config_load_string(&c,
+		"databases = { default = { url = \"sqlite:///tmp/s.db\"; weight = 0x100000001; }; };\n"),
+		DBR_ECONFIG);
+	assert_string_equal(last_msg(), "<string>:1: databases.default.weight: "
+	                    "must be an integer from 1 to 1000000, got 4294967297");
+	assert_int_equal(dbr__config_load_string(&c,
+		"databases = { default = { url = \"sqlite:///tmp/s.db\";\n"
+		"  weight = -99999999999999999999; }; };\n"), DBR_ECONFIG);
+	assert_string_equal(last_msg(), "<string>:2: databases.default.weight: "
+	                    "integer out of range: it does not fit in 64 bits");
+	/* the limits themselves are accepted; floats, strings and names with
+	 * digits are left alone */
+	assert_int_equal(dbr__config_load_string(&c,
+		"databases = { default = { url = \"sqlite:///tmp/s1.db?x=99999999999\"; weight = 1000000;\n"
+		"  pool = { max_connections = 100000; acquire_timeout = 1.5e3; idle_timeout = 2; }; };\n"
+		"  r2 = { url = \"sqlite:///tmp/s1.db\"; replica_of = \"default\"; weight = 5L; }; };\n"), 0);
+	assert_int_equal(c->dbs[0].weight, 1000000);
+	assert_int_equal(c->dbs[0].pool.max_connections, 100000);
+	assert_true(c->dbs[0].pool.acquire_timeout == 1500.0);
+	assert_true(c->dbs[0].pool.idle_timeout == 2.0);
+	assert_int_equal(c->dbs[1].weight, 5);
+	assert_string_equal(c->dbs[0].url.raw, "sqlite:///tmp/s1.db?x=99999999999");
+	dbr__config_free(c);
+	/* dbr_add_database's settings text: the same */
+	dbr__dbconf d;
+	assert_int_equal(dbr__config_parse_database(&d, "x", "sqlite:///tmp/x.db",
+	                                            "weight = 99999999999;"), DBR_ECONFIG);
+	assert_string_equal(last_msg(), "<dbr_add_database>:1: weight: "
+	                    "must be an integer from 1 to 1000000, got 99999999999");
+	/* a plugin's conf_int sees the value written, beyond 32 bits */
+	assert_int_equal(dbr__config_parse_router(&c, "r", "limit = 99999999999; low = -4294967297;"), 0);
+	int64_t i;
+	assert_int_equal(dbr__conf_int(&i, c->routers[0].node, "limit"), 0);
+	assert_true(i == INT64_C(99999999999));
+	assert_int_equal(dbr__conf_int(&i, c->routers[0].node, "low"), 0);
+	assert_true(i == INT64_C(-4294967297));
+	dbr__config_free(c);
+}
+
 /* ------------------------------------------------------- fragments */
 
 static void test_parse_database(void **state)
@@ -379,8 +438,8 @@ static void test_parse_database(void **state)
 		{ "bad alias", "sqlite:///tmp/x.db", NULL, "<dbr_add_database>: invalid database alias", NULL },
 		{ "x", "postgres://u:topsecret@h:0x/db", NULL,
 		  "<dbr_add_database>: url: invalid URL 'postgres://****@h:0x/db'", "topsecret" },
-		{ "x", "ftp://u:topsecret@h/db", NULL,
-		  "<dbr_add_database>: url: no built-in driver for scheme \"ftp\"", "topsecret" },
+		{ "x", "ftp+ssl://u:topsecret@h/db", NULL,
+		  "<dbr_add_database>: url: no built-in driver for scheme \"ftp+ssl\"", "topsecret" },
 	};
 	for (size_t i = 0; i < NELEM(bad); i++) {
 		memset(&d, 0x5a, sizeof(d));
@@ -647,6 +706,7 @@ int main(void)
 		cmocka_unit_test(test_bad_include_syntax),
 		cmocka_unit_test(test_relative_path),
 		cmocka_unit_test(test_load_string),
+		cmocka_unit_test(test_int_ranges),
 		cmocka_unit_test(test_parse_database),
 		cmocka_unit_test(test_parse_router),
 		cmocka_unit_test(test_parse_routers),

@@ -136,7 +136,8 @@ static void test_first_non_null_router_wins(void **state)
 {
 	dbr *db = open_with("routers = ( { name = \"fixed_router\"; },"
 	                    " { name = \"per_model\"; models = { Log = \"logs\"; }; },"
-	                    " { name = \"fixed_router\"; read = \"replica2\"; write = \"default\"; } );",
+	                    " { name = \"fixed_last\"; module = \"fixed_router\";"
+	                    "   read = \"replica2\"; write = \"default\"; } );",
 	                    NULL);
 	dbr_session *s;
 	dbr_session_new(&s, db);

@@ -194,11 +194,65 @@ static void test_dead_connection_dropped_without_ping(void **state)
 	assert_int_equal(stats().size, 2);
 }
 
+/* Runs `sql` on pg in session s; the code. */
+static int on_pg(dbr_session *s, const char *sql)
+{
+	dbr_query q = DBR_QUERY_INIT;
+	q.sql = sql;
+	q.using_alias = "pg";
+	return dbr_exec(NULL, s, &q);
+}
+
+/* transaction_timeout on a real server: a session locks a row and never
+ * calls again; the pool's maintenance thread rolls it back, so another
+ * session can update the row (the lock is gone) and the connection is back
+ * in the pool; the owner's next call says DBR_ETIMEOUT. */
+static void test_transaction_timeout_releases_locks(void **state)
+{
+	(void)state;
+	if (!env("DBR_PG_PRIMARY_URL"))
+		skip();
+	open_pg("max_connections = 3; transaction_timeout = 0.5;");
+	dbr_session *owner = NULL, *other = NULL;
+	assert_int_equal(dbr_session_new(&owner, F.db), 0);
+	assert_int_equal(dbr_session_new(&other, F.db), 0);
+	assert_int_equal(on_pg(other, "DROP TABLE IF EXISTS dbr_tx_reap"), 0);
+	assert_int_equal(on_pg(other, "CREATE TABLE dbr_tx_reap (id int PRIMARY KEY, v text)"), 0);
+	assert_int_equal(on_pg(other, "INSERT INTO dbr_tx_reap VALUES (1, 'start')"), 0);
+	assert_int_equal(dbr_tx_begin(owner, "pg"), 0);
+	assert_int_equal(on_pg(owner, "UPDATE dbr_tx_reap SET v = 'abandoned' WHERE id = 1"), 0);
+	/* the owner never calls again; the other's update waits for the row
+	 * lock until the reaper rolls the owner back (lock_timeout: a reaper
+	 * that never comes fails the test instead of hanging it) */
+	int rc = on_pg(other, "DO $$ BEGIN SET LOCAL lock_timeout = '10s'; "
+	                      "UPDATE dbr_tx_reap SET v = 'other' WHERE id = 1; END $$");
+	if (rc)
+		fail_msg("update: %s", dbr_session_errmsg(other));
+	assert_int_equal(stats().in_use, 0);
+	dbr_result *r = NULL;
+	dbr_query q = DBR_QUERY_INIT;
+	q.sql = "SELECT v FROM dbr_tx_reap WHERE id = 1";
+	q.using_alias = "pg";
+	assert_int_equal(dbr_exec(&r, other, &q), 0);
+	const char *v = NULL;
+	assert_int_equal(dbr_result_text(&v, NULL, r, 0, 0), 0);
+	assert_string_equal(v, "other");
+	dbr_result_free(r);
+	assert_int_equal(dbr_tx_commit(owner, "pg"), DBR_ETIMEOUT);
+	assert_non_null(strstr(dbr_session_errmsg(owner), "\"pg\""));
+	assert_non_null(strstr(dbr_session_errmsg(owner), "transaction_timeout 0.5 s"));
+	assert_int_equal(on_pg(owner, "SELECT 1"), 0);
+	assert_int_equal(on_pg(other, "DROP TABLE dbr_tx_reap"), 0);
+	dbr_session_free(owner);
+	dbr_session_free(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_server_restart_detected_on_acquire, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dead_connection_dropped_without_ping, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_transaction_timeout_releases_locks, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -251,6 +251,195 @@ static void test_sqlite_alias(void **state)
 	assert_string_equal(got, "b");
 }
 
+/* ------------------------------------------------------------ routed writes */
+
+/* A second deployment over the same servers, routed: per_model sends the
+ * model "Wf" to the MariaDB cluster, round_robin sends reads to replicas,
+ * and the deployment declares its own write function. */
+static dbr *routed_open(void)
+{
+	char conf[4096];
+	dbr *db = NULL;
+	snprintf(conf, sizeof conf,
+	         "databases = {\n"
+	         "  default = { url = \"%s\"; };\n"
+	         "  pg_r1 = { url = \"%s\"; replica_of = \"default\"; };\n"
+	         "  pg_r2 = { url = \"%s\"; replica_of = \"default\"; };\n"
+	         "  analytics = { url = \"%s\"; };\n"
+	         "  analytics_r = { url = \"%s\"; replica_of = \"analytics\"; };\n"
+	         "};\n"
+	         "routers = ( { name = \"per_model\"; models = { Wf = \"analytics\"; }; },\n"
+	         "            { name = \"round_robin\"; } );\n"
+	         "write_functions = [ \"wf_audit\", \"public.wf_touch\" ];\n",
+	         getenv("DBR_PG_PRIMARY_URL"), getenv("DBR_PG_REPLICA1_URL"),
+	         getenv("DBR_PG_REPLICA2_URL"), getenv("DBR_MY_PRIMARY_URL"),
+	         getenv("DBR_MY_REPLICA_URL"));
+	if (dbr_open_string(&db, conf) != 0)
+		fail_msg("dbr_open_string: %s", dbr_error_last()->message);
+	return db;
+}
+
+/* Runs `sql` routed (no alias, AUTO intent) and returns who served it. */
+static void served_by(char *alias, size_t size, dbr_session *s, const char *model,
+                      const char *sql)
+{
+	dbr_query q = DBR_QUERY_INIT;
+	dbr_result *r = NULL;
+	q.sql = sql;
+	q.model = model;
+	if (dbr_exec(&r, s, &q) != 0)
+		fail_msg("%s: %s", sql, dbr_session_errmsg(s));
+	snprintf(alias, size, "%s", dbr_result_alias(r));
+	dbr_result_free(r);
+}
+
+/* Every writing or locking SELECT is served by the PostgreSQL primary,
+ * while a plain read goes to a replica. */
+static void test_pg_write_functions_on_primary(void **state)
+{
+	static const char *const writes[] = {
+		"SELECT nextval('wf_seq')",
+		"SELECT \"nextval\"('wf_seq')",
+		"SELECT pg_catalog.nextval('wf_seq')",
+		"SELECT PG_CATALOG.\"nextval\" ('wf_seq')",
+		"SELECT setval('wf_seq', 100)",
+		"SELECT lo_unlink(lo_create(0))",
+		"SELECT lo_unlink(lo_creat(-1))",
+		"SELECT lo_unlink(lo_from_bytea(0, 'x'::bytea))",
+		"SELECT lo_put(o, 0, 'y'::bytea), lo_unlink(o) FROM (SELECT lo_create(0) AS o) AS l",
+		"SELECT pg_advisory_lock(42), pg_advisory_unlock(42)",
+		"SELECT pg_advisory_lock_shared(42), pg_advisory_unlock_shared(42)",
+		"SELECT pg_try_advisory_lock(43), pg_advisory_unlock_all()",
+		"SELECT pg_try_advisory_lock_shared(43), pg_advisory_unlock_all()",
+		"SELECT pg_advisory_xact_lock(44)",
+		"SELECT pg_advisory_xact_lock_shared(44)",
+		"SELECT pg_try_advisory_xact_lock(45)",
+		"SELECT pg_try_advisory_xact_lock_shared(45)",
+		"SELECT pg_notify('wf', 'x')",
+		"SELECT txid_current()",
+		"SELECT pg_current_xact_id()",
+		"SELECT set_config('application_name', 'wf', false)",
+		"SELECT wf_audit(1)",
+		"SELECT public.wf_touch(1)",
+		"SELECT k FROM wf_t FOR UPDATE",
+		"SELECT k FROM wf_t FOR NO KEY UPDATE",
+		"SELECT k FROM wf_t FOR SHARE",
+		"SELECT k FROM wf_t FOR KEY SHARE",
+		"WITH d AS (DELETE FROM wf_t WHERE k = 0 RETURNING k) SELECT count(*) FROM d",
+	};
+	char who[64];
+	dbr_session *s = NULL;
+	(void)state;
+	ok_on("default", "DROP SEQUENCE IF EXISTS wf_seq");
+	ok_on("default", "CREATE SEQUENCE wf_seq");
+	ok_on("default", "DROP TABLE IF EXISTS wf_t");
+	ok_on("default", "CREATE TABLE wf_t (k INT PRIMARY KEY)");
+	ok_on("default", "INSERT INTO wf_t VALUES (1)");
+	ok_on("default", "CREATE OR REPLACE FUNCTION wf_audit(int) RETURNS int "
+	                 "LANGUAGE sql AS 'SELECT $1'");
+	ok_on("default", "CREATE OR REPLACE FUNCTION public.wf_touch(int) RETURNS int "
+	                 "LANGUAGE sql AS 'SELECT $1'");
+	dbr *db = routed_open();
+	assert_int_equal(dbr_session_new(&s, db), 0);
+	/* The control: a read that writes nothing goes to a replica. */
+	served_by(who, sizeof who, s, NULL, "SELECT 1");
+	assert_true(strcmp(who, "pg_r1") == 0 || strcmp(who, "pg_r2") == 0);
+	for (size_t i = 0; i < sizeof writes / sizeof writes[0]; i++) {
+		served_by(who, sizeof who, s, NULL, writes[i]);
+		if (strcmp(who, "default") != 0)
+			fail_msg("%s was served by %s, not the primary", writes[i], who);
+	}
+	dbr_session_free(s);
+	dbr_close(db);
+}
+
+/* The same on MariaDB: locks, sequences, LAST_INSERT_ID(expr), locking
+ * reads and executable comments. */
+static void test_my_write_functions_on_primary(void **state)
+{
+	static const char *const writes[] = {
+		"SELECT GET_LOCK('wf', 0), RELEASE_LOCK('wf')",
+		"SELECT RELEASE_ALL_LOCKS()",
+		"SELECT LAST_INSERT_ID(5)",
+		"SELECT NEXT VALUE FOR wf_seq",
+		"SELECT NEXTVAL(wf_seq)",
+		"SELECT PREVIOUS VALUE FOR wf_seq",
+		"SELECT SETVAL(wf_seq, 100)",
+		"SELECT k FROM wf_t FOR UPDATE",
+		"SELECT k FROM wf_t LOCK IN SHARE MODE",
+		"SELECT k FROM wf_t /*! FOR UPDATE */",
+		"SELECT k FROM wf_t /*M! LOCK IN SHARE MODE */",
+		"SELECT k FROM wf_t /*!50000 FOR UPDATE */",
+		"SELECT $a$, NEXTVAL(wf_seq) FROM (SELECT 1 AS $a$) AS x",
+	};
+	char who[64];
+	dbr_session *s = NULL;
+	(void)state;
+	ok_on("analytics", "DROP SEQUENCE IF EXISTS wf_seq");
+	ok_on("analytics", "CREATE SEQUENCE wf_seq");
+	ok_on("analytics", "DROP TABLE IF EXISTS wf_t");
+	ok_on("analytics", "CREATE TABLE wf_t (k INT PRIMARY KEY)");
+	ok_on("analytics", "INSERT INTO wf_t VALUES (1)");
+	dbr *db = routed_open();
+	assert_int_equal(dbr_session_new(&s, db), 0);
+	served_by(who, sizeof who, s, "Wf", "SELECT 1");
+	assert_string_equal(who, "analytics_r");
+	for (size_t i = 0; i < sizeof writes / sizeof writes[0]; i++) {
+		served_by(who, sizeof who, s, "Wf", writes[i]);
+		if (strcmp(who, "analytics") != 0)
+			fail_msg("%s was served by %s, not the primary", writes[i], who);
+	}
+	dbr_session_free(s);
+	dbr_close(db);
+}
+
+/* ------------------------------------------------------------ no silent commit */
+
+/* Transaction control through dbr_exec is refused on every backend, with
+ * AUTO or a given intent, and points at dbr_tx_*; dbr_tx_* still work. */
+static void test_tx_statements_refused(void **state)
+{
+	static const char *const aliases[] = { "default", "analytics", "cache" };
+	static const char *const stmts[] = {
+		"BEGIN", "START TRANSACTION", "COMMIT", "END", "ROLLBACK", "ABORT",
+		"SAVEPOINT a", "RELEASE SAVEPOINT a", "ROLLBACK TO SAVEPOINT a",
+		"SET TRANSACTION ISOLATION LEVEL SERIALIZABLE", "PREPARE TRANSACTION 'x'",
+		"COMMIT PREPARED 'x'", "SET autocommit = 0", "SET @@autocommit = OFF",
+		"XA START 'x'", "/* lead */ begin;",
+	};
+	static const dbr_intent intents[] = { DBR_INTENT_AUTO, DBR_INTENT_WRITE, DBR_INTENT_READ };
+	(void)state;
+	for (size_t a = 0; a < sizeof aliases / sizeof aliases[0]; a++)
+		for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
+			for (size_t k = 0; k < sizeof intents / sizeof intents[0]; k++) {
+				/* SQLite has no SET; there @autocommit is a parameter. */
+				if (strcmp(aliases[a], "cache") == 0 && strstr(stmts[i], "@@"))
+					continue;
+				dbr_query q = DBR_QUERY_INIT;
+				q.sql = stmts[i];
+				q.using_alias = k == 2 ? NULL : aliases[a];
+				q.intent = intents[k];
+				if (dbr_exec(NULL, F.s, &q) != DBR_EINVAL)
+					fail_msg("%s on %s was not refused", stmts[i], aliases[a]);
+				assert_non_null(strstr(dbr_session_errmsg(F.s), "dbr_tx_begin"));
+			}
+	/* Nothing was left open: after a refused BEGIN a row written on the
+	 * primary is committed at once, so a replica replays it. */
+	char lsn[64], got[64];
+	ok_on("default", "CREATE TABLE IF NOT EXISTS txr (k INT)");
+	ok_on("default", "INSERT INTO txr VALUES (7)");
+	text_on(lsn, sizeof lsn, "default", "SELECT pg_current_wal_lsn()::text", NULL, 0);
+	pg_wait_lsn("pg_r1", lsn);
+	text_on(got, sizeof got, "pg_r1", "SELECT count(*) FROM txr WHERE k = 7", NULL, 0);
+	assert_string_equal(got, "1");
+	/* The API's transactions still work. */
+	assert_int_equal(dbr_tx_begin(F.s, "default"), 0);
+	ok_on("default", "INSERT INTO txr VALUES (8)");
+	assert_int_equal(dbr_tx_rollback(F.s, "default"), 0);
+	text_on(got, sizeof got, "default", "SELECT count(*) FROM txr WHERE k = 8", NULL, 0);
+	assert_string_equal(got, "0");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -260,6 +449,9 @@ int main(void)
 		cmocka_unit_test(test_my_write_reaches_replica),
 		cmocka_unit_test(test_my_replica_refuses_write),
 		cmocka_unit_test(test_sqlite_alias),
+		cmocka_unit_test(test_pg_write_functions_on_primary),
+		cmocka_unit_test(test_my_write_functions_on_primary),
+		cmocka_unit_test(test_tx_statements_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

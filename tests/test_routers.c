@@ -128,6 +128,18 @@ static void run(char *alias, size_t n, dbr_session *s, const char *sql, dbr_inte
 	dbr_result_free(res);
 }
 
+/* One read turn: explained twice (explain has no side effect: both name
+ * the same member), then run for real on that very member. */
+static routed turn(dbr_session *s)
+{
+	routed r = rd(s, NULL), again = rd(s, NULL);
+	char alias[64];
+	assert_string_equal(again.alias, r.alias);
+	run(alias, sizeof alias, s, "SELECT x FROM t", DBR_INTENT_READ, NULL);
+	assert_string_equal(alias, r.alias);
+	return r;
+}
+
 static void assert_contains(const char *text, const char *want)
 {
 	if (!strstr(text, want))
@@ -185,13 +197,15 @@ static void reads_to_replicas_writes_to_default(void **st)
 	dbr_close(db);
 }
 
-static void even_spread_explain(void **st)
+/* Explaining a read takes no turn of the rotation: however often a read is
+ * explained, the next real read goes where the last explain said. */
+static void explain_takes_no_turn(void **st)
 {
-	dbr *db = open_ok("{ name = \"round_robin\"; }", 1, 1);
+	dbr *db = open_ok("{ name = \"pinning\"; }, { name = \"round_robin\"; }", 1, 1);
 	dbr_session *s = session(db);
 	int count[4] = { 0 };
 	for (int i = 0; i < 101; i++)
-		count[slot_of(rd(s, NULL).alias)]++;
+		count[slot_of(turn(s).alias)]++;
 	assert_int_equal(count[0], 0);
 	assert_near(count[1], 50, 1);
 	assert_near(count[2], 50, 1);
@@ -228,7 +242,7 @@ static void check_weights(int w1, int w2, int want1, int maxrun)
 	dbr_session *s = session(db);
 	int seq[N], period = w1 + w2;
 	for (int i = 0; i < N; i++) {
-		routed r = rd(s, NULL);
+		routed r = turn(s);
 		assert_replica(r.alias);
 		seq[i] = slot_of(r.alias);
 	}
@@ -261,7 +275,7 @@ static void weights_one_to_three(void **st)
 	dbr_session *s = session(db);
 	int seen3 = 0;
 	for (int i = 0; i < 4; i++) {
-		routed r = rd(s, NULL);
+		routed r = turn(s);
 		if (strcmp(r.alias, "replica2") == 0) {
 			assert_contains(r.text, "picked replica2 (weight 3)");
 			seen3 = 1;
@@ -299,7 +313,7 @@ static void include_primary(void **st)
 	dbr_session *s = session(db);
 	int count[4] = { 0 };
 	for (int i = 0; i < 30; i++)
-		count[slot_of(rd(s, NULL).alias)]++;
+		count[slot_of(turn(s).alias)]++;
 	assert_int_equal(count[0], 10);
 	assert_int_equal(count[1], 10);
 	assert_int_equal(count[2], 10);
@@ -406,6 +420,45 @@ static void pinning_window(void **st)
 	r = rd(s, NULL);
 	assert_replica(r.alias);
 	assert_contains(r.text, "no write to default in the last 15 s");
+	dbr_session_free(s);
+	dbr_close(db);
+	dbr_clock_set(NULL);
+}
+
+/* django-multidb-router's `response._db_write = True`: this request is not
+ * pinned, the next one (restored from the token) is, as if it had just
+ * written to the cluster; the session that made the token is unchanged. */
+static void pinning_next_request_only(void **st)
+{
+	dbr_clock_set(fake_clock);
+	dbr *db = open_ok(pinning_chain, 1, 1);
+	dbr_session *s = session(db);
+	char tok[DBR_TOKEN_MAX], plain[DBR_TOKEN_MAX];
+	/* a replica's alias pins its cluster's primary */
+	assert_int_equal(dbr_session_token_mark_write(tok, sizeof tok, s, "replica1"), 0);
+	assert_replica(rd(s, NULL).alias);
+	assert_int_equal(dbr_session_token(plain, sizeof plain, s), 0);
+	assert_string_not_equal(tok, plain);
+
+	fake_us += 2000000;
+	dbr_session *next = NULL;
+	assert_int_equal(dbr_session_open(&next, db, tok), 0);
+	routed r = rd(next, NULL);
+	assert_string_equal(r.alias, "default");
+	assert_contains(r.text, "last write to default 2.0 s ago");
+	char alias[64];
+	run(alias, sizeof alias, next, "SELECT x FROM t", DBR_INTENT_READ, NULL);
+	assert_string_equal(alias, "default");
+	/* the plain token pins nothing */
+	dbr_session *unpinned = NULL;
+	assert_int_equal(dbr_session_open(&unpinned, db, plain), 0);
+	assert_replica(rd(unpinned, NULL).alias);
+	/* the pin lasts the window, counted from the token's making */
+	fake_us += 13500000;
+	assert_replica(rd(next, NULL).alias);
+	assert_int_equal(dbr_session_token_mark_write(tok, sizeof tok, s, "nowhere"), DBR_ENOTFOUND);
+	dbr_session_free(unpinned);
+	dbr_session_free(next);
 	dbr_session_free(s);
 	dbr_close(db);
 	dbr_clock_set(NULL);
@@ -519,11 +572,38 @@ static int remove_dir(void **st)
 	return rmdir(dir);
 }
 
+/* A router answering "" passes like NULL (yara_orm's routers answer ""):
+ * the next router decides, or "default". */
+static void empty_answer_passes(void **st)
+{
+	const char *plugins = getenv("DBR_TEST_PLUGINS");
+	char chain[1024];
+	snprintf(chain, sizeof chain,
+	         "{ name = \"fixed_router\"; module = \"%s/fixed_router\"; read = \"\"; write = \"\"; },"
+	         " { name = \"per_model\"; models = { Log = \"logs\"; }; }",
+	         plugins ? plugins : "tests/plugins");
+	dbr *db = open_ok(chain, 1, 1);
+	dbr_session *s = session(db);
+	routed r = rd(s, "Log");
+	assert_string_equal(r.alias, "logs");
+	assert_contains(r.text, "fixed_router passed");
+	assert_contains(r.text, "per_model    chose    logs");
+	assert_string_equal(wr(s, "Log").alias, "logs");
+	r = wr(s, NULL);
+	assert_string_equal(r.alias, "default");
+	assert_contains(r.text, "default      chose    default");
+	char alias[64];
+	run(alias, sizeof alias, s, "INSERT INTO l VALUES (1)", DBR_INTENT_WRITE, "Log");
+	assert_string_equal(alias, "logs");
+	dbr_session_free(s);
+	dbr_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(reads_to_replicas_writes_to_default),
-		cmocka_unit_test(even_spread_explain),
+		cmocka_unit_test(explain_takes_no_turn),
 		cmocka_unit_test(even_spread_exec),
 		cmocka_unit_test(weights_one_to_three),
 		cmocka_unit_test(weights_smooth_interleave),
@@ -534,8 +614,10 @@ int main(void)
 		cmocka_unit_test(unknown_setting_rejected),
 		cmocka_unit_test(pinning_window),
 		cmocka_unit_test(pinning_other_cluster),
+		cmocka_unit_test(pinning_next_request_only),
 		cmocka_unit_test(pinning_seconds),
 		cmocka_unit_test(user_router_unchanged),
+		cmocka_unit_test(empty_answer_passes),
 	};
 	return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }

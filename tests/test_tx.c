@@ -187,11 +187,53 @@ static void test_close_with_open_transactions_commits_neither(void **state)
 	/* the sessions outlive their dbr only to be freed; other calls say so */
 	assert_int_equal(dbr_exec_sql(NULL, other, "SELECT 1"), DBR_ESTATE);
 	assert_int_equal(dbr_tx_commit(s, NULL), DBR_ESTATE);
-	assert_int_equal(dbr_tx_depth(s, NULL), 0);
+	assert_int_equal(dbr_tx_depth(s, NULL), DBR_ESTATE);
 	dbr_session_free(s);
 	dbr_session_free(other);
 	assert_int_equal(count_fresh("default", "t", NULL), 0);
 	assert_int_equal(count_fresh("logs", "log", NULL), 0);
+}
+
+/* After dbr_close, every call on a session but dbr_session_free says
+ * DBR_ESTATE; so does dbr_conn_exec on a connection taken before. */
+static void test_detached_session_refuses_every_call(void **state)
+{
+	(void)state;
+	dbr *db = open_pool(NULL);
+	dbr_session *s = session(db);
+	dbr_conn *c = NULL;
+	assert_int_equal(dbr_conn_get(&c, s, "logs"), 0);
+	assert_int_equal(dbr_session_use_primary_begin(s), 0);
+	dbr_close(db);
+	dbr_query q = DBR_QUERY_INIT;
+	q.sql = "SELECT 1";
+	dbr_result *r = NULL;
+	dbr_trace *t = NULL;
+	dbr_conn *c2 = NULL;
+	char tok[DBR_TOKEN_MAX];
+	assert_int_equal(dbr_exec(&r, s, &q), DBR_ESTATE);
+	assert_non_null(strstr(dbr_session_errmsg(s), "closed"));
+	assert_int_equal(dbr_exec_sql(&r, s, "SELECT 1"), DBR_ESTATE);
+	assert_int_equal(dbr_explain(&t, s, &q), DBR_ESTATE);
+	assert_int_equal(dbr_apply(&t, s, NULL, "SELECT 1"), DBR_ESTATE);
+	assert_int_equal(dbr_session_token(tok, sizeof tok, s), DBR_ESTATE);
+	assert_int_equal(dbr_session_token_mark_write(tok, sizeof tok, s, "default"), DBR_ESTATE);
+	assert_int_equal(dbr_session_use_primary_end(s), DBR_ESTATE);
+	assert_non_null(strstr(dbr_session_errmsg(s), "dbr_session_use_primary_end"));
+	assert_int_equal(dbr_session_use_primary_begin(s), DBR_ESTATE);
+	assert_int_equal(dbr_session_mark_write(s, "default"), DBR_ESTATE);
+	assert_int_equal(dbr_tx_begin(s, NULL), DBR_ESTATE);
+	assert_int_equal(dbr_tx_begin_model(s, NULL), DBR_ESTATE);
+	assert_int_equal(dbr_tx_commit(s, NULL), DBR_ESTATE);
+	assert_int_equal(dbr_tx_rollback(s, NULL), DBR_ESTATE);
+	assert_int_equal(dbr_tx_depth(s, NULL), DBR_ESTATE);
+	assert_int_equal(dbr_conn_get(&c2, s, "default"), DBR_ESTATE);
+	assert_int_equal(dbr_conn_exec(&r, c, "SELECT 1", NULL, 0), DBR_ESTATE);
+	assert_null(r);
+	assert_null(t);
+	assert_null(c2);
+	dbr_conn_release(c);
+	dbr_session_free(s);
 }
 
 static void test_session_free_rolls_back(void **state)
@@ -208,6 +250,55 @@ static void test_session_free_rolls_back(void **state)
 }
 
 /* ------------------------------------------------------------ timeout */
+
+/* Polls (real time, up to 10 s) until `alias` has no connection in use. */
+static int wait_released(dbr *db, const char *alias)
+{
+	for (int i = 0; i < 1000; i++) {
+		if (in_use(db, alias) == 0)
+			return 0;
+		usleep(10000);
+	}
+	return -1;
+}
+
+/* A session that never calls again: the pool's maintenance thread rolls its
+ * transaction back after transaction_timeout and takes the connection back
+ * (and SQLite's write lock goes with it); the owner learns at its next call. */
+static void test_transaction_timeout_reaped_in_background(void **state)
+{
+	(void)state;
+	dbr_clock_set(NULL);
+	dbr *db = open_pool("transaction_timeout = 0.3; idle_timeout = 0;");
+	dbr_session *s = session(db);
+	assert_int_equal(dbr_tx_begin(s, "default"), 0);
+	assert_int_equal(run(s, NULL, "INSERT INTO t(v) VALUES (?)", "abandoned"), 0);
+	assert_int_equal(in_use(db, "default"), 1);
+	/* the owner sleeps; nobody calls on s */
+	assert_int_equal(wait_released(db, "default"), 0);
+	assert_int_equal(dbr_tx_depth(s, "default"), 0);
+	dbr_session *other = session(db);
+	assert_int_equal(run(other, "default", "INSERT INTO t(v) VALUES (?)", "other"), 0);
+	assert_int_equal(count_fresh("default", "t", "abandoned"), 0);
+	assert_int_equal(count_fresh("default", "t", "other"), 1);
+	/* the owner's next call on that transaction fails, clearly */
+	assert_int_equal(dbr_tx_commit(s, NULL), DBR_ETIMEOUT);
+	const char *msg = dbr_session_errmsg(s);
+	if (!strstr(msg, "\"default\"") || !strstr(msg, "transaction_timeout 0.3 s"))
+		fail_msg("message: %s", msg);
+	/* and then the session works again */
+	assert_int_equal(dbr_tx_commit(s, NULL), DBR_ESTATE);
+	assert_int_equal(run(s, NULL, "INSERT INTO t(v) VALUES (?)", "later"), 0);
+	assert_int_equal(count_fresh("default", "t", "later"), 1);
+	/* in time, a transaction commits as usual */
+	assert_int_equal(dbr_tx_begin(s, "default"), 0);
+	assert_int_equal(run(s, NULL, "INSERT INTO t(v) VALUES (?)", "kept"), 0);
+	assert_int_equal(dbr_tx_commit(s, NULL), 0);
+	assert_int_equal(count_fresh("default", "t", "kept"), 1);
+	dbr_session_free(other);
+	dbr_session_free(s);
+	dbr_close(db);
+}
 
 static void test_transaction_timeout_rolls_back(void **state)
 {
@@ -436,6 +527,31 @@ static void test_remove_database_refusals(void **state)
 	dbr_close(db);
 }
 
+/* An alias list owns its strings: read after the database is removed (and
+ * freed), it still holds what it showed. ASan catches the old dangling
+ * pointers. */
+static void test_alias_list_outlives_removal(void **state)
+{
+	(void)state;
+	dbr *db = open_pool(NULL);
+	char url[400];
+	snprintf(url, sizeof url, "sqlite://%s/tenant.db", dir);
+	assert_int_equal(dbr_add_database(db, "tenant", url, "replica_of = \"default\";"), 0);
+	dbr_alias_list *l = NULL;
+	assert_int_equal(dbr_alias_list_get(&l, db), 0);
+	assert_int_equal(dbr_remove_database(db, "tenant"), 0);
+	assert_int_equal(dbr_alias_list_count(l), 3);
+	const dbr_alias_info *a = dbr_alias_list_at(l, 2);
+	assert_string_equal(a->alias, "tenant");
+	assert_string_equal(a->backend, "sqlite");
+	assert_string_equal(a->url, url);
+	assert_string_equal(a->replica_of, "default");
+	dbr_close(db); /* the list outlives its dbr too */
+	assert_string_equal(dbr_alias_list_at(l, 0)->alias, "default");
+	assert_null(dbr_alias_list_at(l, 0)->replica_of);
+	dbr_alias_list_free(l);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "%s/dbr-tx-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
@@ -448,11 +564,14 @@ int main(void)
 		cmocka_unit_test_setup(test_begin_on_other_alias_is_independent, clean_tables),
 		cmocka_unit_test_setup(test_close_with_open_transactions_commits_neither, clean_tables),
 		cmocka_unit_test_setup(test_session_free_rolls_back, clean_tables),
+		cmocka_unit_test_setup(test_detached_session_refuses_every_call, clean_tables),
 		cmocka_unit_test_setup(test_transaction_timeout_rolls_back, clean_tables),
+		cmocka_unit_test_setup(test_transaction_timeout_reaped_in_background, clean_tables),
 		cmocka_unit_test_setup(test_using_joins_open_transaction, clean_tables),
 		cmocka_unit_test_setup(test_raw_conn_joins_transaction, clean_tables),
 		cmocka_unit_test_setup(test_remove_database_drains, clean_tables),
 		cmocka_unit_test_setup(test_remove_database_refusals, clean_tables),
+		cmocka_unit_test_setup(test_alias_list_outlives_removal, clean_tables),
 	};
 	int rc = cmocka_run_group_tests_name("tx", tests, setup_schema, NULL);
 	char cmd[300];

@@ -1,7 +1,8 @@
 /*
  * cli_run.c — `dbrouter run`: a script of commands run in ONE session, and
  * the commands that only make sense there (sleep, echo, use_primary,
- * mark_write).
+ * mark_write, and begin/commit/rollback: the script's transactions go
+ * through dbr_tx_*, since BEGIN or COMMIT as SQL is refused).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -72,6 +73,57 @@ int cli_split(char ***out, const char *line, const char **err)
 	return argc;
 }
 
+/* begin [ALIAS], commit [ALIAS], rollback [ALIAS]: dbr_tx_* on the
+ * script's session (ALIAS: begin's default is "default", commit's and
+ * rollback's the latest begun). */
+static const struct {
+	const char *word;
+	int (*fn)(dbr_session *s, const char *alias);
+	const char *done;
+} tx_cmds[] = {
+	{ "begin", dbr_tx_begin, "begun" },
+	{ "commit", dbr_tx_commit, "committed" },
+	{ "rollback", dbr_tx_rollback, "rolled back" },
+};
+
+/* Runs argv if it is a transaction command: its exit code, else -1. */
+static int run_tx(cli *c, int argc, char **argv)
+{
+	for (size_t i = 0; i < sizeof tx_cmds / sizeof tx_cmds[0]; i++) {
+		if (strcmp(argv[0], tx_cmds[i].word) != 0)
+			continue;
+		if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+			printf("usage (in a run script): %s [ALIAS]\n\nThe script's transaction "
+			       "through dbr_tx_%s (SQL BEGIN/COMMIT/ROLLBACK is refused).\n",
+			       argv[0], argv[0]);
+			return EXIT_OK;
+		}
+		if (argc > 2)
+			return cli_usage_error(c, argv[0], "expected at most an ALIAS");
+		int rc = cli_open(c);
+		if (rc)
+			return rc;
+		rc = tx_cmds[i].fn(c->s, argc == 2 ? argv[1] : NULL);
+		if (rc)
+			return cli_fail(c, rc, argv[0]);
+		printf("%s (transaction depth %d)\n", tx_cmds[i].done, dbr_tx_depth(c->s, NULL));
+		return EXIT_OK;
+	}
+	return -1;
+}
+
+/* After a statement the library refused as transaction SQL: the script's
+ * own way to say it. */
+static void tx_hint(cli *c, char **words)
+{
+	const dbr_error *e = dbr_error_last();
+	if ((strcmp(words[0], "exec") && strcmp(words[0], "explain")) ||
+	    e->code != DBR_EINVAL || !strstr(e->message, "dbr_tx_begin"))
+		return;
+	fprintf(stderr, "dbrouter: %s: hint: in a run script use the commands "
+	        "'begin [ALIAS]', 'commit' and 'rollback'\n", c->where);
+}
+
 /* Runs one script line; 0 for blank and comment lines. */
 static int run_line(cli *c, const char *file, int lineno, char *line)
 {
@@ -91,7 +143,8 @@ static int run_line(cli *c, const char *file, int lineno, char *line)
 	if (argc == 0)
 		return 0;
 	printf("> %s\n", line);
-	rc = cli_dispatch(c, argc, words);
+	if ((rc = run_tx(c, argc, words)) < 0 && (rc = cli_dispatch(c, argc, words)) != 0)
+		tx_hint(c, words);
 	free(words);
 	return rc;
 }

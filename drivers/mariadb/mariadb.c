@@ -694,6 +694,8 @@ static int my_server_version(char *buf, size_t size, void *conn)
 
 /* ------------------------------------------------------------ entry */
 
+static const char *const SCHEMES[] = { "mysql", "mariadb", NULL };
+
 static const dbr_driver_ops OPS = {
 	.struct_size = sizeof(dbr_driver_ops),
 	.backend = "mysql",
@@ -706,6 +708,7 @@ static const dbr_driver_ops OPS = {
 	.script = my_script,
 	.reset = my_reset,
 	.server_version = my_server_version,
+	.schemes = SCHEMES,
 };
 
 static const dbr_plugin_desc DESC = DBR_PLUGIN_DESC(DBR_PLUGIN_DRIVER, "mariadb",

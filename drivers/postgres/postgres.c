@@ -6,7 +6,7 @@
  * lists, target_session_attrs, sslmode, connect_timeout, a socket directory
  * as host. Keys of the `options` group are passed as extra libpq keywords.
  *
- * Statements: `?` → `$n` (placeholders.c), sent with PQexecParams (unnamed
+ * Statements: `?` → `$n` (the host's SQL lexer, sql_placeholders), sent with PQexecParams (unnamed
  * statements: works behind PgBouncer). Results are typed from column OIDs.
  * There is no last insert id: use RETURNING (DBR_DRIVER_NO_INSERT_ID).
  */
@@ -19,8 +19,6 @@
 #include <libpq-fe.h>
 
 #include <dbrouter/driver.h>
-
-#include "placeholders.h"
 
 static const dbr_host *svc; /* the host services, kept by the entry */
 
@@ -119,7 +117,7 @@ static void pg_close(void *conn)
  * URL as dbname (expanded), then the `options` group. */
 static PGconn *pg_open(const dbr_url_view *url)
 {
-	size_t max = url->noptions + 4, n = 0;
+	size_t max = url->noptions + 5, n = 0;
 	const char **keys = svc->calloc(max, sizeof *keys);
 	const char **vals = svc->calloc(max, sizeof *vals);
 	PGconn *pg = NULL;
@@ -127,6 +125,9 @@ static PGconn *pg_open(const dbr_url_view *url)
 		goto out;
 	keys[n] = "fallback_application_name"; vals[n++] = "dbrouter";
 	keys[n] = "client_encoding"; vals[n++] = "UTF8";
+	if (url->password != NULL) { /* e.g. from password_file; the URL's own wins */
+		keys[n] = "password"; vals[n++] = url->password;
+	}
 	keys[n] = "dbname"; vals[n++] = url->raw;
 	for (size_t i = 0; i < url->noptions; i++)
 		if (extra_keyword(url, i)) {
@@ -335,17 +336,18 @@ static int params_build(pg_params *p, const dbr_value *params, size_t n)
 static int translate(char **out, pg_conn *c, const char *sql, size_t nparams)
 {
 	const char *scs = PQparameterStatus(c->pg, "standard_conforming_strings");
-	int std = scs == NULL || strcmp(scs, "on") == 0;
-	pgph_info info;
-	long len = pgph_translate(NULL, 0, sql, std, &info);
-	if (info.nparams != nparams)
+	unsigned flags = scs == NULL || strcmp(scs, "on") == 0 ? 0 : DBR_SQL_BACKSLASH_QUOTES;
+	size_t n = 0;
+	int rc = svc->sql_placeholders(out, &n, sql, DBR_SQL_POSTGRES, flags);
+	if (rc)
+		return rc;
+	if (n != nparams) {
+		svc->free(*out);
+		*out = NULL;
 		return svc->error(DBR_EPARAM, NULL, "database \"%s\": the statement has "
-		                   "%zu placeholder%s but %zu parameter%s given", c->alias,
-		                   info.nparams, info.nparams == 1 ? "" : "s", nparams,
-		                   nparams == 1 ? " was" : "s were");
-	if ((*out = svc->malloc((size_t)len + 1)) == NULL)
-		return oom();
-	pgph_translate(*out, (size_t)len + 1, sql, std, &info);
+		                  "%zu placeholder%s but %zu parameter%s given", c->alias,
+		                  n, n == 1 ? "" : "s", nparams, nparams == 1 ? " was" : "s were");
+	}
 	return 0;
 }
 
@@ -586,6 +588,8 @@ static int pg_server_version(char *buf, size_t size, void *conn)
 
 /* ------------------------------------------------------------ entry */
 
+static const char *const SCHEMES[] = { "postgres", "postgresql", NULL };
+
 static const dbr_driver_ops OPS = {
 	.struct_size = sizeof(dbr_driver_ops),
 	.backend = "postgres",
@@ -598,6 +602,7 @@ static const dbr_driver_ops OPS = {
 	.script = pg_script,
 	.reset = pg_reset,
 	.server_version = pg_server_version,
+	.schemes = SCHEMES,
 };
 
 static const dbr_plugin_desc DESC = DBR_PLUGIN_DESC(DBR_PLUGIN_DRIVER, "postgres",
@@ -605,6 +610,13 @@ static const dbr_plugin_desc DESC = DBR_PLUGIN_DESC(DBR_PLUGIN_DRIVER, "postgres
 
 DBR_DRIVER_ENTRY(postgres)
 {
+	/* The `?` rewriter is the host's (ABI 1.1). */
+	if (!DBR_HAS_MEMBER(dbr_host, host, sql_placeholders) || !host->sql_placeholders) {
+		host->error(DBR_EPLUGIN, NULL, "the postgres driver needs a host of ABI 1.1 or "
+		            "newer (its SQL lexer); this host is ABI %d.%d",
+		            host->abi_major, host->abi_minor);
+		return NULL;
+	}
 	svc = host;
 	return &DESC;
 }

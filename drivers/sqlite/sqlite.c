@@ -665,6 +665,8 @@ static int sq_server_version(char *buf, size_t size, void *conn)
 
 /* ------------------------------------------------------------ entry */
 
+static const char *const SCHEMES[] = { "sqlite", NULL };
+
 static const dbr_driver_ops OPS = {
 	.struct_size = sizeof(dbr_driver_ops),
 	.backend = "sqlite",
@@ -677,12 +679,11 @@ static const dbr_driver_ops OPS = {
 	.script = sq_script,
 	.reset = sq_reset,
 	.server_version = sq_server_version,
+	.schemes = SCHEMES,
 };
 
 static const dbr_plugin_desc DESC = DBR_PLUGIN_DESC(DBR_PLUGIN_DRIVER, "sqlite",
 	"1.0.0", "SQLite files and shared in-memory databases", &OPS);
-
-DBR_DRIVER_ENTRY(sqlite); /* the prototype -Wmissing-prototypes wants */
 
 DBR_DRIVER_ENTRY(sqlite)
 {

@@ -173,8 +173,10 @@ DBR_API int dbr_add_router(dbr *db, const char *name, const char *settings);
  * is ever committed by accident), gives back the sessions' connections,
  * closes every connection, unloads routers and frees `db`. Sessions still
  * open are detached, not freed: the only valid call on them afterwards is
- * dbr_session_free (their other calls fail with DBR_ESTATE; dbr_conn
- * handles likewise, freed by dbr_conn_release). NULL is a no-op.
+ * dbr_session_free (every other call taking the session fails with
+ * DBR_ESTATE — use_primary, tokens and dbr_tx_depth included;
+ * dbr_session_errmsg still reads the message; dbr_conn handles likewise,
+ * freed by dbr_conn_release). NULL is a no-op.
  * Not thread-safe: call once, after every other thread is done with `db`
  * and its sessions. */
 DBR_API void dbr_close(dbr *db);
@@ -233,12 +235,22 @@ DBR_API int dbr_session_open(dbr_session **out, dbr *db, const char *token);
  * Errors: DBR_ERANGE (buf too small: DBR_TOKEN_MAX is always enough). */
 DBR_API int dbr_session_token(char *buf, size_t size, dbr_session *s);
 
+/* As dbr_session_token, plus a write to the cluster of `alias` (its
+ * primary) made now: the session restored from this token is pinned there
+ * as if it had just written, while `s` itself is left unchanged (no pin,
+ * no router's on_write). This is django-multidb-router's
+ * `response._db_write = True`: the request that set it keeps reading
+ * where it was, the next one (carrying the cookie) reads its writes.
+ * Errors: DBR_ENOTFOUND (alias), DBR_ERANGE, DBR_EINVAL, DBR_ESTATE. */
+DBR_API int dbr_session_token_mark_write(char *buf, size_t size, dbr_session *s,
+                                         const char *alias);
+
 /* Enters a use_primary scope: until the matching _end, every read of the
- * session goes to its target's primary. Scopes nest. Errors: none but
- * DBR_EINVAL. */
+ * session goes to its target's primary. Scopes nest. Errors: DBR_EINVAL,
+ * DBR_ESTATE (detached by dbr_close). */
 DBR_API int dbr_session_use_primary_begin(dbr_session *s);
 /* Leaves the innermost use_primary scope, restoring the previous state.
- * Errors: DBR_ESTATE (not inside a scope). */
+ * Errors: DBR_ESTATE (not inside a scope, or detached by dbr_close). */
 DBR_API int dbr_session_use_primary_end(dbr_session *s);
 
 /* Records a write to the cluster of `alias` done outside the library (as
@@ -255,8 +267,12 @@ DBR_API int dbr_session_mark_write(dbr_session *s, const char *alias);
  * picks another open one: a statement whose `using` names an alias with no
  * open transaction runs in autocommit there). A transaction open longer
  * than its database's pool `transaction_timeout` (seconds, 0 = none, the
- * default) is rolled back at the session's next call, which then fails
- * with DBR_ETIMEOUT naming the alias; later calls run normally.
+ * default) is rolled back by the pool's maintenance thread, even if the
+ * session never calls again (its connection goes back to the pool and its
+ * locks are released; never while a call of the session is using it), or
+ * at the session's next call, whichever comes first; that next call then
+ * fails with DBR_ETIMEOUT naming the alias and the timeout; later calls
+ * run normally.
  * Errors: DBR_ENOTFOUND, DBR_ECONNECT, DBR_ETIMEOUT, DBR_ESQL. */
 DBR_API int dbr_tx_begin(dbr_session *s, const char *alias);
 /* Begins on the routed write target of `model` (stage 1 of a write; the
@@ -269,7 +285,8 @@ DBR_API int dbr_tx_begin_model(dbr_session *s, const char *model);
 DBR_API int dbr_tx_commit(dbr_session *s, const char *alias);
 /* Rolls back the innermost level on `alias` (NULL = the latest begun). */
 DBR_API int dbr_tx_rollback(dbr_session *s, const char *alias);
-/* Open nesting depth on `alias` (NULL = any alias: total). */
+/* Open nesting depth on `alias` (NULL = any alias: total); DBR_ESTATE once
+ * dbr_close detached the session. */
 DBR_API int dbr_tx_depth(const dbr_session *s, const char *alias);
 
 /* --------------------------------------------------------------- routers */
@@ -460,8 +477,9 @@ DBR_API int dbr_conn_exec(dbr_result **out, dbr_conn *c, const char *sql,
  * and frees the handle. NULL is a no-op. Per session. */
 DBR_API void dbr_conn_release(dbr_conn *c);
 
-/* What `status` shows of one alias. All strings are masked and owned by the
- * list they come from. */
+/* What `status` shows of one alias. URLs are masked. Every string is a
+ * copy owned by the list it comes from: valid until dbr_alias_list_free,
+ * even if the alias is removed meanwhile. */
 typedef struct dbr_alias_info {
 	const char *alias;
 	const char *backend;    /* "sqlite", "postgres", "mysql" or a third party's */
@@ -512,9 +530,11 @@ DBR_API size_t dbr_plugin_count(dbr *db);
 DBR_API const dbr_plugin_info *dbr_plugin_at(dbr *db, size_t i);
 
 /* Masks the password of `url` ("****") into a new string owned by the caller
- * (free()). Text that does not parse is masked conservatively: everything
- * between the scheme (or first ':') and the last '@', and password-like
- * query values. NULL on ENOMEM. Thread-safe (pure function). */
+ * (free()). Text that does not parse (a libpq key=value string, …) is masked
+ * conservatively: everything from "//" (or the first ':') to the last '@'.
+ * Always masked: every password-like value (password, pass, passwd, pwd,
+ * sslpassword = …, quoted or not), wherever it is. NULL for NULL or on
+ * ENOMEM. Thread-safe (pure function). */
 DBR_API char *dbr_url_mask(const char *url);
 
 #ifdef __cplusplus

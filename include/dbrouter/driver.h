@@ -1,17 +1,70 @@
 /*
- * driver.h — the ABI of backend drivers (drivers/<name>/).
+ * driver.h — the ABI of backend drivers (drivers/<name>/), and every rule a
+ * driver author needs: nothing here requires reading the core.
  *
- * A driver module exports only dbr_driver_entry (DBR_DRIVER_ENTRY) returning
- * a descriptor of kind DBR_PLUGIN_DRIVER whose ops is a dbr_driver_ops.
- * Drivers stay resident once loaded (client libraries are unsafe to unload).
+ * Loading. A driver module exports only dbr_driver_entry (DBR_DRIVER_ENTRY)
+ * returning a descriptor of kind DBR_PLUGIN_DRIVER whose ops is a
+ * dbr_driver_ops. Drivers stay resident once loaded (client libraries are
+ * unsafe to unload). A database finds its driver by `driver = "name|path"`,
+ * else by its URL's scheme: the built-in schemes map to their modules
+ * (sqlite; postgres, postgresql → postgres; mysql, mariadb → mariadb), any
+ * other scheme loads the module named after it (`memkv://…` → memkv), which
+ * must list that scheme in `schemes` (ABI 1.1).
  *
- * Threads: a connection is used by one thread at a time (the pool guarantees
- * it); different connections are used concurrently, so a driver keeps no
- * unguarded global state.
+ * Calls. The core clears the thread's error before each op. An op that
+ * fails returns a negative DBR_E* code after calling host->error() with a
+ * message (never containing a password) and the backend's SQLSTATE where it
+ * has one. A failure without a message gets one naming the driver and the
+ * op; a positive return is treated as DBR_ERROR. check() errors are
+ * prefixed with the database's FILE:LINE and alias by the core.
  *
- * Errors: an op that fails returns a negative DBR_E* code after calling
- * host->error() with a message (never containing a password) and the
- * backend's SQLSTATE where it has one.
+ * Threads: a connection is used by one thread at a time (the pool
+ * guarantees it) but not always by the same thread; different connections
+ * are used concurrently, so a driver keeps no unguarded global state.
+ * check() may run concurrently with other connections' ops.
+ *
+ * Statements. exec() gets one statement with `?` placeholders (translate
+ * them if the backend wants another style); script() gets text of several
+ * statements without parameters (dbr_apply: DDL, migrations). The driver
+ * never decides where a statement goes nor whether it reads or writes: the
+ * core routes it before the call, from the intent the application gave or,
+ * for DBR_INTENT_AUTO, from its own SQL classifier (dbr_classify: SELECT
+ * without FOR UPDATE/SHARE/INTO, SHOW, EXPLAIN without ANALYZE, VALUES are
+ * reads; anything else or anything unsure is a write). A statement that
+ * writes can still arrive on a replica's connection only if the
+ * application forced DBR_INTENT_READ or named the alias.
+ *
+ * Results go through the sink, never through driver memory: in exec(),
+ * call host->sink_columns() once (also for a statement that returns no
+ * rows but has columns; skip it for statements without a result set), then
+ * host->sink_row() once per row with exactly ncols values, then
+ * host->sink_affected() and, if the backend has one, host->sink_insert_id().
+ * The host copies everything during the call. A row before the columns, a
+ * NULL values array, an unknown value type or a TEXT/BLOB value whose
+ * pointer is NULL with a length are refused (DBR_EPLUGIN): the statement
+ * fails even if exec() then returns 0. Return the sink's error when a sink
+ * call fails.
+ *
+ * Transactions. The core owns transaction state (one per alias and
+ * session; nested begins are savepoints dbr_sp_1, dbr_sp_2 … numbered by
+ * depth). It drives them through the optional transaction ops below when
+ * the driver sets them; for each op left NULL it sends SQL text through
+ * exec() (no parameters) instead, exactly:
+ *   begin              "BEGIN"
+ *   commit             "COMMIT"
+ *   rollback           "ROLLBACK"
+ *   savepoint(name)    "SAVEPOINT dbr_sp_N"
+ *   release(name)      "RELEASE SAVEPOINT dbr_sp_N"
+ *   rollback_to(name)  "ROLLBACK TO SAVEPOINT dbr_sp_N" (then release)
+ * A rollback that fails makes the core close the connection (the server
+ * then rolls back). The application may also send such statements itself
+ * through exec(); the core does not parse them.
+ *
+ * Reset. When a connection goes back to the pool the core calls reset() if
+ * set: roll back a transaction left open (check, do not guess), reset
+ * session state; a nonzero return closes the connection (its message, if
+ * any, is not shown: the caller's own error is kept). Without reset, a
+ * connection goes back as it is.
  */
 #ifndef DBROUTER_DRIVER_H
 #define DBROUTER_DRIVER_H
@@ -43,10 +96,13 @@ typedef struct dbr_url_view {
 	const char *const *values;
 } dbr_url_view;
 
-/* The backend has no last-insert-id (e.g. PostgreSQL: use RETURNING). */
+/* dbr_driver_ops.flags. Unknown bits are ignored. */
+/* The backend has no last-insert-id (e.g. PostgreSQL: use RETURNING):
+ * dbr_result_last_insert_id answers DBR_ENOTSUP instead of "no row". */
 #define DBR_DRIVER_NO_INSERT_ID 0x1u
 /* The pool never closes the last open connection when it retires idle or
- * old ones: it holds the data (e.g. a shared in-memory SQLite database). */
+ * old ones: it holds the data (e.g. a shared in-memory SQLite database, or
+ * a database that lives in the driver's memory). */
 #define DBR_DRIVER_KEEP_ONE 0x2u
 
 typedef struct dbr_driver_ops {
@@ -89,6 +145,21 @@ typedef struct dbr_driver_ops {
 
 	/* Optional. The server's version text into buf (NUL-terminated). */
 	int (*server_version)(char *buf, size_t size, void *conn);
+
+	/* ABI 1.1 */
+	/* Optional transaction control (see "Transactions" above): each op
+	 * left NULL is replaced by its SQL text through exec(). `name` is the
+	 * savepoint's name, "dbr_sp_N". Errors as exec. */
+	int (*begin)(void *conn);
+	int (*commit)(void *conn);
+	int (*rollback)(void *conn);
+	int (*savepoint)(void *conn, const char *name);
+	int (*release)(void *conn, const char *name);
+	int (*rollback_to)(void *conn, const char *name);
+	/* The URL schemes this driver serves, lower case, NULL-terminated (or
+	 * NULL). A URL whose scheme is not built in loads the module named
+	 * after the scheme and is refused unless that module lists it. */
+	const char *const *schemes;
 } dbr_driver_ops;
 
 #ifdef __cplusplus

@@ -3,15 +3,25 @@
  * services table, the descriptor and the entry-point macros.
  *
  * Rules (see docs/design.md, "The plugin ABI"):
- * - A module exports exactly one symbol: dbr_driver_entry or dbr_router_entry.
+ * - A module exports exactly one symbol: dbr_driver_entry or dbr_router_entry,
+ *   defined with DBR_DRIVER_ENTRY / DBR_ROUTER_ENTRY (unmangled in C++ too).
+ * - The major is checked before any plugin code sees the host: the entry
+ *   the macro defines compares host->abi_major (and host->abi_minor with
+ *   DBR_TARGET_ABI_MINOR) first and, on a mismatch, returns a version-only
+ *   descriptor without running the plugin's body; the host then refuses the
+ *   module with a message naming both versions.
  * - The host loads a plugin when its abi_major equals DBR_ABI_MAJOR and its
- *   abi_minor is not newer than the host's; a minor bump only appends members.
- * - Every table begins with struct_size. The host calls an optional op only if
- *   struct_size covers it and the pointer is not NULL; a plugin uses a host
- *   service added in minor M only when host->abi_minor >= M.
+ *   abi_minor (0 or more) is not newer than the host's; a minor bump only
+ *   appends members.
+ * - Every table begins with struct_size. The host copies each ops table
+ *   once, at load, into a zero-filled table of its own size, so an op the
+ *   plugin's table does not cover is NULL to the host. A plugin uses a host
+ *   service added in minor M only when host->abi_minor >= M (or
+ *   DBR_HAS_MEMBER(dbr_host, host, member)).
  * - Plugins never link against libdbrouter: everything goes through dbr_host.
  * - Strings a plugin returns stay valid until its destroy/close; the host
  *   copies what it keeps; no allocation is freed on the other side.
+ * - The headers compile as C11 and as C++11 or later.
  */
 #ifndef DBROUTER_PLUGIN_H
 #define DBROUTER_PLUGIN_H
@@ -24,13 +34,28 @@
 extern "C" {
 #endif
 
+/* The ABI of these headers. 1.1 appended members to dbr_host and the ops
+ * tables and added DBR_TYPE_DECIMAL; a 1.0 plugin loads unchanged. */
 #define DBR_ABI_MAJOR 1
-/* Minor 1: values of type DBR_TYPE_DECIMAL in rows and parameters. */
 #define DBR_ABI_MINOR 1
 
-/* True when a table of `size` bytes includes member `m` of type T. */
+/* The oldest host minor the plugin needs (as GLib's MIN_REQUIRED): define
+ * it before including any dbrouter header to load on hosts older than these
+ * headers. The descriptor then claims that minor, and the plugin must check
+ * host->abi_minor (or DBR_HAS_MEMBER on dbr_host) before it uses a host
+ * service or table member newer than DBR_TARGET_ABI_MINOR. */
+#ifndef DBR_TARGET_ABI_MINOR
+#define DBR_TARGET_ABI_MINOR DBR_ABI_MINOR
+#endif
+#if DBR_TARGET_ABI_MINOR < 0 || DBR_TARGET_ABI_MINOR > DBR_ABI_MINOR
+#error "DBR_TARGET_ABI_MINOR must be between 0 and DBR_ABI_MINOR"
+#endif
+
+/* True when the table at `ptr` (of type T or an older, shorter T) includes
+ * member `m`. The host normalises plugin tables at load, so plugins use this
+ * on the host's tables (dbr_host, dbr_route_req, dbr_member, ...). */
 #define DBR_HAS_MEMBER(T, ptr, m) \
-	((ptr) != NULL && (ptr)->struct_size >= offsetof(T, m) + sizeof(((T *)0)->m))
+	((ptr) != NULL && (ptr)->struct_size >= offsetof(T, m) + sizeof(((T *)NULL)->m))
 
 typedef enum dbr_plugin_kind {
 	DBR_PLUGIN_DRIVER = 1,
@@ -48,10 +73,37 @@ typedef enum dbr_log_level {
  * by the host; valid during create()/check() only. */
 typedef struct dbr_conf dbr_conf;
 
+/* What a configuration setting holds (host->conf_type, ABI 1.1). A
+ * `( … )` list and a `[ … ]` array are both read with conf_count/conf_at. */
+typedef enum dbr_conf_type {
+	DBR_CONF_NONE = 0,   /* absent */
+	DBR_CONF_STRING = 1,
+	DBR_CONF_INT = 2,
+	DBR_CONF_FLOAT = 3,
+	DBR_CONF_BOOL = 4,
+	DBR_CONF_GROUP = 5,  /* { … } */
+	DBR_CONF_LIST = 6,   /* ( … ) */
+	DBR_CONF_ARRAY = 7   /* [ … ] */
+} dbr_conf_type;
+
 /* An opaque result builder handed to a driver's exec(). */
 typedef struct dbr_sink dbr_sink;
 
 struct dbr_route_req; /* router.h */
+
+/* The SQL a lexer reads (ABI 1.1): which quotes, comments and escapes
+ * exist. GENERIC is what every dialect agrees on; where they disagree the
+ * reading that hides less wins. */
+typedef enum dbr_sql_dialect {
+	DBR_SQL_GENERIC = 0,
+	DBR_SQL_POSTGRES = 1,
+	DBR_SQL_MYSQL = 2,   /* MariaDB and MySQL */
+	DBR_SQL_SQLITE = 3
+} dbr_sql_dialect;
+
+/* Flags of sql_placeholders. */
+#define DBR_SQL_BACKSLASH_QUOTES 1u /* '...' takes backslash escapes
+                                     * (PostgreSQL, standard_conforming_strings off) */
 
 /*
  * Services the host gives every plugin. The table is static and lives as
@@ -59,6 +111,8 @@ struct dbr_route_req; /* router.h */
  */
 typedef struct dbr_host {
 	size_t struct_size;
+	/* Frozen in every major: the entry macros read abi_major (and abi_minor)
+	 * before anything else of the table. */
 	int abi_major;
 	int abi_minor;
 
@@ -119,13 +173,34 @@ typedef struct dbr_host {
 	 * position text or NULL; valid during the call). DBR_ENOTFOUND if none. */
 	int (*last_write)(int64_t *when_us, const char **position,
 	                  const struct dbr_route_req *req, const char *primary);
+
+	/* ABI 1.1 */
+	/* What `key` of `node` (NULL: the node itself) holds; DBR_CONF_NONE if
+	 * absent. Does not mark the setting read: read it with the accessor of
+	 * its type, or the host rejects it as unknown. */
+	dbr_conf_type (*conf_type)(const dbr_conf *node, const char *key);
+	/* As conf_error, naming FILE:LINE of the child `key` itself (or of
+	 * `node` with the path `….key` when the child is absent). Returns
+	 * DBR_ECONFIG. */
+	int (*conf_error_at)(const dbr_conf *node, const char *key, const char *fmt, ...)
+		__attribute__((format(printf, 3, 4)));
+	/* ABI 1.1: SQL lexer */
+	/* Rewrites `?` placeholders to $1..$n in one pass of the host's SQL
+	 * lexer (never inside literals, quoted names, comments or dollar
+	 * quotes; `??` on PostgreSQL is a literal `?`, the jsonb operators).
+	 * A statement already written with $n is copied unchanged and
+	 * *nparams is its highest $n; else *nparams counts the `?`. *out is
+	 * allocated by the host (host->free). Returns 0 or DBR_ENOMEM. */
+	int (*sql_placeholders)(char **out, size_t *nparams, const char *sql,
+	                        dbr_sql_dialect dialect, unsigned flags);
 } dbr_host;
 
 /* What a plugin's entry returns: a static descriptor. */
 typedef struct dbr_plugin_desc {
 	size_t struct_size;
 	int abi_major;          /* DBR_ABI_MAJOR the plugin was built with */
-	int abi_minor;          /* DBR_ABI_MINOR the plugin was built with */
+	int abi_minor;          /* the oldest host minor it needs:
+	                           DBR_TARGET_ABI_MINOR, >= 0 */
 	dbr_plugin_kind kind;
 	const char *name;       /* e.g. "sqlite", "per_model" */
 	const char *version;    /* the plugin's own version */
@@ -135,7 +210,7 @@ typedef struct dbr_plugin_desc {
 
 /* Fills the fields every descriptor shares. */
 #define DBR_PLUGIN_DESC(kind_, name_, version_, description_, ops_) \
-	{ sizeof(dbr_plugin_desc), DBR_ABI_MAJOR, DBR_ABI_MINOR, (kind_), \
+	{ sizeof(dbr_plugin_desc), DBR_ABI_MAJOR, DBR_TARGET_ABI_MINOR, (kind_), \
 	  (name_), (version_), (description_), (ops_) }
 
 typedef const dbr_plugin_desc *(*dbr_entry_fn)(const dbr_host *host);
@@ -146,19 +221,49 @@ typedef const dbr_plugin_desc *(*dbr_entry_fn)(const dbr_host *host);
 #define DBR_PLUGIN_EXPORT
 #endif
 
-/* Declares a module's entry point. `module` is the file's base name; in a
- * static (preloaded) build, define DBR_STATIC_PLUGIN and the symbol gets
- * libltdl's <module>_LTX_ prefix. The entry may keep `host` (it stays valid)
- * and returns its descriptor, or NULL to refuse to load (after host->error). */
+/*
+ * Defines a module's entry point: `DBR_DRIVER_ENTRY(module) { ... }`, a body
+ * that receives `const dbr_host *host`, may keep it (it stays valid) and
+ * returns the descriptor, or NULL to refuse to load (after host->error).
+ * `module` is the file's base name; in a static (preloaded) build, define
+ * DBR_STATIC_PLUGIN and the symbol gets libltdl's <module>_LTX_ prefix.
+ *
+ * The exported function the macro writes runs first: when host is NULL, its
+ * abi_major differs from DBR_ABI_MAJOR or its abi_minor is older than
+ * DBR_TARGET_ABI_MINOR, it returns a descriptor holding only the plugin's
+ * versions (struct_size covers abi_minor; kind 0) and the body never runs.
+ * The host refuses such a module with a message naming both versions. The
+ * symbol is extern "C" in C++.
+ */
 #ifdef DBR_STATIC_PLUGIN
 #define DBR__ENTRY_NAME(module, sym) module##_LTX_##sym
 #else
 #define DBR__ENTRY_NAME(module, sym) sym
 #endif
-/* The prototype comes first so -Wmissing-prototypes stays quiet. */
+#ifdef __cplusplus
+#define DBR__EXTERN_C extern "C"
+#else
+#define DBR__EXTERN_C
+#endif
+/* What the entry returns to a host it must not touch. */
+#define DBR__VERSION_DESC \
+	{ offsetof(dbr_plugin_desc, abi_minor) + sizeof(int), DBR_ABI_MAJOR, \
+	  DBR_TARGET_ABI_MINOR, (dbr_plugin_kind)0, NULL, NULL, NULL, NULL }
+/* The prototypes come first so -Wmissing-prototypes stays quiet. */
 #define DBR__ENTRY(module, sym) \
-	DBR_PLUGIN_EXPORT const dbr_plugin_desc *DBR__ENTRY_NAME(module, sym)(const dbr_host *host); \
-	DBR_PLUGIN_EXPORT const dbr_plugin_desc *DBR__ENTRY_NAME(module, sym)(const dbr_host *host)
+	static const dbr_plugin_desc *dbr__entry_body(const dbr_host *host); \
+	DBR__EXTERN_C DBR_PLUGIN_EXPORT const dbr_plugin_desc * \
+	DBR__ENTRY_NAME(module, sym)(const dbr_host *host); \
+	DBR__EXTERN_C DBR_PLUGIN_EXPORT const dbr_plugin_desc * \
+	DBR__ENTRY_NAME(module, sym)(const dbr_host *host) \
+	{ \
+		static const dbr_plugin_desc versions = DBR__VERSION_DESC; \
+		if (host == NULL || host->abi_major != DBR_ABI_MAJOR || \
+		    host->abi_minor < DBR_TARGET_ABI_MINOR) \
+			return &versions; \
+		return dbr__entry_body(host); \
+	} \
+	static const dbr_plugin_desc *dbr__entry_body(const dbr_host *host)
 #define DBR_DRIVER_ENTRY(module) DBR__ENTRY(module, dbr_driver_entry)
 #define DBR_ROUTER_ENTRY(module) DBR__ENTRY(module, dbr_router_entry)
 

@@ -33,7 +33,17 @@ typedef struct dbr_route_req {
 	const char *target;   /* stage 2 and on_write: the cluster's primary */
 	int use_primary;      /* > 0 inside a use_primary scope of the session */
 	const void *priv;     /* the host's; pass req back to host services */
+	/* ABI 1.1 */
+	unsigned int flags;   /* DBR_REQ_* (read it only if struct_size covers it) */
 } dbr_route_req;
+
+/* dbr_route_req.flags (ABI 1.1). */
+/* A dry run (explain): nothing will run, so a router must not change its
+ * state (counters, caches) for this request; answer as you would. */
+#define DBR_REQ_DRY_RUN 0x1u
+/* An explain trace is being built: host->note is kept only then, so a
+ * router may skip formatting notes when this flag is clear. */
+#define DBR_REQ_TRACE 0x2u
 
 /* One member of a cluster in stage 2. The host fills it; select() may set
  * `excluded` (and should add a note saying why). */
@@ -60,7 +70,9 @@ typedef struct dbr_router_ops {
 	void (*destroy)(void *state);
 
 	/* Optional. Stage 1: the alias for a read / a write, or NULL to pass.
-	 * The string must stay valid until destroy. */
+	 * An empty string "" passes too, exactly like NULL (as yara_orm treats
+	 * "" like None): the next router is asked. The string must stay valid
+	 * until destroy. */
 	const char *(*db_for_read)(void *state, const dbr_route_req *req);
 	const char *(*db_for_write)(void *state, const dbr_route_req *req);
 

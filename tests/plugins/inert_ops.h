@@ -7,11 +7,6 @@
 #include <dbrouter/driver.h>
 #include <dbrouter/router.h>
 
-/* plugin.h's entry macros emit no prototype, which -Wmissing-prototypes
- * rejects: declare both entries here. */
-DBR_PLUGIN_EXPORT const dbr_plugin_desc *dbr_driver_entry(const dbr_host *host);
-DBR_PLUGIN_EXPORT const dbr_plugin_desc *dbr_router_entry(const dbr_host *host);
-
 #define INERT __attribute__((unused)) static
 
 INERT int inert_check(const dbr_url_view *url) { (void)url; return 0; }

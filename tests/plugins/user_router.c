@@ -49,7 +49,6 @@ static const dbr_plugin_desc desc = DBR_PLUGIN_DESC(DBR_PLUGIN_ROUTER, "user_rou
 	"test: a Django-style router with db_for_read/db_for_write only", &ops);
 
 /* A prototype first: -Wmissing-prototypes. */
-DBR_ROUTER_ENTRY(user_router);
 DBR_ROUTER_ENTRY(user_router)
 {
 	return &desc;

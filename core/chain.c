@@ -150,6 +150,7 @@ void dbr__chain_swap(dbr *db, dbr__chain *c)
 	dbr__chain *old = db->chain;
 	db->chain = c;
 	pthread_mutex_unlock(&db->chain_lock);
+	dbr__log_chain(c);
 	dbr__chain_put(old);
 }
 

@@ -28,48 +28,16 @@ int64_t dbr_clock_now(void)
 	return atomic_load(&clock_fn)();
 }
 
-static const char *const level_names[] = { "error", "warning", "info", "debug" };
-
-/* DBROUTER_LOG=error|warning|info|debug (default warning), read once. */
-static int log_threshold(void)
-{
-	static atomic_int level = -1;
-	int l = atomic_load(&level);
-	if (l >= 0)
-		return l;
-	const char *env = getenv("DBROUTER_LOG");
-	l = DBR_LOG_WARN;
-	for (int i = 0; env && i < 4; i++)
-		if (strcmp(env, level_names[i]) == 0)
-			l = i;
-	atomic_store(&level, l);
-	return l;
-}
-
+/* A plugin's line: the same sink, threshold and scrubbing as the core's
+ * (log.c); below the threshold nothing is formatted. */
 static void host_log(dbr_log_level level, const char *plugin, const char *fmt, ...)
 {
-	if ((int)level > log_threshold())
+	if (!DBR__LOG_ON(level))
 		return;
-	char line[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	dbr__log_vemit(level, plugin ? plugin : "plugin", fmt, ap);
 	va_end(ap);
-	dbr__scrub_secrets(line, sizeof(line), dbr__secret_scope_get());
-	fprintf(stderr, "dbrouter: %s: %s: %s\n", level_names[level & 3],
-	        plugin ? plugin : "core", line);
-}
-
-void dbr__log(dbr_log_level level, const char *fmt, ...)
-{
-	if ((int)level > log_threshold())
-		return;
-	char line[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	host_log(level, "core", "%s", line);
 }
 
 static int host_error(int code, const char *sqlstate, const char *fmt, ...)

@@ -231,8 +231,8 @@ void dbr__plugin_release(dbr__plugin *p);
 /* ------------------------------------------------------------ host.c */
 
 extern const dbr_host dbr__host;
-/* Logs a core line (DBROUTER_LOG sets the level; default warning). */
-void dbr__log(dbr_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* dbr__log / dbr__logm: core/log.h. */
+#include "log.h"
 
 /* The one way the core calls a plugin op that returns 0 or a DBR_E* code.
  * Before the call the thread's error is set aside and cleared; after it, a

@@ -458,6 +458,7 @@ static int add_record(dbr__plugin **out, const kind_def *k, lt_dlhandle h,
 	};
 	r->next = loaded;
 	loaded = r;
+	dbr__logm(DBR_LOG_INFO, "loader", "loaded %s \"%s\" %s (plugin ABI %d.%d) from %s", k->word, d->name, r->p.info.version, d->abi_major, d->abi_minor, path);
 	*out = &r->p;
 	return 0;
 }

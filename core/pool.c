@@ -153,6 +153,7 @@ static void give_locked(dbr__pool *p, dbr__conn *c)
 static void discard(dbr__pool *p, dbr__conn *c)
 {
 	p->ops->close(c->conn);
+	dbr__logm(DBR_LOG_INFO, "pool", "database \"%s\" (%s): disconnected", p->url->alias, p->url->masked);
 	free(c);
 	pthread_mutex_lock(&p->lock);
 	p->pending--;
@@ -170,6 +171,7 @@ static int connect_slot(dbr__conn **out, dbr__pool *p, int extra)
 	int rc = c ? DBR__DRIVER_CALL(p->driver, p->ops, connect, &c->conn, p->url)
 	           : dbr__err(DBR_ENOMEM, NULL, "out of memory");
 	dbr__secret_scope(scope);
+	dbr__logm(rc ? DBR_LOG_WARN : DBR_LOG_INFO, "pool", "database \"%s\" (%s): %s%s", p->url->alias, p->url->masked, rc ? "connect failed: " : "connected", rc ? dbr_error_last()->message : "");
 	pthread_mutex_lock(&p->lock);
 	p->pending--;
 	p->connecting--;
@@ -255,6 +257,7 @@ static int wait_locked(dbr__pool *p, dbr__conn **c, int64_t deadline)
 		p->whead = &w;
 	p->wtail = &w;
 	p->waiting++;
+	dbr__logm(DBR_LOG_DEBUG, "pool", "pool of \"%s\" full (%d connections in use): waiting up to acquire_timeout = %g s", p->url->alias, p->conf.max_connections, p->conf.acquire_timeout);
 	int64_t since = mono_us();
 	uint64_t errors_before = p->connect_errors;
 	struct timespec ts = mono_ts(deadline);
@@ -330,6 +333,7 @@ int dbr__pool_acquire(dbr__conn **out, dbr__pool *p)
 		dbr__conn *c = NULL;
 		int took = take_locked(p, &c, deadline);
 		pthread_mutex_unlock(&p->lock);
+		if (took == DBR_ETIMEOUT) dbr__logm(DBR_LOG_INFO, "pool", "%s", dbr_error_last()->message);
 		if (took < 0)
 			return took;
 		if (took == TAKE_SLOT) {
@@ -478,6 +482,7 @@ static void renew(dbr__pool *p, dbr__conn *old)
 	p->pending++; /* the old one is being closed: no longer counted live */
 	pthread_mutex_unlock(&p->lock);
 	p->ops->close(old->conn);
+	dbr__logm(DBR_LOG_INFO, "pool", "database \"%s\" (%s): disconnected", p->url->alias, p->url->masked);
 	free(old);
 	pthread_mutex_lock(&p->lock);
 	p->pending--;
@@ -718,6 +723,7 @@ void dbr__pool_free(dbr__pool *p)
 		dbr__conn *c = p->idle;
 		p->idle = c->next;
 		p->ops->close(c->conn);
+		dbr__logm(DBR_LOG_INFO, "pool", "database \"%s\" (%s): disconnected", p->url->alias, p->url->masked);
 		free(c);
 	}
 	pthread_cond_destroy(&p->wake);

@@ -229,6 +229,7 @@ int dbr_remove_database(dbr *db, const char *alias)
 	while ((atomic_load(&d->refs) & ~DBR__DB_REMOVED) > 0)
 		pthread_cond_wait(&db->drained, &db->drain_lock);
 	pthread_mutex_unlock(&db->drain_lock);
+	dbr__logm(DBR_LOG_INFO, "registry", "database \"%s\" removed", alias);
 	dbr__db_free(d);
 	return 0;
 }
@@ -265,6 +266,8 @@ int dbr_add_database(dbr *db, const char *alias, const char *url, const char *se
 		rc = dbr__link_replica(db, d);
 	if (rc == 0 && (rc = dbr__dbs_append(db, d)) && d->primary)
 		atomic_fetch_sub(&d->primary->nreplicas, 1);
+	if (rc == 0) /* under the lock: a removal cannot free d meanwhile */
+		dbr__logm(DBR_LOG_INFO, "registry", "database \"%s\" added (%s)", alias, d->view.masked);
 	pthread_rwlock_unlock(&db->dbs_lock);
 	if (rc) {
 		dbr__db_free(d);

@@ -150,6 +150,7 @@ static int finish(dbr__route *out, dbr_trace *t, dbr__database *d, dbr__database
 	t->target = dbr__strdup(target->conf.alias);
 	if (!t->alias || !t->target)
 		return dbr__err(DBR_ENOMEM, NULL, "out of memory");
+	dbr__log_route(t);
 	return 0;
 }
 

@@ -251,6 +251,16 @@ static void usage(FILE *f)
 	           "  5  routing error or any other failure\n");
 }
 
+/* --version: the CLI's own version and the library's it runs with (they
+ * differ when libdbrouter was upgraded alone), with its plugin ABI. */
+static void print_version(void)
+{
+	int abi_major, abi_minor;
+	dbr_abi_version(&abi_major, &abi_minor);
+	printf("%s %s\nlibdbrouter %s (plugin ABI %d.%d)\n", prog, DBR_VERSION,
+	       dbr_version(NULL, NULL, NULL), abi_major, abi_minor);
+}
+
 int main(int argc, char **argv)
 {
 	cli c = {NULL, NULL, NULL, NULL, 0};
@@ -268,7 +278,7 @@ int main(int argc, char **argv)
 		if (help)
 			usage(stdout);
 		else
-			printf("%s %s\n", prog, DBR_VERSION);
+			print_version();
 		return EXIT_OK;
 	}
 	if (i >= argc) {

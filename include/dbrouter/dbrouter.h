@@ -33,9 +33,9 @@ extern "C" {
 
 /* The library's version (not the plugin ABI: see plugin.h). */
 #define DBR_VERSION_MAJOR 0
-#define DBR_VERSION_MINOR 1
+#define DBR_VERSION_MINOR 2
 #define DBR_VERSION_PATCH 0
-#define DBR_VERSION "0.1.0"
+#define DBR_VERSION "0.2.0"
 
 /* ---------------------------------------------------------------- errors */
 
@@ -192,6 +192,56 @@ DBR_API void dbr_clock_set(int64_t (*now_us)(void));
 
 /* The library's clock, in microseconds since the epoch. Thread-safe. */
 DBR_API int64_t dbr_clock_now(void);
+
+/* ------------------------------------------------------------ version */
+
+/* The run-time library's version ("0.2.0", static storage: never free it)
+ * and, when the pointers are not NULL, its parts. Compare with
+ * DBR_VERSION, the version the application was compiled against.
+ * Thread-safe (pure function). */
+DBR_API const char *dbr_version(int *major, int *minor, int *patch);
+
+/* The plugin ABI the run-time library hosts (DBR_ABI_MAJOR/MINOR of the
+ * plugin.h it was built with) into the non-NULL pointers. Thread-safe. */
+DBR_API void dbr_abi_version(int *major, int *minor);
+
+/* ------------------------------------------------------------ logging */
+
+/* Severity of a log line; a threshold lets through its level and those
+ * above it (lower numbers). */
+typedef enum dbr_log_level {
+	DBR_LOG_ERROR = 0,
+	DBR_LOG_WARN = 1,
+	DBR_LOG_INFO = 2,
+	DBR_LOG_DEBUG = 3
+} dbr_log_level;
+
+/* A threshold that lets nothing through (dbr_log_set). */
+#define DBR_LOG_OFF ((dbr_log_level)-1)
+
+/* Receives one log line: `module` is "core", a core module ("pool",
+ * "route", "loader", ...) or a plugin's name; `message` is one line without
+ * a newline and never holds a password. Both strings are valid during the
+ * call only. Called from any thread, at once from several, possibly with
+ * the library's internal locks held: it must be thread-safe and must not
+ * call libdbrouter (a log line it causes goes to stderr instead; a
+ * dbr_log_set from inside it fails with DBR_ESTATE). */
+typedef void (*dbr_log_fn)(dbr_log_level level, const char *module, const char *message,
+                           void *userdata);
+
+/* Sends the library's log lines (the core's and every plugin's) of `level`
+ * and above to `callback` with `userdata`; NULL restores the default sink,
+ * standard error ("dbrouter: LEVEL: MODULE: message"). `level` DBR_LOG_OFF
+ * silences everything. Before any call the level is DBROUTER_LOG's
+ * (error|warn|info|debug|off, read once at first use; default warn; a bad
+ * value is reported on stderr). Lines below the level cost one atomic read:
+ * nothing is formatted.
+ * Process-wide. Thread-safe: lines logged while it runs go to the old sink
+ * or the new one; once it returns the old callback is never called again
+ * and its userdata may be freed.
+ * Errors: DBR_EINVAL (level out of range), DBR_ESTATE (called from a
+ * callback). */
+DBR_API int dbr_log_set(dbr_log_fn callback, void *userdata, dbr_log_level level);
 
 /* -------------------------------------------------------------- sessions */
 

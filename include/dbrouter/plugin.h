@@ -62,12 +62,7 @@ typedef enum dbr_plugin_kind {
 	DBR_PLUGIN_ROUTER = 2
 } dbr_plugin_kind;
 
-typedef enum dbr_log_level {
-	DBR_LOG_ERROR = 0,
-	DBR_LOG_WARN = 1,
-	DBR_LOG_INFO = 2,
-	DBR_LOG_DEBUG = 3
-} dbr_log_level;
+/* dbr_log_level (host->log) is in dbrouter.h. */
 
 /* An opaque node of the configuration: a group, a list or a scalar. Owned
  * by the host; valid during create()/check() only. */

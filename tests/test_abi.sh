@@ -109,7 +109,7 @@ variant value_union dbrouter.h 's/^\t\t\tsize_t len;$/\t\t\tuint32_t len;/' &&
 	fails "dbr_value is frozen: a member's type changed fails" value_union "len"
 variant value_rename dbrouter.h 's/^\t\tdouble d;  /\t\tdouble f;  /' 's/x\.v\.d = d;/x.v.f = d;/' &&
 	fails "dbr_value is frozen: a member renamed fails" value_rename "dbr_value"
-variant enum_value plugin.h 's/DBR_LOG_DEBUG = 3/DBR_LOG_DEBUG = 4/' &&
+variant enum_value dbrouter.h 's/DBR_LOG_DEBUG = 3/DBR_LOG_DEBUG = 4/' &&
 	fails "an enumerator's value changed fails" enum_value "DBR_LOG_DEBUG"
 variant flag_value driver.h 's/^#define DBR_DRIVER_KEEP_ONE 0x2u/#define DBR_DRIVER_KEEP_ONE 0x4u/' &&
 	fails "a driver flag's value changed fails" flag_value "driver_keep_one"

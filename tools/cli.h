@@ -84,12 +84,15 @@ int cli_open(cli *c);
 void cli_version(void);
 
 /* cli_output.c: printing results. */
-typedef enum { OUT_TABLE = 0, OUT_CSV, OUT_JSON } cli_format;
+typedef enum { OUT_TABLE = 0, OUT_CSV, OUT_JSON, OUT_TSV } cli_format;
 /* An aligned table of strings: `cells` is nrows*ncols, row-major, after a
  * header row of ncols names; `right` (may be NULL) right-aligns a cell. */
 void cli_table(FILE *f, size_t ncols, size_t nrows, const char *const *header,
                const char *const *cells, const unsigned char *right);
 int cli_print_result(FILE *f, const dbr_result *r, cli_format fmt);
+/* `n` bytes of text as a JSON string (RFC 8259): quotes, backslashes and
+ * controls escaped, bytes that are not UTF-8 as \ufffd. */
+void cli_json_string(FILE *f, const char *text, size_t n);
 void cli_print_footer(FILE *f, const dbr_result *r);
 void cli_print_trace(dbr_trace *t);
 

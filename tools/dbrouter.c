@@ -190,28 +190,35 @@ int cli_parse_opts(cli *c, const cli_command *cmd, const opt *opts, int argc, ch
 	"  -m, --model M   the model (table) the statement is about, for the routers\n"   \
 	"  -u, --using A   run on alias A: the routers are skipped\n"                      \
 	"  -r, --read      the statement reads (default: classify the SQL)\n"              \
-	"  -w, --write     the statement writes\n"
+	"  -w, --write     the statement writes\n"                                         \
+	"  -f, --file F    read SQL from file F (\"-\" = stdin): every operand is a PARAM\n"
 
 static const cli_command commands[] = {
 	{"check", cmd_check, CMD_BOTH, "validate the configuration, list the plugins", "",
 	 "Validates the whole configuration, loads every plugin and lists them:\n"
 	 "kind, name, version, ABI major.minor and the file loaded.\n"},
-	{"status", cmd_status, CMD_BOTH, "show every database, its role, connection and pool", "",
+	{"status", cmd_status, CMD_BOTH, "show every database, its role, connection and pool",
+	 "[--json|--aliases]",
 	 "Connects every alias and shows its backend, masked URL, role, whether it\n"
 	 "is connected (or why not), its server version and its pool: size/idle/\n"
 	 "in_use/max, then acquires (waiting now/timeouts/connect errors/total ms\n"
-	 "spent waiting). A database\n"
-	 "that is down is shown, not an error: the exit code stays 0.\n"},
+	 "spent waiting). A database that is down is shown and the exit code is 4:\n"
+	 "usable as a health check (0: every database answered).\n\n"
+	 "      --json      print a JSON array, one object per alias, every field\n"
+	 "      --aliases   print the alias names only, one a line, connecting none\n"},
 	{"exec", cmd_exec, CMD_BOTH, "route and run a statement, print its result",
-	 "[OPTIONS] SQL [PARAM...]",
+	 "[OPTIONS] SQL [PARAM...]\n       dbrouter [-c FILE] exec [OPTIONS] -f FILE [PARAM...]",
 	 "Routes and runs SQL with ? placeholders bound to the PARAMs.\n\n" STMT_HELP
 	 "      --csv       print RFC 4180 CSV with a header (footer on stderr)\n"
-	 "      --json      print a JSON array of objects (footer on stderr)\n\n"
+	 "      --json      print a JSON array of objects (footer on stderr)\n"
+	 "      --tsv       print tab-separated values with a header, escaped as\n"
+	 "                  PostgreSQL's COPY text: \\t \\n \\r \\\\, NULL as \\N\n"
+	 "                  (footer on stderr)\n\n"
 	 "PARAM: plain text is TEXT; i:42 int64, d:2.5 double, b:true bool,\n"
 	 "x:00ff blob (hex), t:text explicit text (t:null is the text 'null'),\n"
 	 "and the word null is NULL.\n"},
 	{"explain", cmd_explain, CMD_BOTH, "show where a statement would go, and why",
-	 "[OPTIONS] SQL",
+	 "[OPTIONS] SQL|-f FILE",
 	 "Routes SQL without running it and prints why it goes where it goes.\n\n" STMT_HELP},
 	{"apply", cmd_apply, CMD_BOTH, "run a schema file on a model's write database",
 	 "[--model M] FILE.sql",
@@ -224,6 +231,10 @@ static const cli_command commands[] = {
 	 "before its output; the first failure stops the script with its exit code.\n"
 	 "Words split like a shell's: 'single' and \"double\" quotes, \\ escapes;\n"
 	 "'#' starts a comment. Commands: exec, explain, apply, status, check, and\n"
+	 "  begin [ALIAS]            begin a transaction (default: on default; nested:\n"
+	 "                           a savepoint) through dbr_tx_begin\n"
+	 "  commit [ALIAS]           commit it (default: the latest begun)\n"
+	 "  rollback [ALIAS]         roll it back (SQL BEGIN/COMMIT/ROLLBACK is refused)\n"
 	 "  sleep SECONDS            wait (e.g. for a pinning window to pass)\n"
 	 "  echo TEXT...             print TEXT\n"
 	 "  use_primary begin|end    enter/leave a scope where reads go to primaries\n"

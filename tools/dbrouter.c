@@ -300,7 +300,8 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		if (commands[i].where & CMD_TOP)
 			fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\nOptions:\n"
+	fprintf(f, "\nOptions (before the command; a command's own come after it, before\n"
+	           "its operands; \"--\" ends them):\n"
 	           "  -c, --config FILE  the deployment to use\n"
 	           "  -h, --help         this help\n"
 	           "  -V, --version      the version\n\n"
@@ -309,7 +310,8 @@ static void usage(FILE *f)
 	           "  1  usage error\n"
 	           "  2  configuration error\n"
 	           "  3  plugin error (missing, incompatible or malformed)\n"
-	           "  4  database error (connection, SQL, parameters)\n"
+	           "  4  database error (connection, SQL, parameters); status: a\n"
+	           "     database did not answer\n"
 	           "  5  routing error or any other failure\n");
 }
 

@@ -105,6 +105,58 @@ t "--version prints the version" eval 'is 0 && grep -Eq "^dbrouter [0-9]+\.[0-9]
 cli -c "$C" sleep 1
 t "script-only command refused on the command line: exit 1" is 1
 
+# --------------------------------------------------------------- options
+
+cli -c "$C" status --frobnicate
+t "unknown long option: exit 1 naming the option and the command" \
+	eval 'is 1 && err_has "status: unknown option '"'"'--frobnicate'"'"'" && err_has "dbrouter status --help"'
+cli -c "$C" exec -rz "SELECT 1"
+t "unknown short option in a cluster: exit 1 naming it" \
+	eval 'is 1 && err_has "exec: unknown option '"'"'-z'"'"'"'
+cli --frobnicate check
+t "unknown global option: exit 1 naming it, no command" \
+	eval 'is 1 && err_has "dbrouter: unknown option '"'"'--frobnicate'"'"'" && ! err_has "check:"'
+cli -c "$C" exec --csv=yes "SELECT 1"
+t "a value given to a flag: exit 1" eval 'is 1 && err_has "option '"'"'--csv'"'"' takes no value"'
+cli -c "$C" exec --using default "SELECT 1" --model
+t "options stop at the first operand (--model is a PARAM here)" \
+	eval 'is 4 && err_has "parameter"'
+cli -c "$C" explain --model
+t "a missing option value: exit 1 naming the option" \
+	eval 'is 1 && err_has "explain: option '"'"'--model'"'"' needs a value"'
+cli -c
+t "-c without a FILE: exit 1" eval 'is 1 && err_has "option '"'"'-c'"'"' needs a value"'
+cli --version
+cp "$T/last.out" "$T/version.out"
+cli -V
+t "-V prints what --version prints" eval 'is 0 && cmp -s "$T/version.out" "$T/last.out"'
+cli --config="$C" exec --js -u default "SELECT 1 AS one"
+t "--config=FILE, a unique prefix (--js) and -u ALIAS" eval 'is 0 && is_out "[
+  {\"one\": 1}
+]"'
+cli -c "$C" exec -rudefault "SELECT ? AS x" -5
+t "attached short values (-udefault), -r; after the SQL -5 is a PARAM" \
+	eval 'is 0 && grep -qx -- "-5" "$T/last.out"'
+cli -c "$C" exec -u default -- "SELECT ? AS x" -5
+t "-- ends the options: a PARAM may start with -" eval 'is 0 && grep -qx -- "-5" "$T/last.out"'
+cli -c "$C" exec --model User --help
+t "--help after other options prints the command's help" \
+	eval 'is 0 && out_has "usage: dbrouter [-c FILE] exec"'
+cli -c "$C" run --bogus
+t "run: an unknown option is refused, not read as a FILE" \
+	eval 'is 1 && err_has "run: unknown option '"'"'--bogus'"'"'"'
+cli run --help
+t "run --help lists begin, commit and rollback" \
+	eval 'is 0 && out_has "begin [ALIAS]" && out_has "commit [ALIAS]" && out_has "rollback [ALIAS]"'
+for cmd in exec explain status; do
+	cli "$cmd" --help
+	cp "$T/last.out" "$T/help.$cmd"
+done
+t "exec --help documents --file and --tsv" eval 'grep -q -- "-f, --file" "$T/help.exec" && grep -q -- "--tsv" "$T/help.exec"'
+t "status --help documents --json, --aliases and exit 4" \
+	eval 'grep -q -- "--json" "$T/help.status" && grep -q -- "--aliases" "$T/help.status" &&
+	      grep -q "exit code is 4" "$T/help.status"'
+
 # ----------------------------------------------------------------- check
 
 cli -c "$C" check
@@ -244,6 +296,59 @@ else
 fi
 cli -c "$C" exec --json "SELECT 1 AS one WHERE 0"
 t "exec --json: an empty result is []" eval 'is 0 && is_out "[]"'
+
+# --tsv: PostgreSQL COPY text — \t \n \r \\ escaped, NULL as \N, blob \\x hex.
+cli -c "$C" exec --tsv "SELECT ? AS \"a	b\", ? AS bs, NULL AS n, '' AS e, x'00ff' AS blob, 2.5 AS d" \
+	"$(printf 'x\ty\r\nz')" 'c:\dir'
+printf 'a\\tb\tbs\tn\te\tblob\td\nx\\ty\\r\\nz\tc:\\\\dir\t\\N\t\t\\\\x00ff\t2.5\n' >"$T/expect.tsv"
+t "exec --tsv: tabs, CR, LF, backslashes escaped; NULL \\N; empty string empty" \
+	eval 'is 0 && cmp -s "$T/expect.tsv" "$T/last.out" && err_has "(1 row, served by"'
+if command -v python3 >/dev/null 2>&1; then
+	t "exec --tsv: a COPY-text reader gets the values back" \
+		python3 -c 'import sys
+def unescape(f):
+    if f == "\\N": return None
+    out, i = [], 0
+    while i < len(f):
+        if f[i] == "\\":
+            out.append({"t": "\t", "n": "\n", "r": "\r", "\\": "\\"}[f[i + 1]]); i += 2
+        else:
+            out.append(f[i]); i += 1
+    return "".join(out)
+lines = open(sys.argv[1], encoding="utf-8", newline="").read().split("\n")
+assert lines[-1] == "", lines
+rows = [[unescape(f) for f in l.split("\t")] for l in lines[:-1]]
+assert rows == [["a\tb", "bs", "n", "e", "blob", "d"],
+                ["x\ty\r\nz", "c:\\dir", None, "", "\\x00ff", "2.5"]], rows' "$T/last.out"
+else
+	skip "python3 not installed (TSV read back)"
+fi
+cli -c "$C" exec --tsv "SELECT 1 AS one WHERE 0"
+t "exec --tsv: an empty result is its header" eval 'is 0 && is_out "one"'
+
+# exec -f FILE / -f -: the SQL from a file; every operand is a PARAM.
+printf 'SELECT ? AS a,\n       ? AS b;\n' >"$T/q.sql"
+cli -c "$C" exec --csv -f "$T/q.sql" i:1 two
+t "exec -f FILE: the SQL read from FILE, the operands bound" \
+	eval 'is 0 && printf "a,b\r\n1,two\r\n" | cmp -s - "$T/last.out"'
+"$CLI" -c "$C" exec --tsv --file - 3 <"$T/q.sql" >"$T/last.out" 2>"$T/last.err"
+rc=$?
+t "exec --file -: the SQL read from stdin" eval 'is 4 && err_has "placeholder"'
+"$CLI" -c "$C" exec --tsv --file - 3 4 <"$T/q.sql" >"$T/last.out" 2>"$T/last.err"
+rc=$?
+t "exec --file - with two PARAMs" eval 'is 0 && printf "a\tb\n3\t4\n" | cmp -s - "$T/last.out"'
+cli -c "$C" exec -f "$T/nonexistent.sql"
+t "exec -f: an unreadable file exits 5 naming it" eval 'is 5 && err_has "nonexistent.sql"'
+cli -c "$C" exec
+t "exec without SQL or -f: exit 1" eval 'is 1 && err_has "missing SQL"'
+printf 'UPDATE users SET karma = 0\n' >"$T/w.sql"
+cli -c "$C" explain --model User -f "$T/w.sql"
+t "explain -f FILE: routes the file's statement" eval 'is 0 && out_has "write → default"'
+
+# The table view: a control character in a column name is escaped too.
+cli -c "$C" exec "SELECT 1 AS \"a	b\", 'x' || char(27) || '[31m' AS esc"
+t "exec table: a tab in a header and ESC in a value are escaped" \
+	eval 'is 0 && out_has "a\\tb" && out_has "x\\x1b[31m" && ! LC_ALL=C grep -q "[[:cntrl:]]" "$T/last.out"'
 cli -c "$C" exec --using default "SELECT typeof(?) AS a, typeof(?) AS b, typeof(?) AS c, typeof(?) AS d, typeof(?) AS e, typeof(?) AS f" \
 	i:7 d:7 t:7 7 x:07 null
 t "exec params: i: d: t: plain x: null bind their types" \
@@ -354,6 +459,99 @@ t "status: every alias with backend, server version, role, connection and pool" 
 	eval 'is 0 && out_has "replica of default, weight 2" &&
 	      grep -Eq "^default +\| sqlite +\| SQLite 3\.[0-9.]+ +\| sqlite://[^|]*\| primary +\| [0-9]+/[0-9]+/[0-9]+/[0-9]+ +\| [0-9]+ [0-9]+/[0-9]+/[0-9]+/[0-9.]+ +\| yes$" "$T/last.out" &&
 	      [ "$(grep -c "| sqlite " "$T/last.out")" -eq 4 ]'
+cli -c "$C" status --aliases
+t "status --aliases: the names, one a line" \
+	eval 'is 0 && printf "default\nreplica1\nreplica2\nlogs\n" | cmp -s - "$T/last.out"'
+cli -c "$C" status --json
+cp "$T/last.out" "$T/status.json"
+if command -v python3 >/dev/null 2>&1; then
+	t "status --json: one object per alias with every field, all up" \
+		python3 -c 'import json, sys
+st = json.load(open(sys.argv[1], encoding="utf-8"))
+assert [a["alias"] for a in st] == ["default", "replica1", "replica2", "logs"], st
+for a in st:
+    assert set(a) == {"alias", "backend", "server_version", "url", "role", "replica_of",
+                      "weight", "connected", "error", "pool"}, a
+    assert set(a["pool"]) == {"size", "idle", "in_use", "max", "acquires", "waiting",
+                              "timeouts", "connect_errors", "wait_us_total", "wait_us_max"}, a
+    assert a["backend"] == "sqlite" and a["server_version"].startswith("SQLite 3.")
+    assert a["connected"] is True and a["error"] is None and a["pool"]["size"] >= 1, a
+    assert a["url"].startswith("sqlite://"), a
+r2 = st[2]
+assert r2["role"] == "replica" and r2["replica_of"] == "default" and r2["weight"] == 2, r2
+assert st[0]["role"] == "primary" and st[0]["replica_of"] is None, st[0]' "$T/status.json"
+else
+	skip "python3 not installed (status --json parse)"
+fi
+t "status --json: exit 0 when every database answers" is 0
+# A database that cannot be opened: status shows it and exits 4.
+write_conf "$T/down.conf" "broken = { url = \"sqlite://$T/no/such/dir/x.db\"; };"
+cli -c "$T/down.conf" status
+t "status: a database that is down is shown, exit 4" \
+	eval 'is 4 && grep -Eq "^broken .*\| no: .*no/such/dir" "$T/last.out" &&
+	      grep -Eq "^default .*\| yes$" "$T/last.out"'
+cli -c "$T/down.conf" status --json
+cp "$T/last.out" "$T/down.json"
+t "status --json: exit 4 with a database down" is 4
+if command -v python3 >/dev/null 2>&1; then
+	t "status --json: the down database is connected false, with its error" \
+		python3 -c 'import json, sys
+st = {a["alias"]: a for a in json.load(open(sys.argv[1], encoding="utf-8"))}
+b = st["broken"]
+assert b["connected"] is False and "no/such/dir" in b["error"], b
+assert b["server_version"] is None and b["pool"]["connect_errors"] >= 1, b
+assert st["default"]["connected"] is True and st["default"]["error"] is None' "$T/down.json"
+else
+	skip "python3 not installed (status --json down)"
+fi
+printf 'status\necho after\n' >"$T/st.txt"
+cli -c "$T/down.conf" run "$T/st.txt"
+t "run: status with a database down stops the script with 4" \
+	eval 'is 4 && out_lacks "after"'
+
+# ------------------------------------------------------ bash completion
+
+# complete WORDS...: what the completion offers for the last word, in
+# $T/last.out one a line (bash, the file sourced as bash-completion would).
+complete_words() {
+	DBR_COMP=$S/completion/dbrouter bash -c '. "$DBR_COMP" || exit 1
+COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _dbrouter || exit 1
+printf "%s\n" "${COMPREPLY[@]}"' complete "$@" >"$T/last.out" 2>"$T/last.err"
+	rc=$?
+}
+# offers WORD...: each WORD is offered.
+offers() { for w in "$@"; do grep -qx -- "$w" "$T/last.out" || return 1; done; }
+if command -v bash >/dev/null 2>&1; then
+	complete_words "$CLI" ""
+	t "completion: the commands" eval 'is 0 && offers check status exec explain apply run && out_lacks sleep'
+	complete_words "$CLI" "ex"
+	t "completion: a command's prefix" eval 'is 0 && offers exec explain && out_lacks check'
+	complete_words "$CLI" "--"
+	t "completion: the global options" eval 'is 0 && offers --config --help --version'
+	complete_words "$CLI" -c "$C" exec "--"
+	t "completion: exec's options" \
+		eval 'is 0 && offers --model --using --read --write --file --csv --json --tsv --help'
+	complete_words "$CLI" status "--"
+	t "completion: status's options" eval 'is 0 && offers --json --aliases --help && out_lacks --tsv'
+	complete_words "$CLI" -c "$C" exec --using ""
+	t "completion: --using offers the config's aliases" \
+		eval 'is 0 && offers default replica1 replica2 logs'
+	complete_words "$CLI" --config="$C" explain -u "rep"
+	t "completion: -u with --config=FILE and a prefix" \
+		eval 'is 0 && offers replica1 replica2 && out_lacks default'
+	complete_words "$CLI" -c "$C" exec -f "$T/q.s"
+	t "completion: -f completes file names" eval 'is 0 && offers "$T/q.sql"'
+	for cmd in exec explain status apply run check; do
+		"$CLI" "$cmd" --help >"$T/help.txt" 2>&1
+		complete_words "$CLI" "$cmd" "--"
+		t "completion: $cmd's options are those of its --help" \
+			eval 'is 0 && offers $(grep -Eo -- "--[a-z][a-z-]*" "$T/help.txt" | sort -u)'
+	done
+	t "completion: registered for the dbrouter command" \
+		grep -q "^complete -F _dbrouter dbrouter$" "$S/completion/dbrouter"
+else
+	skip "bash not installed (completion)"
+fi
 
 # -------------------------------------------------- passwords (postgres)
 
@@ -361,15 +559,23 @@ if [ "$HAVE_PG" = yes ]; then
 	cli -c "$T/pw.conf" check
 	t "pw: check with a password in a URL" eval 'is 0 && out_has "postgres"'
 	cli -c "$T/pw.conf" status
-	t "pw: status shows the dead server masked, with why" \
-		eval 'is 0 && grep -Eq "^pgdown .*app:\*\*\*\*@.*\| no: [^|]*refused" "$T/last.out" &&
+	t "pw: status shows the dead server masked, with why, exit 4" \
+		eval 'is 4 && grep -Eq "^pgdown .*app:\*\*\*\*@.*\| no: [^|]*refused" "$T/last.out" &&
 		      [ "$(grep -c "" "$T/last.out")" -eq 7 ]'
+	cli -c "$T/pw.conf" status --json
+	t "pw: status --json with the server down: exit 4, masked" \
+		eval 'is 4 && out_has "\"alias\": \"pgdown\"" && out_has "app:****@" && out_has "\"connected\": false"'
+	if command -v python3 >/dev/null 2>&1; then
+		t "pw: status --json parses" python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$T/last.out"
+	else
+		skip "python3 not installed (pw: status --json parse)"
+	fi
 	cli -c "$T/pw.conf" exec --using pgdown "SELECT 1"
 	t "pw: exec on the dead server exits 4" is 4
 	cli -c "$T/pw.conf" explain --using pgdown "SELECT 1"
 	t "pw: explain --using pgdown" eval 'is 0 && out_has "pgdown"'
 else
-	for what in check status exec explain; do
+	for what in check status status-json status-json-parse exec explain; do
 		skip "postgres driver not built (pw: $what)"
 	done
 fi

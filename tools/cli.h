@@ -55,11 +55,12 @@ typedef struct opt {
 
 enum { OPTS_HELP = -2, OPTS_ERROR = -1 };
 
-/* Parses the options in argv[1..] up to the first operand (or "--"):
- * `--name value`, `--name=value`, `-x value`, `-xvalue`. Returns the index
- * of the first operand, OPTS_HELP after printing the help of `cmd` (NULL:
- * the program's options, whose table has its own --help), or OPTS_ERROR
- * after a usage message. */
+/* Parses the options in argv[1..] with getopt_long, up to the first operand
+ * (or "--"): `--name value`, `--name=value`, a unique prefix of --name,
+ * `-x value`, `-xvalue`, `-rw`. `cmd` (when set) also answers -h/--help.
+ * Returns the index of the first operand, OPTS_HELP after printing the help
+ * of `cmd` (NULL: the program's options, whose table has its own --help),
+ * or OPTS_ERROR after a usage message naming the option and the command. */
 int cli_parse_opts(cli *c, const cli_command *cmd, const opt *opts, int argc, char **argv);
 /* Runs cli_parse_opts and turns its special answers into the command's exit. */
 #define PARSE_OPTS(c, cmdname, opts, argc, argv, idx)                                  \
@@ -79,14 +80,19 @@ int cli_fail(cli *c, int code, const char *cmd);
 int cli_usage_error(cli *c, const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int cli_open(cli *c);
+/* Prints what `dbrouter --version` (-V) prints on stdout. */
+void cli_version(void);
 
 /* cli_output.c: printing results. */
-typedef enum { OUT_TABLE = 0, OUT_CSV, OUT_JSON } cli_format;
+typedef enum { OUT_TABLE = 0, OUT_CSV, OUT_JSON, OUT_TSV } cli_format;
 /* An aligned table of strings: `cells` is nrows*ncols, row-major, after a
  * header row of ncols names; `right` (may be NULL) right-aligns a cell. */
 void cli_table(FILE *f, size_t ncols, size_t nrows, const char *const *header,
                const char *const *cells, const unsigned char *right);
 int cli_print_result(FILE *f, const dbr_result *r, cli_format fmt);
+/* `n` bytes of text as a JSON string (RFC 8259): quotes, backslashes and
+ * controls escaped, bytes that are not UTF-8 as \ufffd. */
+void cli_json_string(FILE *f, const char *text, size_t n);
 void cli_print_footer(FILE *f, const dbr_result *r);
 void cli_print_trace(dbr_trace *t);
 

@@ -1,6 +1,7 @@
 /*
- * cli_output.c — how `dbrouter` prints: aligned tables, RFC 4180 CSV and
- * JSON. Everything goes to the FILE given; errors are the caller's.
+ * cli_output.c — how `dbrouter` prints: aligned tables, RFC 4180 CSV,
+ * JSON and TSV in PostgreSQL's COPY text format. Everything goes to the
+ * FILE given; errors are the caller's.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -306,12 +307,57 @@ static int print_csv(FILE *f, const dbr_result *r)
 	return 0;
 }
 
+/* ----------------------------------------------------------------- TSV */
+
+/* PostgreSQL's COPY text format: fields split by tabs, rows by LF; in a
+ * field backslash, tab, LF and CR are \\, \t, \n, \r; NULL is \N. Every
+ * other byte goes as stored. */
+static void tsv_field(FILE *f, const char *s, size_t n, int is_null)
+{
+	if (is_null) {
+		fputs("\\N", f);
+		return;
+	}
+	for (size_t k = 0; k < n; k++) {
+		const char *e = s[k] == '\\' ? "\\\\" : short_escape((unsigned char)s[k]);
+		if (e)
+			fputs(e, f);
+		else
+			fputc(s[k], f);
+	}
+}
+
+static int print_tsv(FILE *f, const dbr_result *r)
+{
+	size_t nr = dbr_result_nrows(r), nc = dbr_result_ncols(r);
+	for (size_t j = 0; j < nc; j++) {
+		const char *name = dbr_result_colname(r, j);
+		if (j)
+			fputc('\t', f);
+		tsv_field(f, name, strlen(name), 0);
+	}
+	fputc('\n', f);
+	for (size_t i = 0; i < nr; i++) {
+		for (size_t j = 0; j < nc; j++) {
+			cellv v;
+			if (cell_get(&v, r, i, j) != 0)
+				return -1;
+			if (j)
+				fputc('\t', f);
+			tsv_field(f, v.s, v.n, v.cls == V_NULL);
+			free(v.owned);
+		}
+		fputc('\n', f);
+	}
+	return 0;
+}
+
 /* ---------------------------------------------------------------- JSON */
 
 /* A JSON string (RFC 8259) of any bytes: quote and backslash escaped,
  * controls as \n, \r, \t or \u00XX, bytes that are not UTF-8 as \ufffd
  * (the replacement character), valid UTF-8 as is. */
-static void json_string(FILE *f, const char *text, size_t n)
+void cli_json_string(FILE *f, const char *text, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)text;
 	fputc('"', f);
@@ -343,7 +389,7 @@ static int json_cell(FILE *f, const dbr_result *r, size_t i, size_t j)
 	else if (v.cls == V_BARE)
 		fwrite(v.s, 1, v.n, f);
 	else
-		json_string(f, v.s, v.n);
+		cli_json_string(f, v.s, v.n);
 	free(v.owned);
 	return 0;
 }
@@ -358,7 +404,7 @@ static int print_json(FILE *f, const dbr_result *r)
 			const char *name = dbr_result_colname(r, j);
 			if (j)
 				fputs(", ", f);
-			json_string(f, name, strlen(name));
+			cli_json_string(f, name, strlen(name));
 			fputs(": ", f);
 			if (json_cell(f, r, i, j) != 0)
 				return -1;
@@ -373,6 +419,7 @@ int cli_print_result(FILE *f, const dbr_result *r, cli_format fmt)
 {
 	static int (*const printers[])(FILE *, const dbr_result *) = {
 		[OUT_TABLE] = print_table, [OUT_CSV] = print_csv, [OUT_JSON] = print_json,
+		[OUT_TSV] = print_tsv,
 	};
 	if (fmt == OUT_TABLE && dbr_result_ncols(r) == 0)
 		return 0; /* a write: the footer says it all */

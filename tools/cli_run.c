@@ -153,10 +153,11 @@ int cmd_run(cli *c, int argc, char **argv)
 {
 	const char *file;
 	char *text, *line, *next;
-	int lineno = 0, rc;
-	if (argc != 2)
-		return cli_usage_error(c, "run", argc < 2 ? "missing FILE" : "too many arguments");
-	file = argv[1];
+	int lineno = 0, i, rc;
+	PARSE_OPTS(c, "run", NULL, argc, argv, i);
+	if (argc - i != 1)
+		return cli_usage_error(c, "run", argc == i ? "missing FILE" : "too many arguments");
+	file = argv[i];
 	if (!(text = cli_slurp(file))) {
 		fflush(stdout);
 		fprintf(stderr, "dbrouter: run: cannot read %s: %s\n", file, strerror(errno));

@@ -10,7 +10,7 @@
 /* -------------------------------------------------- statement options */
 
 typedef struct stmt_opts {
-	const char *model, *using_alias;
+	const char *model, *using_alias, *file;
 	int intent, format;
 } stmt_opts;
 
@@ -18,7 +18,30 @@ typedef struct stmt_opts {
 	{"model", 'm', &(o).model, NULL, 0},                                    \
 	{"using", 'u', &(o).using_alias, NULL, 0},                              \
 	{"read", 'r', NULL, &(o).intent, DBR_INTENT_READ},                     \
-	{"write", 'w', NULL, &(o).intent, DBR_INTENT_WRITE}
+	{"write", 'w', NULL, &(o).intent, DBR_INTENT_WRITE},                   \
+	{"file", 'f', &(o).file, NULL, 0}
+
+/* The statement: read from --file (owned, returned in *owned), else the
+ * first operand (argv[*i], *i moves past it). NULL after an error
+ * message, with the exit code in *rc. */
+static const char *stmt_sql(cli *c, const char *cmd, const stmt_opts *o, int argc,
+                            char **argv, int *i, char **owned, int *rc)
+{
+	*owned = NULL;
+	if (!o->file) {
+		if (*i >= argc) {
+			*rc = cli_usage_error(c, cmd, "missing SQL (or --file FILE)");
+			return NULL;
+		}
+		return argv[(*i)++];
+	}
+	if (!(*owned = cli_slurp(o->file))) {
+		cli_err_prefix(c, cmd);
+		fprintf(stderr, "cannot read %s: %s\n", o->file, strerror(errno));
+		*rc = EXIT_OTHER;
+	}
+	return *owned;
+}
 
 /* ---------------------------------------------------------- parameters */
 
@@ -142,7 +165,7 @@ static int exec_query(cli *c, const stmt_opts *o, dbr_query *q)
 		dbr_result_free(r);
 		return cli_fail(c, DBR_ENOMEM, "exec");
 	}
-	/* In CSV and JSON stdout is data only: the footer goes to stderr. */
+	/* In CSV, JSON and TSV stdout is data only: the footer goes to stderr. */
 	fflush(stdout);
 	cli_print_footer(o->format == OUT_TABLE ? stdout : stderr, r);
 	dbr_result_free(r);
@@ -151,28 +174,31 @@ static int exec_query(cli *c, const stmt_opts *o, dbr_query *q)
 
 int cmd_exec(cli *c, int argc, char **argv)
 {
-	stmt_opts o = {NULL, NULL, DBR_INTENT_AUTO, OUT_TABLE};
+	stmt_opts o = {NULL, NULL, NULL, DBR_INTENT_AUTO, OUT_TABLE};
 	const opt opts[] = {STMT_OPTS(o),
 	                    {"csv", 0, NULL, &o.format, OUT_CSV},
 	                    {"json", 0, NULL, &o.format, OUT_JSON},
+	                    {"tsv", 0, NULL, &o.format, OUT_TSV},
 	                    {NULL, 0, NULL, NULL, 0}};
 	dbr_query q = DBR_QUERY_INIT;
 	dbr_value *params;
 	void **owned;
+	char *text;
+	const char *sql;
 	int i, rc = EXIT_OK;
 	size_t np;
 	PARSE_OPTS(c, "exec", opts, argc, argv, i);
-	if (i >= argc)
-		return cli_usage_error(c, "exec", "missing SQL");
-	np = (size_t)(argc - i - 1);
+	if (!(sql = stmt_sql(c, "exec", &o, argc, argv, &i, &text, &rc)))
+		return rc;
+	np = (size_t)(argc - i);
 	params = calloc(np ? np : 1, sizeof *params);
 	owned = calloc(np ? np : 1, sizeof *owned);
 	if (!params || !owned)
 		rc = cli_fail(c, DBR_ENOMEM, "exec");
 	for (size_t k = 0; rc == EXIT_OK && k < np; k++)
-		rc = parse_param(c, "exec", &params[k], argv[i + 1 + (int)k], &owned[k]);
+		rc = parse_param(c, "exec", &params[k], argv[i + (int)k], &owned[k]);
 	if (rc == EXIT_OK) {
-		q.sql = argv[i];
+		q.sql = sql;
 		q.params = params;
 		q.nparams = np;
 		q.model = o.model;
@@ -184,6 +210,7 @@ int cmd_exec(cli *c, int argc, char **argv)
 		free(owned[k]);
 	free(owned);
 	free(params);
+	free(text);
 	return rc;
 }
 
@@ -192,25 +219,27 @@ int cmd_exec(cli *c, int argc, char **argv)
 
 int cmd_explain(cli *c, int argc, char **argv)
 {
-	stmt_opts o = {NULL, NULL, DBR_INTENT_AUTO, OUT_TABLE};
+	stmt_opts o = {NULL, NULL, NULL, DBR_INTENT_AUTO, OUT_TABLE};
 	const opt opts[] = {STMT_OPTS(o), {NULL, 0, NULL, NULL, 0}};
 	dbr_query q = DBR_QUERY_INIT;
 	dbr_trace *t = NULL;
-	int i, rc;
+	char *text;
+	int i, rc = EXIT_OK;
 	PARSE_OPTS(c, "explain", opts, argc, argv, i);
-	if (i >= argc)
-		return cli_usage_error(c, "explain", "missing SQL");
-	if (i + 1 < argc)
-		return cli_usage_error(c, "explain", "unexpected argument '%s'", argv[i + 1]);
-	if ((rc = cli_open(c)) != 0)
+	if (!(q.sql = stmt_sql(c, "explain", &o, argc, argv, &i, &text, &rc)))
 		return rc;
-	q.sql = argv[i];
-	q.model = o.model;
-	q.using_alias = o.using_alias;
-	q.intent = (dbr_intent)o.intent;
-	if ((rc = dbr_explain(&t, c->s, &q)) != 0)
-		return cli_fail(c, rc, "explain");
-	cli_print_trace(t);
+	if (i < argc)
+		rc = cli_usage_error(c, "explain", "unexpected argument '%s'", argv[i]);
+	else if ((rc = cli_open(c)) == 0) {
+		q.model = o.model;
+		q.using_alias = o.using_alias;
+		q.intent = (dbr_intent)o.intent;
+		if ((rc = dbr_explain(&t, c->s, &q)) != 0)
+			rc = cli_fail(c, rc, "explain");
+		else
+			cli_print_trace(t);
+	}
 	dbr_trace_free(t);
-	return EXIT_OK;
+	free(text);
+	return rc;
 }

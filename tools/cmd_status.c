@@ -1,4 +1,5 @@
-/* cmd_status.c — `dbrouter status`: every database, its server, role, pool and health. */
+/* cmd_status.c — `dbrouter status`: every database, its server, role, pool
+ * and health, as a table or JSON; exit 4 when one does not answer. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,12 +7,15 @@
 
 #include "cli.h"
 
-/* ------------------------------------------------------------ status */
+/* What the status of one alias adds to its dbr_alias_info: why it did not
+ * connect as "no: <message>" (NULL: it did) and its server's version (""
+ * when unknown). */
+typedef struct probe {
+	char *why;
+	char version[128];
+} probe;
 
-/* CONNECTED is last: a failure's message can be long. */
-enum { ST_ALIAS, ST_BACKEND, ST_VERSION, ST_URL, ST_ROLE, ST_POOL, ST_USE, ST_CONNECTED, ST_NCOLS };
-
-/* "no: <message>" on one line (driver messages may span several). */
+/* "no: <msg>" on one line (driver messages may span several). */
 static char *why_not(const char *msg)
 {
 	char *s = malloc(strlen(msg) + 5), *w;
@@ -31,82 +35,165 @@ static char *why_not(const char *msg)
 	return s;
 }
 
-/* Connects every alias (remembering why one failed), then prints a fresh
- * snapshot so the pool figures include those connections. */
-int cmd_status(cli *c, int argc, char **argv)
+/* Connects every alias of `l`; returns how many did not answer. */
+static size_t probe_all(probe *p, dbr *db, const dbr_alias_list *l)
+{
+	size_t down = 0;
+	for (size_t k = 0; k < dbr_alias_list_count(l); k++) {
+		const char *alias = dbr_alias_list_at(l, k)->alias;
+		if (dbr_connect(db, alias) != 0) {
+			p[k].why = why_not(dbr_error_last()->message);
+			down++;
+		} else if (dbr_server_version(p[k].version, sizeof p[k].version, db, alias) != 0)
+			p[k].version[0] = '\0';
+	}
+	return down;
+}
+
+/* ------------------------------------------------------------ table */
+
+/* CONNECTED is last: a failure's message can be long. */
+enum { ST_ALIAS, ST_BACKEND, ST_VERSION, ST_URL, ST_ROLE, ST_POOL, ST_USE, ST_CONNECTED, ST_NCOLS };
+enum { ST_TEXT = 160 }; /* room for a role, pool or acquires cell */
+
+static int print_table(const dbr_alias_list *l, size_t n, const probe *p)
 {
 	static const char *const header[ST_NCOLS] = {
 		"ALIAS", "BACKEND", "SERVER", "URL", "ROLE", "POOL size/idle/in_use/max",
 		"ACQUIRES (waiting/timeouts/errors/wait ms)", "CONNECTED"};
-	dbr_alias_list *l;
-	char **why, **owned;
-	const char **cells;
-	size_t n;
-	int i, rc;
-	PARSE_OPTS(c, "status", NULL, argc, argv, i);
-	if (i < argc)
-		return cli_usage_error(c, "status", "unexpected argument '%s'", argv[i]);
-	if ((rc = cli_open(c)) != 0)
-		return rc;
-	if ((rc = dbr_alias_list_get(&l, c->db)) != 0)
-		return cli_fail(c, rc, "status");
-	n = dbr_alias_list_count(l);
-	why = calloc(n ? n : 1, sizeof *why);
-	owned = calloc(4 * (n ? n : 1), sizeof *owned);
-	cells = calloc(ST_NCOLS * (n ? n : 1), sizeof *cells);
-	for (size_t k = 0; why && owned && k < n; k++) {
-		const char *alias = dbr_alias_list_at(l, k)->alias;
-		char version[128];
-		if (dbr_connect(c->db, alias) != 0)
-			why[k] = why_not(dbr_error_last()->message);
-		else if (dbr_server_version(version, sizeof version, c->db, alias) == 0)
-			owned[4 * k + 2] = strdup(version);
-	}
-	dbr_alias_list_free(l);
-	if (!why || !owned || !cells || dbr_alias_list_get(&l, c->db) != 0) {
-		rc = cli_fail(c, DBR_ENOMEM, "status");
-		l = NULL;
-		n = 0;
+	const char **cells = calloc(ST_NCOLS * (n ? n : 1), sizeof *cells);
+	char(*text)[3][ST_TEXT] = calloc(n ? n : 1, sizeof *text);
+	if (!cells || !text) {
+		free(cells);
+		free(text);
+		return -1;
 	}
 	for (size_t k = 0; k < n; k++) {
 		const dbr_alias_info *a = dbr_alias_list_at(l, k);
 		const char **row = cells + ST_NCOLS * k;
-		char role[160], pool[96];
+		char *role = text[k][0], *pool = text[k][1], *use = text[k][2];
 		if (a->replica_of)
-			snprintf(role, sizeof role, "replica of %s, weight %d", a->replica_of, a->weight);
+			snprintf(role, ST_TEXT, "replica of %s, weight %d", a->replica_of, a->weight);
 		else
-			snprintf(role, sizeof role, "primary");
-		char use[160];
-		snprintf(pool, sizeof pool, "%zu/%zu/%zu/%zu", a->pool.size, a->pool.idle,
+			snprintf(role, ST_TEXT, "primary");
+		snprintf(pool, ST_TEXT, "%zu/%zu/%zu/%zu", a->pool.size, a->pool.idle,
 		         a->pool.in_use, a->pool.max);
-		snprintf(use, sizeof use, "%llu %zu/%llu/%llu/%.1f",
-		         (unsigned long long)a->pool.acquires, a->pool.waiting,
-		         (unsigned long long)a->pool.timeouts,
-		         (unsigned long long)a->pool.connect_errors, a->pool.wait_us_total / 1000.0);
-		owned[4 * k + 3] = strdup(use);
-		owned[4 * k] = strdup(role);
-		owned[4 * k + 1] = strdup(pool);
+		snprintf(use, ST_TEXT, "%" PRIu64 " %zu/%" PRIu64 "/%" PRIu64 "/%.1f",
+		         a->pool.acquires, a->pool.waiting, a->pool.timeouts,
+		         a->pool.connect_errors, (double)a->pool.wait_us_total / 1000.0);
 		row[ST_ALIAS] = a->alias;
 		row[ST_BACKEND] = a->backend;
 		row[ST_URL] = a->url;
-		row[ST_VERSION] = owned[4 * k + 2] ? owned[4 * k + 2] : "-";
-		row[ST_ROLE] = owned[4 * k] ? owned[4 * k] : "?";
-		row[ST_CONNECTED] = why[k] ? why[k] : a->connected ? "yes" : "no";
-		row[ST_POOL] = owned[4 * k + 1] ? owned[4 * k + 1] : "?";
-		row[ST_USE] = owned[4 * k + 3] ? owned[4 * k + 3] : "?";
+		row[ST_VERSION] = p[k].version[0] ? p[k].version : "-";
+		row[ST_ROLE] = role;
+		row[ST_POOL] = pool;
+		row[ST_USE] = use;
+		row[ST_CONNECTED] = p[k].why ? p[k].why : a->connected ? "yes" : "no";
 	}
-	if (l)
-		cli_table(stdout, ST_NCOLS, n, header, cells, NULL);
-	for (size_t k = 0; k < n; k++) {
-		free(why[k]);
-		free(owned[4 * k]);
-		free(owned[4 * k + 1]);
-		free(owned[4 * k + 2]);
-		free(owned[4 * k + 3]);
-	}
-	free(why);
-	free(owned);
+	cli_table(stdout, ST_NCOLS, n, header, cells, NULL);
 	free(cells);
+	free(text);
+	return 0;
+}
+
+/* ------------------------------------------------------------- JSON */
+
+static void json_field(const char *name, const char *value, int first)
+{
+	printf("%s\"%s\": ", first ? "" : ", ", name);
+	if (value)
+		cli_json_string(stdout, value, strlen(value));
+	else
+		fputs("null", stdout);
+}
+
+/* One object per alias; strings through the same writer as exec --json. */
+static void print_json(const dbr_alias_list *l, size_t n, const probe *p)
+{
+	fputc('[', stdout);
+	for (size_t k = 0; k < n; k++) {
+		const dbr_alias_info *a = dbr_alias_list_at(l, k);
+		const dbr_pool_stats *ps = &a->pool;
+		fputs(k ? ",\n  {" : "\n  {", stdout);
+		json_field("alias", a->alias, 1);
+		json_field("backend", a->backend, 0);
+		json_field("server_version", p[k].version[0] ? p[k].version : NULL, 0);
+		json_field("url", a->url, 0);
+		json_field("role", a->replica_of ? "replica" : "primary", 0);
+		json_field("replica_of", a->replica_of, 0);
+		printf(", \"weight\": %d, \"connected\": %s", a->weight,
+		       a->connected && !p[k].why ? "true" : "false");
+		json_field("error", p[k].why ? p[k].why + 4 : NULL, 0); /* past "no: " */
+		printf(", \"pool\": {\"size\": %zu, \"idle\": %zu, \"in_use\": %zu, \"max\": %zu, "
+		       "\"acquires\": %" PRIu64 ", \"waiting\": %zu, \"timeouts\": %" PRIu64
+		       ", \"connect_errors\": %" PRIu64 ", \"wait_us_total\": %" PRIu64
+		       ", \"wait_us_max\": %" PRIu64 "}}",
+		       ps->size, ps->idle, ps->in_use, ps->max, ps->acquires, ps->waiting,
+		       ps->timeouts, ps->connect_errors, ps->wait_us_total, ps->wait_us_max);
+	}
+	fputs(n ? "\n]\n" : "]\n", stdout);
+}
+
+/* ----------------------------------------------------------- status */
+
+/* Rows of the second snapshot that have a probe: all of them, as the CLI
+ * adds no database in between; the minimum keeps that an assumption. */
+static size_t shown(const dbr_alias_list *l, size_t probed)
+{
+	size_t n = dbr_alias_list_count(l);
+	return n < probed ? n : probed;
+}
+
+static int print_aliases(cli *c)
+{
+	dbr_alias_list *l;
+	int rc = dbr_alias_list_get(&l, c->db);
+	if (rc != 0)
+		return cli_fail(c, rc, "status");
+	for (size_t k = 0; k < dbr_alias_list_count(l); k++)
+		printf("%s\n", dbr_alias_list_at(l, k)->alias);
 	dbr_alias_list_free(l);
-	return rc;
+	return EXIT_OK;
+}
+
+/* Connects every alias (remembering why one failed), then prints a fresh
+ * snapshot so the pool figures include those connections. Exit 4 when a
+ * database did not answer: `status` is a health check. */
+int cmd_status(cli *c, int argc, char **argv)
+{
+	enum { SHOW_TABLE, SHOW_JSON, SHOW_ALIASES };
+	int show = SHOW_TABLE, i, rc;
+	const opt opts[] = {{"json", 0, NULL, &show, SHOW_JSON},
+	                    {"aliases", 0, NULL, &show, SHOW_ALIASES},
+	                    {NULL, 0, NULL, NULL, 0}};
+	dbr_alias_list *l = NULL;
+	probe *p = NULL;
+	size_t n = 0, down = 0;
+	PARSE_OPTS(c, "status", opts, argc, argv, i);
+	if (i < argc)
+		return cli_usage_error(c, "status", "unexpected argument '%s'", argv[i]);
+	if ((rc = cli_open(c)) != 0)
+		return rc;
+	if (show == SHOW_ALIASES)
+		return print_aliases(c);
+	if ((rc = dbr_alias_list_get(&l, c->db)) != 0)
+		return cli_fail(c, rc, "status");
+	n = dbr_alias_list_count(l);
+	if ((p = calloc(n ? n : 1, sizeof *p)) != NULL)
+		down = probe_all(p, c->db, l);
+	dbr_alias_list_free(l);
+	l = NULL;
+	if (!p)
+		rc = cli_fail(c, DBR_ENOMEM, "status");
+	else if ((rc = dbr_alias_list_get(&l, c->db)) != 0)
+		rc = cli_fail(c, rc, "status");
+	else if (show == SHOW_JSON)
+		print_json(l, shown(l, n), p);
+	else if (print_table(l, shown(l, n), p) != 0)
+		rc = cli_fail(c, DBR_ENOMEM, "status");
+	for (size_t k = 0; p && k < n; k++)
+		free(p[k].why);
+	free(p);
+	dbr_alias_list_free(l);
+	return rc ? rc : down ? EXIT_DATABASE : EXIT_OK;
 }

@@ -4,6 +4,7 @@
  * public API only.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -84,53 +85,103 @@ int cli_open(cli *c)
 
 static int print_help(const cli_command *cmd);
 
-static const opt *opt_find(const opt *opts, const char *a, size_t n)
+/* getopt_long's `val` for an option without a short letter: past any char. */
+enum { LONG_ONLY = 256, HELP_VAL = 'h' };
+
+/* The word that failed: "-x" for a short option (even inside "-rx"),
+ * "--name" (without "=value") for a long one. */
+static void bad_word(char *buf, size_t size, char **argv, int at, int shrt)
 {
-	for (; opts && opts->name; opts++) {
-		if (a[1] == '-' ? strlen(opts->name) == n && !strncmp(opts->name, a + 2, n)
-		                : a[1] == opts->shrt && n == 1)
-			return opts;
+	const char *w = argv[at];
+	if (w[1] == '-')
+		snprintf(buf, size, "%.*s", (int)strcspn(w, "="), w);
+	else
+		snprintf(buf, size, "-%c", shrt ? shrt : w[1]);
+}
+
+/* The table `opts` as getopt_long wants it: `lo` (n + 2 entries, --help
+ * added when `cmd` is set) and `so` ("+:" then the letters, ':' after a
+ * letter that takes a value: '+' stops at the first operand, ':' makes a
+ * missing value its own answer). */
+static void getopt_tables(struct option *lo, char *so, const opt *opts, size_t n, int help)
+{
+	size_t k = 0;
+	*so++ = '+';
+	*so++ = ':';
+	for (; k < n; k++) {
+		lo[k] = (struct option){opts[k].name, opts[k].arg ? required_argument : no_argument,
+		                        NULL, opts[k].shrt ? opts[k].shrt : LONG_ONLY + (int)k};
+		if (opts[k].shrt) {
+			*so++ = opts[k].shrt;
+			if (opts[k].arg)
+				*so++ = ':';
+		}
 	}
+	if (help) {
+		lo[k++] = (struct option){"help", no_argument, NULL, HELP_VAL};
+		*so++ = 'h';
+	}
+	lo[k] = (struct option){NULL, 0, NULL, 0};
+	*so = '\0';
+}
+
+static const opt *opt_by_val(const opt *opts, size_t n, int val)
+{
+	if (val >= LONG_ONLY)
+		return (size_t)(val - LONG_ONLY) < n ? &opts[val - LONG_ONLY] : NULL;
+	for (size_t k = 0; k < n; k++)
+		if (opts[k].shrt == val)
+			return &opts[k];
 	return NULL;
 }
 
-/* Parses the options in argv[1..] up to the first operand (or "--"):
- * `--name value`, `--name=value`, `-x value`, `-xvalue`. Returns the index
- * of the first operand, OPTS_HELP after printing the help of `cmd` (NULL:
- * the program's options, whose table has its own --help), or OPTS_ERROR
- * after a usage message. */
+/* Parses the options in argv[1..] with getopt_long up to the first operand
+ * (or "--"). Returns the index of the first operand, OPTS_HELP after
+ * printing the help of `cmd` (NULL: the program's options, whose table has
+ * its own --help), or OPTS_ERROR after a usage message naming the option
+ * and the command. */
 int cli_parse_opts(cli *c, const cli_command *cmd, const opt *opts, int argc, char **argv)
 {
 	const char *name = cmd ? cmd->name : NULL;
-	int i = 1;
-	for (; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
-		const char *a = argv[i], *val = NULL;
-		int lng = a[1] == '-';
-		size_t n = lng ? strcspn(a + 2, "=") : 1;
-		const opt *o;
-		if (!strcmp(a, "--"))
-			return i + 1;
-		o = opt_find(opts, a, n);
-		if (!o && cmd && (!strcmp(a, "-h") || !strcmp(a, "--help")))
-			return print_help(cmd), OPTS_HELP;
-		if (!o)
-			return cli_usage_error(c, name, "unknown option '%s'", a), OPTS_ERROR;
-		if (lng && a[2 + n] == '=')
-			val = a + 3 + n;
-		else if (!lng && a[2] != '\0')
-			val = a + 2;
-		if (o->arg && !val && i + 1 < argc)
-			val = argv[++i];
-		if (o->arg && !val)
-			return cli_usage_error(c, name, "option '%s' needs a value", a), OPTS_ERROR;
-		if (!o->arg && val)
-			return cli_usage_error(c, name, "option '%s' takes no value", a), OPTS_ERROR;
-		if (o->arg)
-			*o->arg = val;
+	size_t n = 0;
+	int rc = 0;
+	while (opts && opts[n].name)
+		n++;
+	struct option *lo = calloc(n + 2, sizeof *lo);
+	char *so = malloc(2 * n + 4);
+	if (!lo || !so) {
+		free(lo);
+		free(so);
+		return cli_fail(c, DBR_ENOMEM, name), OPTS_ERROR;
+	}
+	getopt_tables(lo, so, opts, n, cmd != NULL);
+	optind = 0; /* a fresh scan: `run` parses many argument vectors */
+	opterr = 0; /* our messages, not getopt's */
+	while (rc == 0) {
+		int at = optind ? optind : 1, val = getopt_long(argc, argv, so, lo, NULL);
+		const opt *o = opt_by_val(opts, n, val);
+		char word[64];
+		if (val == -1)
+			break;
+		if (val == '?' || val == ':') {
+			bad_word(word, sizeof word, argv, at, optopt < LONG_ONLY ? optopt : 0);
+			/* A known long option given "=value" it does not take comes
+			 * back as '?' with its own optopt. */
+			cli_usage_error(c, name, val == ':' ? "option '%s' needs a value"
+			                : optopt && strchr(argv[at], '=') ? "option '%s' takes no value"
+			                : "unknown option '%s'", word);
+			rc = OPTS_ERROR;
+		} else if (val == HELP_VAL && !o) {
+			print_help(cmd);
+			rc = OPTS_HELP;
+		} else if (o->arg)
+			*o->arg = optarg;
 		else
 			*o->flag = o->value;
 	}
-	return i;
+	free(lo);
+	free(so);
+	return rc ? rc : optind;
 }
 
 /* -------------------------------------------------------------- dispatch */
@@ -139,28 +190,35 @@ int cli_parse_opts(cli *c, const cli_command *cmd, const opt *opts, int argc, ch
 	"  -m, --model M   the model (table) the statement is about, for the routers\n"   \
 	"  -u, --using A   run on alias A: the routers are skipped\n"                      \
 	"  -r, --read      the statement reads (default: classify the SQL)\n"              \
-	"  -w, --write     the statement writes\n"
+	"  -w, --write     the statement writes\n"                                         \
+	"  -f, --file F    read SQL from file F (\"-\" = stdin): every operand is a PARAM\n"
 
 static const cli_command commands[] = {
 	{"check", cmd_check, CMD_BOTH, "validate the configuration, list the plugins", "",
 	 "Validates the whole configuration, loads every plugin and lists them:\n"
 	 "kind, name, version, ABI major.minor and the file loaded.\n"},
-	{"status", cmd_status, CMD_BOTH, "show every database, its role, connection and pool", "",
+	{"status", cmd_status, CMD_BOTH, "show every database, its role, connection and pool",
+	 "[--json|--aliases]",
 	 "Connects every alias and shows its backend, masked URL, role, whether it\n"
 	 "is connected (or why not), its server version and its pool: size/idle/\n"
 	 "in_use/max, then acquires (waiting now/timeouts/connect errors/total ms\n"
-	 "spent waiting). A database\n"
-	 "that is down is shown, not an error: the exit code stays 0.\n"},
+	 "spent waiting). A database that is down is shown and the exit code is 4:\n"
+	 "usable as a health check (0: every database answered).\n\n"
+	 "      --json      print a JSON array, one object per alias, every field\n"
+	 "      --aliases   print the alias names only, one a line, connecting none\n"},
 	{"exec", cmd_exec, CMD_BOTH, "route and run a statement, print its result",
-	 "[OPTIONS] SQL [PARAM...]",
+	 "[OPTIONS] SQL [PARAM...]\n       dbrouter [-c FILE] exec [OPTIONS] -f FILE [PARAM...]",
 	 "Routes and runs SQL with ? placeholders bound to the PARAMs.\n\n" STMT_HELP
 	 "      --csv       print RFC 4180 CSV with a header (footer on stderr)\n"
-	 "      --json      print a JSON array of objects (footer on stderr)\n\n"
+	 "      --json      print a JSON array of objects (footer on stderr)\n"
+	 "      --tsv       print tab-separated values with a header, escaped as\n"
+	 "                  PostgreSQL's COPY text: \\t \\n \\r \\\\, NULL as \\N\n"
+	 "                  (footer on stderr)\n\n"
 	 "PARAM: plain text is TEXT; i:42 int64, d:2.5 double, b:true bool,\n"
 	 "x:00ff blob (hex), t:text explicit text (t:null is the text 'null'),\n"
 	 "and the word null is NULL.\n"},
 	{"explain", cmd_explain, CMD_BOTH, "show where a statement would go, and why",
-	 "[OPTIONS] SQL",
+	 "[OPTIONS] SQL|-f FILE",
 	 "Routes SQL without running it and prints why it goes where it goes.\n\n" STMT_HELP},
 	{"apply", cmd_apply, CMD_BOTH, "run a schema file on a model's write database",
 	 "[--model M] FILE.sql",
@@ -173,6 +231,10 @@ static const cli_command commands[] = {
 	 "before its output; the first failure stops the script with its exit code.\n"
 	 "Words split like a shell's: 'single' and \"double\" quotes, \\ escapes;\n"
 	 "'#' starts a comment. Commands: exec, explain, apply, status, check, and\n"
+	 "  begin [ALIAS]            begin a transaction (default: on default; nested:\n"
+	 "                           a savepoint) through dbr_tx_begin\n"
+	 "  commit [ALIAS]           commit it (default: the latest begun)\n"
+	 "  rollback [ALIAS]         roll it back (SQL BEGIN/COMMIT/ROLLBACK is refused)\n"
 	 "  sleep SECONDS            wait (e.g. for a pinning window to pass)\n"
 	 "  echo TEXT...             print TEXT\n"
 	 "  use_primary begin|end    enter/leave a scope where reads go to primaries\n"
@@ -238,7 +300,8 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		if (commands[i].where & CMD_TOP)
 			fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\nOptions:\n"
+	fprintf(f, "\nOptions (before the command; a command's own come after it, before\n"
+	           "its operands; \"--\" ends them):\n"
 	           "  -c, --config FILE  the deployment to use\n"
 	           "  -h, --help         this help\n"
 	           "  -V, --version      the version\n\n"
@@ -247,13 +310,14 @@ static void usage(FILE *f)
 	           "  1  usage error\n"
 	           "  2  configuration error\n"
 	           "  3  plugin error (missing, incompatible or malformed)\n"
-	           "  4  database error (connection, SQL, parameters)\n"
+	           "  4  database error (connection, SQL, parameters); status: a\n"
+	           "     database did not answer\n"
 	           "  5  routing error or any other failure\n");
 }
 
 /* --version: the CLI's own version and the library's it runs with (they
  * differ when libdbrouter was upgraded alone), with its plugin ABI. */
-static void print_version(void)
+void cli_version(void)
 {
 	int abi_major, abi_minor;
 	dbr_abi_version(&abi_major, &abi_minor);
@@ -278,7 +342,7 @@ int main(int argc, char **argv)
 		if (help)
 			usage(stdout);
 		else
-			print_version();
+			cli_version();
 		return EXIT_OK;
 	}
 	if (i >= argc) {

@@ -139,7 +139,8 @@ int cli_parse_opts(cli *c, const cli_command *cmd, const opt *opts, int argc, ch
 	"  -m, --model M   the model (table) the statement is about, for the routers\n"   \
 	"  -u, --using A   run on alias A: the routers are skipped\n"                      \
 	"  -r, --read      the statement reads (default: classify the SQL)\n"              \
-	"  -w, --write     the statement writes\n"
+	"  -w, --write     the statement writes\n"                                        \
+	"  --hint K=V      a hint for the routers (repeatable), e.g. tenant=acme\n"
 
 static const cli_command commands[] = {
 	{"check", cmd_check, CMD_BOTH, "validate the configuration, list the plugins", "",

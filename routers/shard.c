@@ -268,10 +268,13 @@ static int read_list(shard *sh, const dbr_conf *conf)
 	if (!(sh->shards = h->calloc(n + 1, sizeof(char *))) ||
 	    !(sh->entries = h->calloc(nv ? nv : 1, sizeof(entry))))
 		return OOM();
-	for (; sh->nshards < n; sh->nshards++) {
-		const dbr_conf *c = h->conf_at(g, sh->nshards);
-		if ((rc = take_alias(&sh->shards[sh->nshards], c, h->conf_name(c))) < 0)
+	for (size_t i = 0; i < n; i++) {
+		const dbr_conf *c = h->conf_at(g, i);
+		if (!h->conf_name(c) || h->conf_type(c, NULL) != DBR_CONF_ARRAY)
+			return h->conf_error(c, "values: expected alias = [ \"value\", ... ] entries");
+		if ((rc = take_alias(&sh->shards[i], c, h->conf_name(c))) < 0)
 			return rc;
+		sh->nshards = i + 1; /* owned from here, for destroy */
 		for (size_t j = 0; j < h->conf_count(c); j++) {
 			const char *v;
 			if ((rc = h->conf_string(&v, h->conf_at(c, j), NULL)) < 0)
@@ -283,7 +286,7 @@ static int read_list(shard *sh, const dbr_conf *conf)
 					                     v);
 			if (!(e->value = h->strdup(v)))
 				return OOM();
-			e->shard = sh->nshards;
+			e->shard = i;
 			sh->nentries++;
 		}
 	}

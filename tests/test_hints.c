@@ -449,6 +449,8 @@ static void test_shard_alias_checks(void **state)
 	open_fails("{ name = \"shard\"; key = \"k\"; method = \"list\"; "
 	           "values = { s0 = [ \"a\" ]; s1 = [ \"a\" ]; }; }",
 	           (const char *const[]){ "plugins.conf:", "twice", NULL });
+	open_fails("{ name = \"shard\"; key = \"k\"; method = \"list\"; values = [ \"a\" ]; }",
+	           (const char *const[]){ "plugins.conf:", "alias = [", NULL });
 }
 
 /* ---------------------------------------------------------- end to end */

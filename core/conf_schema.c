@@ -397,9 +397,15 @@ static int top_write_functions(void *obj, const config_setting_t *s)
 	return rc;
 }
 
+/* sql_hints = true: dbr: comments in the SQL route (tokenize.c). */
+static int top_sql_hints(void *obj, const config_setting_t *s)
+{
+	return dbr__conf_bool(&((dbr__config *)obj)->sql_hints, (const dbr_conf *)s, NULL);
+}
+
 const keydef dbr__conf_top_keys[] = {
 	{ "plugin_path", top_plugin_path }, { "token_secret", top_token_secret },
-	{ "write_functions", top_write_functions },
+	{ "write_functions", top_write_functions }, { "sql_hints", top_sql_hints },
 	{ "databases", top_databases },     { "routers", top_routers },
 };
 

@@ -131,6 +131,7 @@ static int open_config(dbr **out, dbr__config *cfg)
 	db->file = dbr__strdup(cfg->file);
 	db->plugin_path = dbr__strdup(cfg->plugin_path);
 	db->token_secret = dbr__strdup(cfg->token_secret);
+	db->sql_hints = cfg->sql_hints;
 	rc = dbr__wfuncs_new(&db->wfuncs, cfg->write_functions, cfg->nwrite_functions);
 	if (rc) {
 		dbr_close(db);

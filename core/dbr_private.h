@@ -63,6 +63,7 @@ struct dbr {
 	char *plugin_path;
 	char *token_secret;
 	struct dbr__wfuncs *wfuncs;  /* write_functions, or NULL (classify.c) */
+	int sql_hints;               /* sql_hints = true: read dbr: SQL comments */
 	unsigned long id;
 	char errmsg[DBR__ERRMAX];
 	pthread_mutex_t drain_lock;  /* with `drained`: removals wait here */
@@ -95,6 +96,8 @@ struct dbr_session {
 	int use_primary;
 	dbr__pin *pins;
 	size_t npins;
+	char **hint_keys, **hint_values; /* dbr_session_hint_set, owned */
+	size_t nhints;
 	dbr__tx *txs;     /* in begin order; the last is the latest */
 	size_t ntxs, captxs;
 	char errmsg[DBR__ERRMAX];
@@ -164,6 +167,13 @@ typedef struct dbr__route {
 	dbr_intent intent;
 } dbr__route;
 
+/* A statement's hints (dbr_query version 2): the caller's arrays. */
+typedef struct dbr__hints {
+	const char *const *keys;
+	const char *const *values;
+	size_t n;
+} dbr__hints;
+
 /* Flags of dbr__route_statement. */
 #define DBR__ROUTE_STAGE2 1  /* run the member stage (reads) */
 #define DBR__ROUTE_NO_TX 2   /* ignore the session's open transactions */
@@ -179,6 +189,11 @@ typedef struct dbr__route {
 int dbr__route_statement(dbr__route *out, dbr_trace *t, dbr_session *s,
                          const char *sql, const char *model, dbr_intent intent,
                          const char *using_alias, int flags);
+/* As dbr__route_statement with the statement's hints (may be NULL) and,
+ * when the deployment sets sql_hints, its dbr: SQL comments. */
+int dbr__route_hinted(dbr__route *out, dbr_trace *t, dbr_session *s, const char *sql,
+                      const char *model, dbr_intent intent, const char *using_alias,
+                      const dbr__hints *hints, int flags);
 /* Drops the references of a route (filled or cleared by route_statement). */
 void dbr__route_done(dbr_session *s, dbr__route *r);
 /* After a successful write to `d` outside a transaction (or at commit):
@@ -189,6 +204,11 @@ void dbr__host_note(const dbr_route_req *req, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int dbr__host_last_write(int64_t *when_us, const char **position,
                          const dbr_route_req *req, const char *primary);
+const char *dbr__host_hint(const dbr_route_req *req, const char *key);
+int dbr__host_refuse(const dbr_route_req *req, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* ---- session.c: the session's hint `key`, or NULL. */
+const char *dbr__session_hint(const dbr_session *s, const char *key);
 
 /* ---- session.c */
 /* Sets the session's (and thread's) error and returns code. */

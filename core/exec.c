@@ -49,6 +49,23 @@ static int check_query(dbr_session *s, const dbr_query *q)
 	return 0;
 }
 
+/* The statement's hints: version 2 members, read only from a query that
+ * declares version 2 or newer (a version 1 struct ends before them). */
+static int query_hints(dbr__hints *h, const dbr_query *q)
+{
+	*h = (dbr__hints){ 0 };
+	if (q->version < 2 || q->nhints == 0)
+		return 0;
+	if (!q->hint_keys || !q->hint_values)
+		return dbr__err(DBR_EINVAL, NULL, "nhints is %zu but hint_keys or hint_values is NULL",
+		                q->nhints);
+	for (size_t i = 0; i < q->nhints; i++)
+		if (!q->hint_keys[i] || !*q->hint_keys[i] || !q->hint_values[i])
+			return dbr__err(DBR_EINVAL, NULL, "hint %zu: NULL or empty key, or NULL value", i);
+	*h = (dbr__hints){ q->hint_keys, q->hint_values, q->nhints };
+	return 0;
+}
+
 /* Runs the statement (or script) on its connection: the transaction's, or
  * one from the pool that goes back afterwards (closed if the driver lost
  * it). */
@@ -87,12 +104,13 @@ static int route_query(dbr__route *rt, dbr_trace **t, dbr_session *s, const dbr_
 	int rc = dbr__session_enter(s, who);
 	if (rc)
 		return rc;
-	if ((rc = check_query(s, q)) || (rc = dbr__trace_new(t)))
+	dbr__hints h;
+	if ((rc = check_query(s, q)) || (rc = query_hints(&h, q)) || (rc = dbr__trace_new(t)))
 		return dbr__session_fail(s, rc);
 	/* The route classifies an AUTO intent (in the target's dialect when it
 	 * is known) and refuses transaction control: dbr_tx_* own it. */
-	rc = dbr__route_statement(rt, *t, s, q->sql, q->model, q->intent, q->using_alias,
-	                          DBR__ROUTE_STAGE2 | DBR__ROUTE_REFUSE_TX | flags);
+	rc = dbr__route_hinted(rt, *t, s, q->sql, q->model, q->intent, q->using_alias, &h,
+	                       DBR__ROUTE_STAGE2 | DBR__ROUTE_REFUSE_TX | flags);
 	if (rc) {
 		dbr_trace_free(*t);
 		*t = NULL;

@@ -107,6 +107,10 @@ const dbr_host dbr__host = {
 	.conf_error_at = host_conf_error_at,
 	/* ABI 1.1: SQL lexer */
 	.sql_placeholders = dbr__sql_placeholders,
+	/* ABI 1.1: hints */
+	.hint = dbr__host_hint,
+	/* ABI 1.1: refuse */
+	.refuse = dbr__host_refuse,
 };
 
 /* ------------------------------------------------------------ plugin calls */

@@ -145,6 +145,7 @@ struct dbr__config {
 	char *token_secret;   /* NULL if absent */
 	char **write_functions; /* write_functions = [ ... ] (classify.c) */
 	size_t nwrite_functions;
+	int sql_hints;        /* sql_hints = true (tokenize.c: dbr: comments) */
 	dbr__dbconf *dbs;
 	size_t ndbs;
 	dbr__rconf *routers;

@@ -16,6 +16,10 @@
 typedef struct route_ctx {
 	dbr_session *s;
 	dbr_trace *t;
+	const dbr__hints *hints;     /* the statement's (dbr_query), or NULL */
+	const dbr__sql_hints *sqlh;  /* its dbr: comments, or NULL */
+	int refused;                 /* host->refuse was called: msg holds why */
+	char msg[512];
 } route_ctx;
 
 /* ------------------------------------------------------------ trace */
@@ -138,6 +142,67 @@ int dbr__host_last_write(int64_t *when_us, const char **position,
 	return DBR_ENOTFOUND;
 }
 
+/* The statement's hints first (the caller's, then its dbr: comments, a
+ * later comment winning), then the session's. */
+const char *dbr__host_hint(const dbr_route_req *req, const char *key)
+{
+	if (!req || !req->priv || !key)
+		return NULL;
+	const route_ctx *ctx = req->priv;
+	for (size_t i = 0; ctx->hints && i < ctx->hints->n; i++)
+		if (ctx->hints->keys[i] && strcmp(ctx->hints->keys[i], key) == 0)
+			return ctx->hints->values[i];
+	for (size_t i = ctx->sqlh ? ctx->sqlh->n : 0; i-- > 0;)
+		if (strcmp(ctx->sqlh->keys[i], key) == 0)
+			return ctx->sqlh->values[i];
+	return dbr__session_hint(ctx->s, key);
+}
+
+int dbr__host_refuse(const dbr_route_req *req, const char *fmt, ...)
+{
+	if (!req || !req->priv)
+		return DBR_EROUTE;
+	/* The context is the host's own, handed to the router as const. */
+	route_ctx *ctx = (route_ctx *)(uintptr_t)req->priv;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ctx->msg, sizeof(ctx->msg), fmt, ap);
+	va_end(ap);
+	ctx->refused = 1;
+	return DBR_EROUTE;
+}
+
+/* A router refused the statement (host->refuse): its error, naming it. */
+static int refused(const route_ctx *ctx, const char *who)
+{
+	return dbr__err(DBR_EROUTE, NULL, "router \"%s\" refused the statement: %s", who, ctx->msg);
+}
+
+/* The "hints" line of the trace: each hint in effect and where it comes
+ * from. Nothing when there is none. */
+static void note_hints(dbr_trace *t, const route_ctx *ctx)
+{
+	dbr__buf b = { 0 };
+	dbr_route_req req = { .struct_size = sizeof(req), .priv = ctx };
+	const dbr_session *s = ctx->s;
+	for (size_t i = 0; ctx->hints && i < ctx->hints->n; i++)
+		if (ctx->hints->keys[i] && ctx->hints->values[i] &&
+		    dbr__host_hint(&req, ctx->hints->keys[i]) == ctx->hints->values[i])
+			dbr__buf_printf(&b, "%s%s=%s", b.len ? "; " : "", ctx->hints->keys[i],
+			                ctx->hints->values[i]);
+	for (size_t i = 0; ctx->sqlh && i < ctx->sqlh->n; i++)
+		if (dbr__host_hint(&req, ctx->sqlh->keys[i]) == ctx->sqlh->values[i])
+			dbr__buf_printf(&b, "%s%s=%s (SQL comment)", b.len ? "; " : "",
+			                ctx->sqlh->keys[i], ctx->sqlh->values[i]);
+	for (size_t i = 0; i < s->nhints; i++)
+		if (dbr__host_hint(&req, s->hint_keys[i]) == s->hint_values[i])
+			dbr__buf_printf(&b, "%s%s=%s (session)", b.len ? "; " : "", s->hint_keys[i],
+			                s->hint_values[i]);
+	if (b.len)
+		step(t, DBR_STAGE_TARGET, "hints", "noted", "", b.s);
+	dbr__buf_free(&b);
+}
+
 /* ------------------------------------------------------------ stage 1 */
 
 static int finish(dbr__route *out, dbr_trace *t, dbr__database *d, dbr__database *target)
@@ -154,12 +219,18 @@ static int finish(dbr__route *out, dbr_trace *t, dbr__database *d, dbr__database
 	return 0;
 }
 
+/* find_alias's `who` for an alias named by a dbr: using= comment. */
+static const char USING_COMMENT[] = "using comment";
+
 /* Finds `alias` with a reference held (dbr__db_put). */
 static int find_alias(dbr__database **out, dbr *db, const char *alias, const char *who)
 {
 	*out = dbr__db_get(db, alias);
 	if (*out)
 		return 0;
+	if (who == USING_COMMENT)
+		return dbr__err(DBR_ENOTFOUND, NULL, "no database \"%s\" (named by the SQL comment dbr: using=%s)",
+		                alias, alias);
 	if (strcmp(who, "using") == 0)
 		return dbr__err(DBR_ENOTFOUND, NULL, "no database \"%s\" (named by using)", alias);
 	if (strcmp(who, "default") == 0)
@@ -172,6 +243,7 @@ static int find_alias(dbr__database **out, dbr *db, const char *alias, const cha
 static int ask_routers(dbr__database **out, dbr_session *s, dbr_trace *t, dbr__chain *chain,
                        dbr_route_req *req)
 {
+	const route_ctx *ctx = req->priv;
 	*out = NULL;
 	for (size_t i = 0; i < chain->n; i++) {
 		const dbr__router *r = chain->routers[i];
@@ -183,6 +255,10 @@ static int ask_routers(dbr__database **out, dbr_session *s, dbr_trace *t, dbr__c
 		if (!fn)
 			continue;
 		const char *alias = fn(r->state, req);
+		if (ctx->refused) {
+			step(t, DBR_STAGE_TARGET, r->name, "refused", "", NULL);
+			return refused(ctx, r->name);
+		}
 		/* "" passes like NULL: routers written as yara_orm's answer "". */
 		if (!alias || !*alias) {
 			step(t, DBR_STAGE_TARGET, r->name, "passed", "", NULL);
@@ -223,11 +299,12 @@ static void note_excluded(dbr_trace *t, const char *who, dbr_member *m, int *was
 static int stage2(dbr__database **out, dbr_session *s, dbr_trace *t, dbr__chain *chain,
                   dbr_route_req *req, dbr__database *target)
 {
-	if (s->use_primary > 0) {
+	if (req->use_primary > 0) {
 		*out = target;
 		dbr__db_ref(target);
 		step(t, DBR_STAGE_MEMBER, "use_primary", "picked", target->conf.alias,
-		     "inside a use_primary scope");
+		     s->use_primary > 0 ? "inside a use_primary scope"
+		                        : "the SQL comment dbr: route=primary");
 		return 0;
 	}
 	size_t nrep = 0;
@@ -259,6 +336,11 @@ static int stage2(dbr__database **out, dbr_session *s, dbr_trace *t, dbr__chain 
 			continue;
 		int pick = r->ops->select(r->state, req, mp, n);
 		note_excluded(t, r->name, m, was, n);
+		if (((const route_ctx *)req->priv)->refused) {
+			step(t, DBR_STAGE_MEMBER, r->name, "refused", "", NULL);
+			rc = refused(req->priv, r->name);
+			goto out;
+		}
 		if (pick >= 0 && (size_t)pick < n && !m[pick].excluded) {
 			*out = dbs[pick];
 			step(t, DBR_STAGE_MEMBER, r->name, "picked", m[pick].alias, NULL);
@@ -273,6 +355,8 @@ static int stage2(dbr__database **out, dbr_session *s, dbr_trace *t, dbr__chain 
 	}
 	dbr__db_ref(*out);
 out:
+	if (rc)
+		*out = NULL;
 	for (size_t i = 0; i < nrep; i++)
 		dbr__db_put(s->db, reps[i]);
 	free(reps);
@@ -332,11 +416,14 @@ static int settle_intent(dbr__route *out, dbr_trace *t, dbr_session *s, const ch
 	return 0;
 }
 
-int dbr__route_statement(dbr__route *out, dbr_trace *t, dbr_session *s,
-                         const char *sql, const char *model, dbr_intent intent,
-                         const char *using_alias, int flags)
+/* The engine. `ctx` carries the hints; `use_primary` is the session's,
+ * or more for a dbr: route=primary comment; `using_who` names where
+ * using_alias comes from ("using" or USING_COMMENT). */
+static int route(dbr__route *out, dbr_trace *t, route_ctx *ctx, const char *sql,
+                 const char *model, dbr_intent intent, const char *using_alias,
+                 const char *using_who, int use_primary, int flags)
 {
-	memset(out, 0, sizeof(*out));
+	dbr_session *s = ctx->s;
 	out->intent = intent;
 	t->intent = intent;
 	/* A given intent skips classification, not the transaction check. */
@@ -353,14 +440,15 @@ int dbr__route_statement(dbr__route *out, dbr_trace *t, dbr_session *s,
 		return rc;
 	dbr__database *target = NULL;
 	if (using_alias) {
-		if ((rc = find_alias(&target, s->db, using_alias, "using")))
+		if ((rc = find_alias(&target, s->db, using_alias, using_who)))
 			return rc;
 		if ((rc = settle_intent(out, t, s, sql, target, flags))) {
 			dbr__db_put(s->db, target);
 			return rc;
 		}
 		step(t, DBR_STAGE_TARGET, "using", "chose", using_alias,
-		     "explicit alias: routers skipped");
+		     using_who == USING_COMMENT ? "explicit alias (SQL comment dbr: using): routers skipped"
+		                                : "explicit alias: routers skipped");
 		dbr__db_ref(target);
 		rc = finish(out, t, target, target);
 		if (rc)
@@ -370,8 +458,7 @@ int dbr__route_statement(dbr__route *out, dbr_trace *t, dbr_session *s,
 	if ((rc = settle_intent(out, t, s, sql, NULL, flags)))
 		return rc;
 	intent = out->intent;
-	route_ctx ctx = { s, t };
-	dbr_route_req req = { sizeof(req), sql, model, intent, NULL, s->use_primary, &ctx,
+	dbr_route_req req = { sizeof(req), sql, model, intent, NULL, use_primary, ctx,
 	                      (flags & DBR__ROUTE_DRY_RUN ? DBR_REQ_DRY_RUN : 0u) |
 	                      (flags & DBR__ROUTE_TRACE ? DBR_REQ_TRACE : 0u) };
 	dbr__chain *chain = dbr__chain_get(s->db);
@@ -399,6 +486,42 @@ int dbr__route_statement(dbr__route *out, dbr_trace *t, dbr_session *s,
 	return rc;
 }
 
+int dbr__route_statement(dbr__route *out, dbr_trace *t, dbr_session *s,
+                         const char *sql, const char *model, dbr_intent intent,
+                         const char *using_alias, int flags)
+{
+	return dbr__route_hinted(out, t, s, sql, model, intent, using_alias, NULL, flags);
+}
+
+/* The dbr: comments change the statement as the caller's own choices
+ * would; what the caller said explicitly (intent, using) wins. */
+int dbr__route_hinted(dbr__route *out, dbr_trace *t, dbr_session *s, const char *sql,
+                      const char *model, dbr_intent intent, const char *using_alias,
+                      const dbr__hints *hints, int flags)
+{
+	memset(out, 0, sizeof(*out));
+	dbr__sql_hints sqlh = { 0 };
+	/* Disabled (the default), the SQL is not even lexed for them. */
+	int rc = s->db->sql_hints ? dbr__sql_hints_parse(&sqlh, sql, DBR_SQL_GENERIC) : 0;
+	if (rc) {
+		dbr__sql_hints_free(&sqlh);
+		return rc;
+	}
+	route_ctx ctx = { .s = s, .t = t, .hints = hints, .sqlh = &sqlh };
+	const char *using_who = "using";
+	if (!using_alias && sqlh.using_alias) {
+		using_alias = sqlh.using_alias;
+		using_who = USING_COMMENT;
+	}
+	if (intent == DBR_INTENT_AUTO && sqlh.route == DBR__SQLH_ROUTE_REPLICA)
+		intent = DBR_INTENT_READ;
+	int use_primary = s->use_primary + (sqlh.route == DBR__SQLH_ROUTE_PRIMARY);
+	note_hints(t, &ctx);
+	rc = route(out, t, &ctx, sql, model, intent, using_alias, using_who, use_primary, flags);
+	dbr__sql_hints_free(&sqlh);
+	return rc;
+}
+
 void dbr__route_done(dbr_session *s, dbr__route *r)
 {
 	if (r->tx)
@@ -416,7 +539,7 @@ void dbr__route_wrote(dbr_session *s, dbr__database *d)
 	dbr_trace *t = NULL;
 	if (dbr__trace_new(&t))
 		return;
-	route_ctx ctx = { s, t };
+	route_ctx ctx = { .s = s, .t = t };
 	dbr_route_req req = { sizeof(req), NULL, NULL, DBR_INTENT_WRITE, primary->conf.alias,
 	                      s->use_primary, &ctx, 0u };
 	dbr__chain *chain = dbr__chain_get(s->db);

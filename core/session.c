@@ -144,6 +144,12 @@ void dbr_session_free(dbr_session *s)
 		free(s->pins[i].position);
 	}
 	free(s->pins);
+	for (size_t i = 0; i < s->nhints; i++) {
+		free(s->hint_keys[i]);
+		free(s->hint_values[i]);
+	}
+	free(s->hint_keys);
+	free(s->hint_values);
 	free(s->txs);
 	free(s);
 }
@@ -308,6 +314,69 @@ int dbr_session_use_primary_end(dbr_session *s)
 	if (s->use_primary == 0)
 		return fail(s, dbr__err(DBR_ESTATE, NULL, "use_primary_end without a matching begin"));
 	s->use_primary--;
+	return 0;
+}
+
+/* ------------------------------------------------------------ hints */
+
+static size_t hint_index(const dbr_session *s, const char *key)
+{
+	size_t i = 0;
+	while (i < s->nhints && strcmp(s->hint_keys[i], key) != 0)
+		i++;
+	return i;
+}
+
+const char *dbr__session_hint(const dbr_session *s, const char *key)
+{
+	size_t i = hint_index(s, key);
+	return i < s->nhints ? s->hint_values[i] : NULL;
+}
+
+/* Appends `key` with no value yet; returns its index or nhints (no memory). */
+static size_t hint_add(dbr_session *s, const char *key)
+{
+	char **k = realloc(s->hint_keys, (s->nhints + 1) * sizeof(*k));
+	if (k)
+		s->hint_keys = k;
+	char **v = k ? realloc(s->hint_values, (s->nhints + 1) * sizeof(*v)) : NULL;
+	if (v)
+		s->hint_values = v;
+	if (!v || !(s->hint_keys[s->nhints] = dbr__strdup(key)))
+		return s->nhints;
+	s->hint_values[s->nhints] = NULL;
+	return s->nhints++;
+}
+
+int dbr_session_hint_set(dbr_session *s, const char *key, const char *value)
+{
+	if (!s)
+		return dbr__err(DBR_EINVAL, NULL, "dbr_session_hint_set: NULL session");
+	int rc = detached(s, "dbr_session_hint_set");
+	if (rc)
+		return rc;
+	if (!key || !*key)
+		return fail(s, dbr__err(DBR_EINVAL, NULL, "dbr_session_hint_set: NULL or empty key"));
+	size_t i = hint_index(s, key);
+	if (!value) { /* removal keeps the others' order */
+		if (i == s->nhints)
+			return 0;
+		free(s->hint_keys[i]);
+		free(s->hint_values[i]);
+		s->nhints--;
+		memmove(&s->hint_keys[i], &s->hint_keys[i + 1], (s->nhints - i) * sizeof(char *));
+		memmove(&s->hint_values[i], &s->hint_values[i + 1], (s->nhints - i) * sizeof(char *));
+		return 0;
+	}
+	char *v = dbr__strdup(value);
+	if (v && i == s->nhints)
+		i = hint_add(s, key);
+	if (!v || i == s->nhints) {
+		free(v);
+		return fail(s, dbr__err(DBR_ENOMEM, NULL, "out of memory"));
+	}
+	free(s->hint_values[i]);
+	s->hint_values[i] = v;
 	return 0;
 }
 

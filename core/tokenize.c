@@ -424,6 +424,138 @@ int dbr__lex_walk(const char *sql, dbr_sql_dialect d, unsigned flags,
 	return 0;
 }
 
+/* ------------------------------------------------------------ dbr: comments */
+
+static const char hint_blank[] = " \t\r\n";
+/* Key and alias bytes; a hint's value is any run of non-blank bytes. */
+static const char hint_name[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-";
+
+/* The comment's body: the text between its delimiters. */
+static void comment_body(const char **b, size_t *n, const dbr__token *t)
+{
+	size_t open = t->s[0] == '#' ? 1 : 2;
+	size_t close = t->s[0] == '/' && t->n >= 4 ? 2 : 0;
+	*b = t->s + open;
+	*n = t->n - open - close;
+}
+
+/* Skips blanks in [*p, end). */
+static void skip_blank(const char **p, const char *end)
+{
+	while (*p < end && strchr(hint_blank, **p) && **p)
+		(*p)++;
+}
+
+/* A run of bytes from `set` (or, set NULL, of non-blank bytes) as a new
+ * string into *out; 0, or 1 if the run is empty, or DBR_ENOMEM. */
+static int take_run(char **out, const char **p, const char *end, const char *set)
+{
+	const char *q = *p;
+	while (q < end && *q && (set ? strchr(set, *q) != NULL : strchr(hint_blank, *q) == NULL))
+		q++;
+	if (q == *p)
+		return 1;
+	free(*out);
+	if (!(*out = dbr__strndup(*p, (size_t)(q - *p))))
+		return dbr__err(DBR_ENOMEM, NULL, "out of memory");
+	*p = q;
+	return 0;
+}
+
+static int lit(const char **p, const char *end, const char *word)
+{
+	size_t n = strlen(word);
+	if ((size_t)(end - *p) < n || strncmp(*p, word, n) != 0)
+		return 0;
+	*p += n;
+	return 1;
+}
+
+static int hint_append(dbr__sql_hints *h, const char **p, const char *end)
+{
+	char *k = NULL, *v = NULL;
+	int rc = take_run(&k, p, end, hint_name);
+	if (rc == 0 && !lit(p, end, "="))
+		rc = 1;
+	if (rc == 0)
+		rc = take_run(&v, p, end, NULL);
+	char **nk = rc ? NULL : realloc(h->keys, (h->n + 1) * sizeof(*nk));
+	if (nk)
+		h->keys = nk;
+	char **nv = nk ? realloc(h->values, (h->n + 1) * sizeof(*nv)) : NULL;
+	if (nv)
+		h->values = nv;
+	if (rc == 0 && !nv)
+		rc = dbr__err(DBR_ENOMEM, NULL, "out of memory");
+	if (rc) {
+		free(k);
+		free(v);
+		return rc;
+	}
+	h->keys[h->n] = k;
+	h->values[h->n++] = v;
+	return 0;
+}
+
+/* One directive after "dbr:": 0, 1 if malformed, or DBR_ENOMEM. */
+static int directive(dbr__sql_hints *h, const char *p, const char *end)
+{
+	int rc = 1;
+	skip_blank(&p, end);
+	if (lit(&p, end, "route=primary"))
+		h->route = DBR__SQLH_ROUTE_PRIMARY, rc = 0;
+	else if (lit(&p, end, "route=replica"))
+		h->route = DBR__SQLH_ROUTE_REPLICA, rc = 0;
+	else if (lit(&p, end, "using="))
+		rc = take_run(&h->using_alias, &p, end, hint_name);
+	else if (lit(&p, end, "hint") && p < end && strchr(hint_blank, *p)) {
+		skip_blank(&p, end);
+		rc = hint_append(h, &p, end);
+	}
+	if (rc)
+		return rc;
+	skip_blank(&p, end);
+	return p == end ? 0 : 1;
+}
+
+static int hint_comment(void *ctx, const dbr__token *t)
+{
+	if (t->kind != DBR__TK_COMMENT)
+		return 0;
+	const char *b;
+	size_t n;
+	comment_body(&b, &n, t);
+	const char *end = b + n;
+	skip_blank(&b, end);
+	if (!lit(&b, end, "dbr:"))
+		return 0;
+	int rc = directive(ctx, b, end);
+	if (rc <= 0)
+		return rc;
+	/* A typo must not silently change where a statement goes. */
+	return dbr__err(DBR_EINVAL, NULL, "malformed SQL comment hint \"%.*s\": expected "
+	                "dbr: route=primary, route=replica, using=ALIAS or hint KEY=VALUE",
+	                (int)(t->n > 200 ? 200 : t->n), t->s);
+}
+
+int dbr__sql_hints_parse(dbr__sql_hints *out, const char *sql, dbr_sql_dialect d)
+{
+	memset(out, 0, sizeof(*out));
+	return sql ? dbr__lex_walk(sql, d, 0, hint_comment, out) : 0;
+}
+
+void dbr__sql_hints_free(dbr__sql_hints *h)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		free(h->keys[i]);
+		free(h->values[i]);
+	}
+	free(h->keys);
+	free(h->values);
+	free(h->using_alias);
+	memset(h, 0, sizeof(*h));
+}
+
 /* ------------------------------------------------------------ ? → $n */
 
 typedef struct outbuf {

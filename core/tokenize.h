@@ -74,6 +74,23 @@ const char *dbr__kw_name(dbr__kw kw);
 int dbr__lex_walk(const char *sql, dbr_sql_dialect d, unsigned flags,
                   int (*fn)(void *ctx, const dbr__token *t), void *ctx);
 
+/* Routing hints written in SQL comments (sql_hints = true): one
+ * directive per comment, "dbr:" first, in a block or line comment:
+ * route=primary, route=replica, using=ALIAS, hint KEY=VALUE. */
+enum { DBR__SQLH_ROUTE_PRIMARY = 1, DBR__SQLH_ROUTE_REPLICA = 2 };
+typedef struct dbr__sql_hints {
+	int route;          /* 0 or DBR__SQLH_ROUTE_* (a later comment wins) */
+	char *using_alias;  /* owned, or NULL */
+	char **keys, **values; /* owned, n pairs, in text order */
+	size_t n;
+} dbr__sql_hints;
+/* Reads the dbr: comments of `sql` (never inside literals) into *out
+ * (zeroed first; dbr__sql_hints_free it, even on failure). Comments that
+ * do not begin with "dbr:" are ignored. Errors: DBR_EINVAL naming a
+ * malformed dbr: comment, DBR_ENOMEM. */
+int dbr__sql_hints_parse(dbr__sql_hints *out, const char *sql, dbr_sql_dialect d);
+void dbr__sql_hints_free(dbr__sql_hints *h);
+
 /* The host service sql_placeholders (see plugin.h). */
 int dbr__sql_placeholders(char **out, size_t *nparams, const char *sql, dbr_sql_dialect d,
                           unsigned flags);

@@ -1,5 +1,5 @@
 # routers/ — one loadable module per policy (never linked to libdbrouter).
-routers_LTLIBRARIES += routers/per_model.la routers/round_robin.la routers/pinning.la
+routers_LTLIBRARIES += routers/per_model.la routers/round_robin.la routers/pinning.la routers/shard.la
 
 routers_per_model_la_SOURCES = routers/per_model.c
 routers_per_model_la_CFLAGS = $(DBR_PLUGIN_COPTS)
@@ -13,3 +13,7 @@ routers_round_robin_la_LIBADD = $(PTHREAD_LIBS)
 routers_pinning_la_SOURCES = routers/pinning.c
 routers_pinning_la_CFLAGS = $(DBR_PLUGIN_COPTS)
 routers_pinning_la_LDFLAGS = $(DBR_PLUGIN_LDOPTS)
+
+routers_shard_la_SOURCES = routers/shard.c
+routers_shard_la_CFLAGS = $(DBR_PLUGIN_COPTS)
+routers_shard_la_LDFLAGS = $(DBR_PLUGIN_LDOPTS)

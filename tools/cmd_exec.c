@@ -43,6 +43,56 @@ static const char *stmt_sql(cli *c, const char *cmd, const stmt_opts *o, int arg
 	return *owned;
 }
 
+/* --hint KEY=VALUE (repeatable; --hint=KEY=VALUE too): taken out of argv
+ * before the other options are parsed, up to "--" or the SQL. KEY and
+ * VALUE are split in place; h->keys/values hold at most argc pairs. */
+typedef struct hints {
+	const char **keys, **values;
+	size_t n;
+} hints;
+
+static int take_hints(cli *c, const char *cmd, hints *h, int *argc, char **argv)
+{
+	int out = 1, i = 1;
+	h->n = 0;
+	h->keys = calloc((size_t)*argc, sizeof(char *));
+	h->values = calloc((size_t)*argc, sizeof(char *));
+	if (!h->keys || !h->values)
+		return cli_fail(c, DBR_ENOMEM, cmd);
+	/* options end at "--" or at the second operand-looking word in a row */
+	for (; i < *argc && strcmp(argv[i], "--") != 0; i++) {
+		char *a = argv[i], *kv = NULL;
+		if (a[0] != '-' && (i == 1 || argv[i - 1][0] != '-'))
+			break;
+		if (!strcmp(a, "--hint") && i + 1 < *argc)
+			kv = argv[++i];
+		else if (!strncmp(a, "--hint=", 7))
+			kv = a + 7;
+		else if (!strcmp(a, "--hint"))
+			return cli_usage_error(c, cmd, "option '--hint' needs KEY=VALUE");
+		if (!kv) {
+			argv[out++] = a;
+			continue;
+		}
+		char *eq = strchr(kv, '=');
+		if (!eq || eq == kv)
+			return cli_usage_error(c, cmd, "--hint '%s': expected KEY=VALUE", kv);
+		*eq = '\0';
+		h->keys[h->n] = kv;
+		h->values[h->n++] = eq + 1;
+	}
+	for (; i < *argc; i++)
+		argv[out++] = argv[i];
+	*argc = out;
+	return EXIT_OK;
+}
+
+static void hints_free(hints *h)
+{
+	free(h->keys);
+	free(h->values);
+}
+
 /* ---------------------------------------------------------- parameters */
 
 static int hexval(int ch)
@@ -172,7 +222,7 @@ static int exec_query(cli *c, const stmt_opts *o, dbr_query *q)
 	return EXIT_OK;
 }
 
-int cmd_exec(cli *c, int argc, char **argv)
+static int exec_hinted(cli *c, const hints *h, int argc, char **argv)
 {
 	stmt_opts o = {NULL, NULL, NULL, DBR_INTENT_AUTO, OUT_TABLE};
 	const opt opts[] = {STMT_OPTS(o),
@@ -204,6 +254,9 @@ int cmd_exec(cli *c, int argc, char **argv)
 		q.model = o.model;
 		q.using_alias = o.using_alias;
 		q.intent = (dbr_intent)o.intent;
+		q.hint_keys = h->keys;
+		q.hint_values = h->values;
+		q.nhints = h->n;
 		rc = exec_query(c, &o, &q);
 	}
 	for (size_t k = 0; owned && k < np; k++)
@@ -216,8 +269,7 @@ int cmd_exec(cli *c, int argc, char **argv)
 
 /* ------------------------------------------------------------- explain */
 
-
-int cmd_explain(cli *c, int argc, char **argv)
+static int explain_hinted(cli *c, const hints *h, int argc, char **argv)
 {
 	stmt_opts o = {NULL, NULL, NULL, DBR_INTENT_AUTO, OUT_TABLE};
 	const opt opts[] = {STMT_OPTS(o), {NULL, 0, NULL, NULL, 0}};
@@ -234,6 +286,9 @@ int cmd_explain(cli *c, int argc, char **argv)
 		q.model = o.model;
 		q.using_alias = o.using_alias;
 		q.intent = (dbr_intent)o.intent;
+		q.hint_keys = h->keys;
+		q.hint_values = h->values;
+		q.nhints = h->n;
 		if ((rc = dbr_explain(&t, c->s, &q)) != 0)
 			rc = cli_fail(c, rc, "explain");
 		else
@@ -242,4 +297,26 @@ int cmd_explain(cli *c, int argc, char **argv)
 	dbr_trace_free(t);
 	free(text);
 	return rc;
+}
+
+/* The commands: their --hint options first, then the rest. */
+static int with_hints(cli *c, const char *cmd, int (*fn)(cli *, const hints *, int, char **),
+                      int argc, char **argv)
+{
+	hints h = {NULL, NULL, 0};
+	int rc = take_hints(c, cmd, &h, &argc, argv);
+	if (rc == EXIT_OK)
+		rc = fn(c, &h, argc, argv);
+	hints_free(&h);
+	return rc;
+}
+
+int cmd_exec(cli *c, int argc, char **argv)
+{
+	return with_hints(c, "exec", exec_hinted, argc, argv);
+}
+
+int cmd_explain(cli *c, int argc, char **argv)
+{
+	return with_hints(c, "explain", explain_hinted, argc, argv);
 }

@@ -191,7 +191,8 @@ int cli_parse_opts(cli *c, const cli_command *cmd, const opt *opts, int argc, ch
 	"  -u, --using A   run on alias A: the routers are skipped\n"                      \
 	"  -r, --read      the statement reads (default: classify the SQL)\n"              \
 	"  -w, --write     the statement writes\n"                                         \
-	"  -f, --file F    read SQL from file F (\"-\" = stdin): every operand is a PARAM\n"
+	"  -f, --file F    read SQL from file F (\"-\" = stdin): every operand is a PARAM\n"    \
+	"  --hint K=V      a hint for the routers (repeatable), e.g. tenant=acme\n"
 
 static const cli_command commands[] = {
 	{"check", cmd_check, CMD_BOTH, "validate the configuration, list the plugins", "",

@@ -303,6 +303,14 @@ DBR_API int dbr_session_use_primary_begin(dbr_session *s);
  * Errors: DBR_ESTATE (not inside a scope, or detached by dbr_close). */
 DBR_API int dbr_session_use_primary_end(dbr_session *s);
 
+/* Sets the session's default hint `key` to `value` for the routers
+ * (host->hint), e.g. "tenant" = "acme" for the whole unit of work; a
+ * statement's own hints (dbr_query version 2) override it. A NULL value
+ * removes the hint. Both strings are copied. Per session.
+ * Errors: DBR_EINVAL (NULL session or key, empty key), DBR_ENOMEM,
+ * DBR_ESTATE (detached by dbr_close). */
+DBR_API int dbr_session_hint_set(dbr_session *s, const char *key, const char *value);
+
 /* Records a write to the cluster of `alias` done outside the library (as
  * django-multidb-router's db_write): pins like a real write.
  * Errors: DBR_ENOTFOUND. */
@@ -358,7 +366,7 @@ DBR_API int dbr_set_routers(dbr *db, const char *routers);
  * accepts every version from 1 to DBR_QUERY_VERSION and refuses 0 (not
  * initialised) and newer ones (built against a newer libdbrouter) with
  * DBR_EINVAL. */
-#define DBR_QUERY_VERSION 1
+#define DBR_QUERY_VERSION 2
 
 /* A statement. Initialise it with DBR_QUERY_INIT, which sets `version` and
  * the defaults, then set the members you need. (There is no init function:
@@ -371,9 +379,16 @@ typedef struct dbr_query {
 	const char *model;        /* model / table name for routers, or NULL */
 	dbr_intent intent;        /* AUTO classifies the SQL */
 	const char *using_alias;  /* explicit alias: skips the routers, or NULL */
+	/* version 2: key/value hints for the routers (host->hint), e.g.
+	 * "tenant" = "acme". nhints pairs; they override the session's hints
+	 * (dbr_session_hint_set). The caller's arrays, read during the call. */
+	const char *const *hint_keys;
+	const char *const *hint_values;
+	size_t nhints;
 } dbr_query;
 
-#define DBR_QUERY_INIT { DBR_QUERY_VERSION, NULL, NULL, 0, NULL, DBR_INTENT_AUTO, NULL }
+#define DBR_QUERY_INIT { DBR_QUERY_VERSION, NULL, NULL, 0, NULL, DBR_INTENT_AUTO, NULL, \
+                         NULL, NULL, 0 }
 
 /* Routes and runs `q` on the session. On success *out (if out is not NULL)
  * holds the buffered result, owned by the caller (dbr_result_free).

@@ -188,6 +188,16 @@ typedef struct dbr_host {
 	 * allocated by the host (host->free). Returns 0 or DBR_ENOMEM. */
 	int (*sql_placeholders)(char **out, size_t *nparams, const char *sql,
 	                        dbr_sql_dialect dialect, unsigned flags);
+	/* ABI 1.1: hints */
+	/* The value of hint `key` for this request (statement hints first, then the session's), or NULL. Valid during the call. */
+	const char *(*hint)(const struct dbr_route_req *req, const char *key);
+	/* ABI 1.1: refuse */
+	/* Refuses the statement being routed (router.h, "Refusing"): the
+	 * statement fails with DBR_EROUTE and this message, naming the router;
+	 * no later router is asked. Call it from db_for_read / db_for_write /
+	 * select, then return NULL (or -1). Returns DBR_EROUTE. */
+	int (*refuse)(const struct dbr_route_req *req, const char *fmt, ...)
+		__attribute__((format(printf, 2, 3)));
 } dbr_host;
 
 /* What a plugin's entry returns: a static descriptor. */

@@ -12,6 +12,17 @@
  *     pick one. If nobody picks, the primary serves.
  * After a write succeeds (or its transaction commits) on_write is called.
  *
+ * Hints: host->hint(req, key) reads a key/value hint of the statement
+ * (dbr_query version 2, or a "dbr: hint k=v" SQL comment with
+ * sql_hints = true) or else of the session (dbr_session_hint_set).
+ *
+ * Refusing: a router that must not let a statement through (the shard
+ * router with require_key and no key) calls host->refuse(req, fmt, ...)
+ * and returns NULL (stage 1) or -1 (select). The host stops the chain and
+ * fails the statement with DBR_EROUTE: "router \"NAME\" refused: MESSAGE".
+ * Passing (NULL or "") lets the next router decide; refusing does not.
+ * In a dry run (explain) the refusal fails the explain the same way.
+ *
  * Threads: every op but create/destroy is called from many threads at once;
  * a router makes its own state thread-safe (atomics for counters).
  */

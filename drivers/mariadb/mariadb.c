@@ -7,7 +7,13 @@
  *
  * Statements run as server-side prepared statements with native `?`
  * binding; the few statements the binary protocol refuses (ER_UNSUPPORTED_PS)
- * run as text when they have no parameters. Automatic reconnection is off:
+ * run as text when they have no parameters. Each connection keeps up to
+ * statement_cache (default 256) of them prepared in an LRU keyed by the SQL
+ * text (the host's lru_*), from their prepare_threshold-th use (default 1),
+ * so a cached statement is one round trip (execute) instead of three
+ * (prepare, execute, close); evicted ones are closed. A statement the
+ * server wants re-prepared (ER_NEED_REPREPARE) or no longer knows
+ * (ER_UNKNOWN_STMT_HANDLER) is prepared again and run once more. Automatic reconnection is off:
  * a silent reconnect would drop an open transaction unseen.
  */
 #include <errno.h>
@@ -35,7 +41,7 @@ typedef struct opt_def {
 	int option;        /* mysql_option, or -1: handled by connect itself */
 } opt_def;
 
-enum { OPT_SOCKET = -1 };
+enum { OPT_SOCKET = -1, OPT_DRIVER = -2 /* read by the driver */ };
 
 static const opt_def OPTS[] = {
 	{ "socket", T_STRING, OPT_SOCKET },
@@ -53,6 +59,8 @@ static const opt_def OPTS[] = {
 	{ "ssl_cipher", T_STRING, MYSQL_OPT_SSL_CIPHER },
 	{ "ssl_crl", T_STRING, MYSQL_OPT_SSL_CRL },
 	{ "tls_version", T_STRING, MARIADB_OPT_TLS_VERSION },
+	{ "statement_cache", T_UINT, OPT_DRIVER },
+	{ "prepare_threshold", T_UINT, OPT_DRIVER },
 };
 #define NOPTS (sizeof OPTS / sizeof OPTS[0])
 
@@ -136,7 +144,25 @@ static int my_check(const dbr_url_view *url)
 typedef struct my_conn {
 	MYSQL *m;
 	char *alias;
+	dbr_lru *stmts;     /* SQL text -> my_entry, or NULL: statement_cache = 0 */
+	unsigned threshold; /* the use from which a statement is kept */
 } my_conn;
+
+/* A statement of the cache: counted from its first use, kept prepared
+ * from its threshold-th. */
+typedef struct my_entry {
+	MYSQL_STMT *st; /* NULL until kept */
+	unsigned uses;
+} my_entry;
+
+static void entry_evict(void *arg, void *value)
+{
+	my_entry *e = value;
+	(void)arg;
+	if (e->st != NULL)
+		mysql_stmt_close(e->st);
+	svc->free(e);
+}
 
 static int oom(void)
 {
@@ -184,6 +210,7 @@ static void my_close(void *conn)
 	my_conn *c = conn;
 	if (c == NULL)
 		return;
+	svc->lru_free(c->stmts); /* closed while the connection is */
 	mysql_close(c->m);
 	svc->free(c->alias);
 	svc->free(c);
@@ -214,6 +241,23 @@ static int set_option(my_conn *c, const opt_def *d, const char *v)
 	return 0;
 }
 
+/* The statement cache's settings (checked by my_check). */
+static int set_cache(my_conn *c, const dbr_url_view *url)
+{
+	unsigned cap = 256, threshold = 1;
+	for (size_t i = 0; i < url->noptions; i++) {
+		const char *v = url->values[i] ? url->values[i] : "";
+		if (strcmp(url->keys[i], "statement_cache") == 0)
+			parse_uint(&cap, v);
+		else if (strcmp(url->keys[i], "prepare_threshold") == 0)
+			parse_uint(&threshold, v);
+	}
+	c->threshold = threshold ? threshold : 1;
+	if (cap > 0 && (c->stmts = svc->lru_new(cap, entry_evict, c)) == NULL)
+		return oom();
+	return 0;
+}
+
 /* Defaults first; the options given override them. *socket is the socket=
  * option, if any. */
 static int set_options(my_conn *c, const dbr_url_view *url, const char **socket)
@@ -231,6 +275,8 @@ static int set_options(my_conn *c, const dbr_url_view *url, const char **socket)
 		const char *v = url->values[i] ? url->values[i] : "";
 		if (d->option == OPT_SOCKET)
 			*socket = v;
+		else if (d->option == OPT_DRIVER)
+			continue;
 		else if ((rc = set_option(c, d, v)) != 0)
 			return rc;
 	}
@@ -249,7 +295,7 @@ static int my_connect(void **conn, const dbr_url_view *url)
 		my_close(c);
 		return oom();
 	}
-	if ((rc = set_options(c, url, &socket)) != 0) {
+	if ((rc = set_cache(c, url)) != 0 || (rc = set_options(c, url, &socket)) != 0) {
 		my_close(c);
 		return rc;
 	}
@@ -623,24 +669,71 @@ static int run_stmt(my_conn *c, MYSQL_STMT *st, const dbr_value *params, size_t 
 	return rc;
 }
 
+/* The cache's entry of `sql`, counted one more use (added if new; NULL
+ * without a cache or memory). */
+static my_entry *entry_use(my_conn *c, const char *sql)
+{
+	my_entry *e = svc->lru_get(c->stmts, sql);
+	if (e == NULL && c->stmts != NULL && (e = svc->calloc(1, sizeof *e)) != NULL &&
+	    svc->lru_put(c->stmts, sql, e) != 0) {
+		svc->free(e);
+		e = NULL;
+	}
+	if (e != NULL)
+		e->uses++;
+	return e;
+}
+
+/* A new prepared statement in *out; 1 (and no error) when the binary
+ * protocol refuses it and it has no parameters: run it as text. */
+static int prepare(MYSQL_STMT **out, my_conn *c, const char *sql, size_t nparams)
+{
+	MYSQL_STMT *st = mysql_stmt_init(c->m);
+	*out = NULL;
+	if (st == NULL)
+		return oom();
+	if (mysql_stmt_prepare(st, sql, (unsigned long)strlen(sql)) != 0) {
+		int text = mysql_stmt_errno(st) == ER_UNSUPPORTED_PS && nparams == 0;
+		int rc = text ? 1 : stmt_fail(c, st);
+		mysql_stmt_close(st);
+		return rc;
+	}
+	*out = st;
+	return 0;
+}
+
+/* The server dropped the statement's plan or the statement itself. */
+static int stale(MYSQL_STMT *st)
+{
+	unsigned e = mysql_stmt_errno(st);
+	return e == ER_NEED_REPREPARE || e == ER_UNKNOWN_STMT_HANDLER;
+}
+
 static int my_exec(void *conn, const char *sql, const dbr_value *params,
                    size_t nparams, dbr_sink *sink)
 {
 	my_conn *c = conn;
-	MYSQL_STMT *st = mysql_stmt_init(c->m);
-	int rc;
-	if (st == NULL)
-		return oom();
-	if (mysql_stmt_prepare(st, sql, (unsigned long)strlen(sql)) != 0) {
-		if (mysql_stmt_errno(st) == ER_UNSUPPORTED_PS && nparams == 0) {
-			mysql_stmt_close(st);
-			return text_exec(c, sql, sink);
-		}
-		rc = stmt_fail(c, st);
-	} else {
+	my_entry *e = entry_use(c, sql);
+	MYSQL_STMT *st = e ? e->st : NULL;
+	int rc = 0, cached = st != NULL;
+	if (st == NULL && (rc = prepare(&st, c, sql, nparams)) != 0)
+		return rc == 1 ? text_exec(c, sql, sink) : rc;
+	rc = run_stmt(c, st, params, nparams, sink);
+	if (rc && cached && stale(st)) { /* prepared again, run once more */
+		svc->log(DBR_LOG_DEBUG, "mariadb", "database \"%s\": re-preparing a "
+		         "cached statement (error %u)", c->alias, mysql_stmt_errno(st));
+		mysql_stmt_close(st);
+		e->st = NULL;
+		if ((rc = prepare(&st, c, sql, nparams)) != 0)
+			return rc == 1 ? text_exec(c, sql, sink) : rc;
 		rc = run_stmt(c, st, params, nparams, sink);
 	}
-	mysql_stmt_close(st);
+	if (e != NULL && e->uses >= c->threshold) {
+		e->st = st; /* kept: its result is freed, no round trip */
+		mysql_stmt_free_result(st);
+	} else {
+		mysql_stmt_close(st);
+	}
 	return rc;
 }
 

@@ -39,28 +39,29 @@ typedef struct opt_def {
 	const char *name;
 	opt_type type;
 	int option;        /* mysql_option, or -1: handled by connect itself */
+	unsigned min;      /* T_UINT: the smallest value */
 } opt_def;
 
 enum { OPT_SOCKET = -1, OPT_DRIVER = -2 /* read by the driver */ };
 
 static const opt_def OPTS[] = {
-	{ "socket", T_STRING, OPT_SOCKET },
-	{ "charset", T_STRING, MYSQL_SET_CHARSET_NAME },
-	{ "connect_timeout", T_UINT, MYSQL_OPT_CONNECT_TIMEOUT },
-	{ "read_timeout", T_UINT, MYSQL_OPT_READ_TIMEOUT },
-	{ "write_timeout", T_UINT, MYSQL_OPT_WRITE_TIMEOUT },
-	{ "init_command", T_STRING, MYSQL_INIT_COMMAND },
-	{ "ssl", T_BOOL, MYSQL_OPT_SSL_ENFORCE },
-	{ "ssl_verify_server_cert", T_BOOL, MYSQL_OPT_SSL_VERIFY_SERVER_CERT },
-	{ "ssl_ca", T_STRING, MYSQL_OPT_SSL_CA },
-	{ "ssl_capath", T_STRING, MYSQL_OPT_SSL_CAPATH },
-	{ "ssl_cert", T_STRING, MYSQL_OPT_SSL_CERT },
-	{ "ssl_key", T_STRING, MYSQL_OPT_SSL_KEY },
-	{ "ssl_cipher", T_STRING, MYSQL_OPT_SSL_CIPHER },
-	{ "ssl_crl", T_STRING, MYSQL_OPT_SSL_CRL },
-	{ "tls_version", T_STRING, MARIADB_OPT_TLS_VERSION },
-	{ "statement_cache", T_UINT, OPT_DRIVER },
-	{ "prepare_threshold", T_UINT, OPT_DRIVER },
+	{ "socket", T_STRING, OPT_SOCKET, 0 },
+	{ "charset", T_STRING, MYSQL_SET_CHARSET_NAME, 0 },
+	{ "connect_timeout", T_UINT, MYSQL_OPT_CONNECT_TIMEOUT, 0 },
+	{ "read_timeout", T_UINT, MYSQL_OPT_READ_TIMEOUT, 0 },
+	{ "write_timeout", T_UINT, MYSQL_OPT_WRITE_TIMEOUT, 0 },
+	{ "init_command", T_STRING, MYSQL_INIT_COMMAND, 0 },
+	{ "ssl", T_BOOL, MYSQL_OPT_SSL_ENFORCE, 0 },
+	{ "ssl_verify_server_cert", T_BOOL, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, 0 },
+	{ "ssl_ca", T_STRING, MYSQL_OPT_SSL_CA, 0 },
+	{ "ssl_capath", T_STRING, MYSQL_OPT_SSL_CAPATH, 0 },
+	{ "ssl_cert", T_STRING, MYSQL_OPT_SSL_CERT, 0 },
+	{ "ssl_key", T_STRING, MYSQL_OPT_SSL_KEY, 0 },
+	{ "ssl_cipher", T_STRING, MYSQL_OPT_SSL_CIPHER, 0 },
+	{ "ssl_crl", T_STRING, MYSQL_OPT_SSL_CRL, 0 },
+	{ "tls_version", T_STRING, MARIADB_OPT_TLS_VERSION, 0 },
+	{ "statement_cache", T_UINT, OPT_DRIVER, 0 },
+	{ "prepare_threshold", T_UINT, OPT_DRIVER, 1 },
 };
 #define NOPTS (sizeof OPTS / sizeof OPTS[0])
 
@@ -106,7 +107,7 @@ static int bad_value(const dbr_url_view *url, const opt_def *d, const char *v)
 	return svc->error(DBR_ECONFIG, NULL, "database \"%s\": mysql option %s: "
 	                  "\"%s\" is not %s", url->alias, d->name, v,
 	                  d->type == T_BOOL ? "a boolean (true/false)" :
-	                  "a non-negative integer");
+	                  d->min ? "a positive integer" : "a non-negative integer");
 }
 
 static int unknown_opt(const dbr_url_view *url, const char *key)
@@ -129,7 +130,7 @@ static int my_check(const dbr_url_view *url)
 		int b;
 		if (d == NULL)
 			return unknown_opt(url, url->keys[i]);
-		if ((d->type == T_UINT && parse_uint(&u, v)) ||
+		if ((d->type == T_UINT && (parse_uint(&u, v) || u < d->min)) ||
 		    (d->type == T_BOOL && parse_bool(&b, v)))
 			return bad_value(url, d, v);
 	}
@@ -640,6 +641,11 @@ static int execute(my_conn *c, MYSQL_STMT *st, const dbr_value *params, size_t n
 	return rc;
 }
 
+/* run_stmt's answer when a cached statement's result set no longer has
+ * the columns it had when prepared (a table altered under SELECT *): the
+ * client library keeps the old metadata, so the statement is prepared again. */
+enum { RESHAPED = 1 };
+
 /* Executes a prepared statement and sinks its result or counts. */
 static int run_stmt(my_conn *c, MYSQL_STMT *st, const dbr_value *params, size_t n,
                     dbr_sink *sink)
@@ -656,6 +662,10 @@ static int run_stmt(my_conn *c, MYSQL_STMT *st, const dbr_value *params, size_t 
 		if (mysql_stmt_insert_id(st) != 0)
 			svc->sink_insert_id(sink, (int64_t)mysql_stmt_insert_id(st));
 		return 0;
+	}
+	if (mysql_num_fields(meta) != mysql_stmt_field_count(st)) {
+		mysql_free_result(meta);
+		return RESHAPED; /* nothing sunk yet */
 	}
 	mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &on);
 	if (mysql_stmt_store_result(st) != 0)
@@ -719,14 +729,18 @@ static int my_exec(void *conn, const char *sql, const dbr_value *params,
 	if (st == NULL && (rc = prepare(&st, c, sql, nparams)) != 0)
 		return rc == 1 ? text_exec(c, sql, sink) : rc;
 	rc = run_stmt(c, st, params, nparams, sink);
-	if (rc && cached && stale(st)) { /* prepared again, run once more */
+	if ((rc < 0 && cached && stale(st)) || rc == RESHAPED) { /* prepared again, once */
 		svc->log(DBR_LOG_DEBUG, "mariadb", "database \"%s\": re-preparing a "
-		         "cached statement (error %u)", c->alias, mysql_stmt_errno(st));
+		         "cached statement (%s)", c->alias, rc == RESHAPED ? "its columns "
+		         "changed" : mysql_stmt_error(st));
 		mysql_stmt_close(st);
 		e->st = NULL;
 		if ((rc = prepare(&st, c, sql, nparams)) != 0)
 			return rc == 1 ? text_exec(c, sql, sink) : rc;
 		rc = run_stmt(c, st, params, nparams, sink);
+		if (rc == RESHAPED)
+			rc = svc->error(DBR_ESQL, "HY000", "database \"%s\": mysql: the "
+			                "result's columns changed while it ran", c->alias);
 	}
 	if (e != NULL && e->uses >= c->threshold) {
 		e->st = st; /* kept: its result is freed, no round trip */

@@ -548,17 +548,25 @@ static int fetch_rows(my_conn *c, MYSQL_STMT *st, MYSQL_BIND *b, out_col *o,
 	return rc;
 }
 
+/* run_stmt's answer when a cached statement's result set no longer has
+ * the columns it had when prepared (a table altered under SELECT *): the
+ * client library keeps the old metadata, so the statement is prepared again. */
+enum { RESHAPED = 1 };
+
 static int sink_stmt_result(my_conn *c, MYSQL_STMT *st, MYSQL_RES *meta, dbr_sink *sink)
 {
 	unsigned n = mysql_num_fields(meta);
 	MYSQL_FIELD *fields = mysql_fetch_fields(meta);
 	MYSQL_BIND *b = svc->calloc(n, sizeof *b);
 	out_col *o = svc->calloc(n, sizeof *o);
-	int rc = b && o ? sink_columns(fields, n, sink) : oom();
+	int rc = b && o ? 0 : oom();
 	for (unsigned i = 0; rc == 0 && i < n; i++)
 		rc = bind_out(&b[i], &o[i], &fields[i]);
+	/* bound before the columns are sunk: new metadata can still re-prepare */
 	if (rc == 0 && mysql_stmt_bind_result(st, b) != 0)
-		rc = stmt_fail(c, st);
+		rc = mysql_stmt_errno(st) == CR_NEW_STMT_METADATA ? RESHAPED : stmt_fail(c, st);
+	if (rc == 0)
+		rc = sink_columns(fields, n, sink);
 	if (rc == 0)
 		rc = fetch_rows(c, st, b, o, n, sink);
 	for (unsigned i = 0; o && i < n; i++)
@@ -640,11 +648,6 @@ static int execute(my_conn *c, MYSQL_STMT *st, const dbr_value *params, size_t n
 	svc->free(iv);
 	return rc;
 }
-
-/* run_stmt's answer when a cached statement's result set no longer has
- * the columns it had when prepared (a table altered under SELECT *): the
- * client library keeps the old metadata, so the statement is prepared again. */
-enum { RESHAPED = 1 };
 
 /* Executes a prepared statement and sinks its result or counts. */
 static int run_stmt(my_conn *c, MYSQL_STMT *st, const dbr_value *params, size_t n,

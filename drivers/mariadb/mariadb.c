@@ -12,8 +12,10 @@
  * text (the host's lru_*), from their prepare_threshold-th use (default 1),
  * so a cached statement is one round trip (execute) instead of three
  * (prepare, execute, close); evicted ones are closed. A statement the
- * server wants re-prepared (ER_NEED_REPREPARE) or no longer knows
- * (ER_UNKNOWN_STMT_HANDLER) is prepared again and run once more. Automatic reconnection is off:
+ * server wants re-prepared (ER_NEED_REPREPARE), no longer knows
+ * (ER_UNKNOWN_STMT_HANDLER) or whose result changed shape (the client's
+ * CR_NEW_STMT_METADATA, a table altered under SELECT *) is prepared again
+ * and run once more. Automatic reconnection is off:
  * a silent reconnect would drop an open transaction unseen.
  */
 #include <errno.h>
@@ -715,11 +717,17 @@ static int prepare(MYSQL_STMT **out, my_conn *c, const char *sql, size_t nparams
 	return 0;
 }
 
-/* The server dropped the statement's plan or the statement itself. */
+/* The server dropped the statement's plan or the statement itself, or the
+ * execute brought a result of another shape (CR_NEW_STMT_METADATA). */
 static int stale(MYSQL_STMT *st)
 {
-	unsigned e = mysql_stmt_errno(st);
-	return e == ER_NEED_REPREPARE || e == ER_UNKNOWN_STMT_HANDLER;
+	static const unsigned STALE[] = {
+		ER_NEED_REPREPARE, ER_UNKNOWN_STMT_HANDLER, CR_NEW_STMT_METADATA,
+	};
+	for (size_t i = 0; i < sizeof STALE / sizeof STALE[0]; i++)
+		if (mysql_stmt_errno(st) == STALE[i])
+			return 1;
+	return 0;
 }
 
 static int my_exec(void *conn, const char *sql, const dbr_value *params,

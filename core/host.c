@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "dbr_private.h"
+#include "lru.h"
 #include "tokenize.h"
 
 static int64_t system_clock(void)
@@ -111,6 +112,14 @@ const dbr_host dbr__host = {
 	.hint = dbr__host_hint,
 	/* ABI 1.1: refuse */
 	.refuse = dbr__host_refuse,
+	/* ABI 1.1: statement cache */
+	.lru_new = dbr__lru_new,
+	.lru_get = dbr__lru_get,
+	.lru_put = dbr__lru_put,
+	.lru_remove = dbr__lru_remove,
+	.lru_clear = dbr__lru_clear,
+	.lru_free = dbr__lru_free,
+	.lru_count = dbr__lru_count,
 };
 
 /* ------------------------------------------------------------ plugin calls */

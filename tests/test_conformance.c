@@ -75,6 +75,15 @@ static void okf(const char *fmt, ...)
 	ok(sql, NULL, 0);
 }
 
+/* Runs a statement without parameters on session s; it must succeed. */
+static void okf_on(dbr_session *s, const char *sql)
+{
+	dbr_query q = DBR_QUERY_INIT;
+	q.sql = sql;
+	if (dbr_exec(NULL, s, &q) != 0)
+		fail_msg("%s: %s (%s)", sql, dbr_session_errmsg(s), dbr_session_sqlstate(s));
+}
+
 /* The single int64 of a one-cell query. */
 static int64_t scalar(dbr_session *s, const char *sql)
 {
@@ -618,6 +627,284 @@ static void test_query_version(void **state)
 	}
 }
 
+/* ------------------------------------------------------------ statement cache */
+
+/* Statements alive on the connection, the counting query included when it
+ * is itself prepared: SQLite's sqlite_stmt, PostgreSQL's
+ * pg_prepared_statements (named statements only), MariaDB's session
+ * prepares minus closes. */
+static const struct {
+	const char *backend, *live_sql;
+	int64_t self_uncached; /* what an unprepared counting query adds */
+} LIVE[] = {
+	{ "sqlite", "SELECT count(*) FROM sqlite_stmt", 1 },
+	{ "postgres", "SELECT count(*) FROM pg_prepared_statements", 0 },
+	{ "mariadb", "SELECT CAST(SUM(IF(VARIABLE_NAME = 'COM_STMT_PREPARE', 1, -1) * "
+	  "VARIABLE_VALUE) AS SIGNED) FROM information_schema.SESSION_STATUS WHERE "
+	  "VARIABLE_NAME IN ('COM_STMT_PREPARE', 'COM_STMT_CLOSE')", 1 },
+};
+
+/* A database of its own with one connection (so every statement shares
+ * its cache) and these driver options; table sc_t (k, v) with 3 rows. */
+static dbr *SC_DB;
+static dbr_session *SC;
+
+static void sc_open(const char *options)
+{
+	char conf[1600];
+	snprintf(conf, sizeof conf, "databases = { default = { url = \"%s\"; "
+	         "options = { %s }; pool = { max_connections = 1; }; }; };", F.url, options);
+	if (dbr_open_string(&SC_DB, conf) != 0)
+		fail_msg("dbr_open_string: %s", dbr_error_last()->message);
+	assert_int_equal(dbr_session_new(&SC, SC_DB), 0);
+	/* a script: never prepared, so the counts start from nothing cached */
+	if (dbr_apply(NULL, SC, NULL, "DROP TABLE IF EXISTS sc_t;\n"
+	              "CREATE TABLE sc_t (k INT PRIMARY KEY, v INT);\n"
+	              "INSERT INTO sc_t VALUES (1, 10), (2, 20), (3, 30);\n") != 0)
+		fail_msg("setup: %s", dbr_session_errmsg(SC));
+}
+
+static void sc_close(void)
+{
+	dbr_session_free(SC);
+	dbr_close(SC_DB);
+	SC = NULL;
+	SC_DB = NULL;
+}
+
+static int64_t live(void)
+{
+	for (size_t i = 0; i < sizeof LIVE / sizeof LIVE[0]; i++)
+		if (strcmp(LIVE[i].backend, F.be->name) == 0)
+			return scalar(SC, LIVE[i].live_sql);
+	fail_msg("no live-statement query for %s", F.be->name);
+	return -1;
+}
+
+static int64_t self_uncached(void)
+{
+	for (size_t i = 0; i < sizeof LIVE / sizeof LIVE[0]; i++)
+		if (strcmp(LIVE[i].backend, F.be->name) == 0)
+			return LIVE[i].self_uncached;
+	return 0;
+}
+
+/* sqlite_stmt needs SQLITE_ENABLE_STMTVTAB: without it the SQLite cases skip. */
+static int sc_observable(void)
+{
+	if (strcmp(F.be->name, "sqlite") != 0)
+		return 1;
+	/* a script: never cached, so it does not count */
+	return dbr_apply(NULL, SC, NULL, "SELECT 1 FROM sqlite_stmt LIMIT 1") == 0;
+}
+
+/* SELECT v of key k through `sql`, checked. */
+static void sc_get(const char *sql, int64_t k)
+{
+	dbr_result *r = NULL;
+	dbr_value p = dbr_int(k);
+	int64_t v = -1;
+	dbr_query q = DBR_QUERY_INIT;
+	q.sql = sql;
+	q.params = &p;
+	q.nparams = 1;
+	if (dbr_exec(&r, SC, &q) != 0)
+		fail_msg("%s: %s (%s)", sql, dbr_session_errmsg(SC), dbr_session_sqlstate(SC));
+	assert_int_equal(dbr_result_nrows(r), 1);
+	assert_int_equal(dbr_result_int64(&v, r, 0, 0), 0);
+	assert_int_equal(v, k * 10);
+	dbr_result_free(r);
+}
+
+static const char SC_A[] = "SELECT v FROM sc_t WHERE k = ?";
+static const char SC_B[] = "SELECT v FROM sc_t WHERE k = ? AND 1 = 1";
+static const char SC_C[] = "SELECT v FROM sc_t WHERE k = ? AND 2 = 2";
+
+/* One statement run three times is prepared once and stays prepared (the
+ * pool's reset between the calls keeps the cache); the counting query is
+ * the second statement alive. */
+static void test_stmt_cache_hit(void **state)
+{
+	(void)state;
+	sc_open("statement_cache = 8; prepare_threshold = 1;");
+	if (!sc_observable()) {
+		sc_close();
+		skip();
+	}
+	for (int i = 1; i <= 3; i++)
+		sc_get(SC_A, i);
+	assert_int_equal(live(), 2);
+	assert_int_equal(live(), 2); /* the counting query is itself a hit */
+	sc_close();
+}
+
+/* A cache of 2 holds 2 statements: the least recently used is evicted
+ * (finalized, deallocated, closed) and comes back prepared when used again. */
+static void test_stmt_cache_eviction(void **state)
+{
+	(void)state;
+	sc_open("statement_cache = 2; prepare_threshold = 1;");
+	if (!sc_observable()) {
+		sc_close();
+		skip();
+	}
+	sc_get(SC_A, 1);
+	sc_get(SC_B, 2);
+	sc_get(SC_C, 3);
+	assert_int_equal(live(), 2); /* SC_C and the counting query */
+	sc_get(SC_A, 2);
+	assert_int_equal(live(), 2);
+	sc_close();
+}
+
+/* statement_cache = 0: nothing stays prepared. */
+static void test_stmt_cache_off(void **state)
+{
+	(void)state;
+	sc_open("statement_cache = 0;");
+	if (!sc_observable()) {
+		sc_close();
+		skip();
+	}
+	for (int i = 1; i <= 3; i++)
+		sc_get(SC_A, i);
+	assert_int_equal(live(), self_uncached());
+	sc_close();
+}
+
+/* prepare_threshold = 3: two uses leave nothing prepared, the third
+ * prepares (the counting query, at its first and second use, is not). */
+static void test_stmt_cache_threshold(void **state)
+{
+	(void)state;
+	sc_open("prepare_threshold = 3;");
+	if (!sc_observable()) {
+		sc_close();
+		skip();
+	}
+	sc_get(SC_A, 1);
+	sc_get(SC_A, 2);
+	assert_int_equal(live(), self_uncached());
+	sc_get(SC_A, 3);
+	assert_int_equal(live(), 1 + self_uncached());
+	sc_close();
+}
+
+/* The result type of a cached statement changes (a column added under
+ * SELECT *): the next run succeeds with the new columns (PostgreSQL
+ * answers 0A000 and the driver prepares again; MariaDB and SQLite
+ * re-prepare themselves). */
+static void test_stmt_cache_alter(void **state)
+{
+	dbr_result *r = NULL;
+	dbr_value k = dbr_int(2);
+	dbr_query q = DBR_QUERY_INIT;
+	(void)state;
+	sc_open("prepare_threshold = 1;");
+	q.sql = "SELECT * FROM sc_t WHERE k = ?";
+	q.params = &k;
+	q.nparams = 1;
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(dbr_exec(&r, SC, &q), 0);
+		assert_int_equal(dbr_result_ncols(r), 2);
+		dbr_result_free(r);
+	}
+	assert_int_equal(dbr_apply(NULL, SC, NULL, "ALTER TABLE sc_t ADD COLUMN w INT"), 0);
+	if (dbr_exec(&r, SC, &q) != 0)
+		fail_msg("after ALTER TABLE: %s (%s)", dbr_session_errmsg(SC), dbr_session_sqlstate(SC));
+	assert_int_equal(dbr_result_ncols(r), 3);
+	assert_int_equal(dbr_result_nrows(r), 1);
+	dbr_result_free(r);
+	sc_close();
+}
+
+/* Inside a transaction: statements are cached and hit; on PostgreSQL a
+ * result type changed inside the transaction fails it (0A000 aborts the
+ * transaction, as it does for pgjdbc) and the statement is prepared again
+ * after the rollback. */
+static void test_stmt_cache_transaction(void **state)
+{
+	dbr_result *r = NULL;
+	dbr_query q = DBR_QUERY_INIT;
+	(void)state;
+	sc_open("prepare_threshold = 1;");
+	assert_int_equal(dbr_tx_begin(SC, NULL), 0);
+	for (int i = 1; i <= 3; i++)
+		sc_get(SC_A, i);
+	assert_int_equal(dbr_tx_commit(SC, NULL), 0);
+	sc_get(SC_A, 1);
+	if (strcmp(F.be->name, "postgres") == 0) {
+		q.sql = "SELECT * FROM sc_t";
+		assert_int_equal(dbr_exec(NULL, SC, &q), 0);
+		assert_int_equal(dbr_tx_begin(SC, NULL), 0);
+		okf_on(SC, "ALTER TABLE sc_t ADD COLUMN w INT");
+		assert_int_equal(dbr_exec(NULL, SC, &q), DBR_ESQL);
+		assert_string_equal(dbr_session_sqlstate(SC), "0A000");
+		assert_int_equal(dbr_tx_rollback(SC, NULL), 0);
+		assert_int_equal(dbr_exec(&r, SC, &q), 0);
+		assert_int_equal(dbr_result_ncols(r), 2); /* the ALTER was rolled back */
+		dbr_result_free(r);
+	}
+	sc_close();
+}
+
+/* PostgreSQL: prepare = false keeps every statement unnamed (for
+ * transaction-pooling poolers); DEALLOCATE ALL by the application empties
+ * the cache, and a statement dropped unseen (26000) is prepared again. */
+static void test_stmt_cache_pg_server_side(void **state)
+{
+	(void)state;
+	sc_open("prepare = false; prepare_threshold = 1;");
+	for (int i = 1; i <= 3; i++)
+		sc_get(SC_A, i);
+	assert_int_equal(live(), 0);
+	sc_close();
+
+	sc_open("prepare_threshold = 1;");
+	sc_get(SC_A, 1);
+	assert_int_equal(live(), 2);
+	okf_on(SC, "DEALLOCATE ALL"); /* seen: the cache empties */
+	sc_get(SC_A, 2);
+	assert_int_equal(live(), 2);
+	/* unseen (the script's last result is the SELECT): 26000, re-prepared */
+	assert_int_equal(dbr_apply(NULL, SC, NULL, "DEALLOCATE ALL; SELECT 1"), 0);
+	sc_get(SC_A, 3);
+	assert_int_equal(live(), 2);
+	sc_close();
+}
+
+/* The default threshold of PostgreSQL is 5 (as pgjdbc): four uses stay
+ * unnamed, the fifth prepares. */
+static void test_stmt_cache_pg_default_threshold(void **state)
+{
+	(void)state;
+	sc_open("statement_cache = 256;");
+	for (int i = 0; i < 4; i++)
+		sc_get(SC_A, 1);
+	assert_int_equal(live(), 0);
+	sc_get(SC_A, 1);
+	assert_int_equal(live(), 1);
+	sc_close();
+}
+
+/* Malformed settings are refused naming them. */
+static void test_stmt_cache_bad_option(void **state)
+{
+	static const char *const BAD[] = { "statement_cache = -1;", "prepare_threshold = 0;",
+	                                   "statement_cache = \"many\";" };
+	(void)state;
+	for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
+		char conf[1600];
+		dbr *db = NULL;
+		snprintf(conf, sizeof conf, "databases = { default = { url = \"%s\"; "
+		         "options = { %s }; }; };", F.url, BAD[i]);
+		assert_int_not_equal(dbr_open_string(&db, conf), 0);
+		const char *msg = dbr_error_last()->message;
+		if (strstr(msg, BAD[i][0] == 's' ? "statement_cache" : "prepare_threshold") == NULL)
+			fail_msg("%s: %s", BAD[i], msg);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *name = argc > 1 ? argv[1] : getenv("DBR_BACKEND");
@@ -646,6 +933,19 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_decimal_exact),
 		cmocka_unit_test(test_text_with_nul),
 		cmocka_unit_test(test_query_version),
+		cmocka_unit_test(test_stmt_cache_hit),
+		cmocka_unit_test(test_stmt_cache_eviction),
+		cmocka_unit_test(test_stmt_cache_off),
+		cmocka_unit_test(test_stmt_cache_threshold),
+		cmocka_unit_test(test_stmt_cache_alter),
+		cmocka_unit_test(test_stmt_cache_transaction),
+		cmocka_unit_test(test_stmt_cache_bad_option),
+		/* PostgreSQL only, last: */
+		cmocka_unit_test(test_stmt_cache_pg_server_side),
+		cmocka_unit_test(test_stmt_cache_pg_default_threshold),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	size_t n = sizeof tests / sizeof tests[0];
+	if (strcmp(F.be->name, "postgres") != 0)
+		n -= 2;
+	return _cmocka_run_group_tests("tests", tests, n, setup, teardown);
 }

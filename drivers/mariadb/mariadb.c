@@ -7,7 +7,15 @@
  *
  * Statements run as server-side prepared statements with native `?`
  * binding; the few statements the binary protocol refuses (ER_UNSUPPORTED_PS)
- * run as text when they have no parameters. Automatic reconnection is off:
+ * run as text when they have no parameters. Each connection keeps up to
+ * statement_cache (default 256) of them prepared in an LRU keyed by the SQL
+ * text (the host's lru_*), from their prepare_threshold-th use (default 1),
+ * so a cached statement is one round trip (execute) instead of three
+ * (prepare, execute, close); evicted ones are closed. A statement the
+ * server wants re-prepared (ER_NEED_REPREPARE), no longer knows
+ * (ER_UNKNOWN_STMT_HANDLER) or whose result changed shape (the client's
+ * CR_NEW_STMT_METADATA, a table altered under SELECT *) is prepared again
+ * and run once more. Automatic reconnection is off:
  * a silent reconnect would drop an open transaction unseen.
  */
 #include <errno.h>
@@ -33,26 +41,29 @@ typedef struct opt_def {
 	const char *name;
 	opt_type type;
 	int option;        /* mysql_option, or -1: handled by connect itself */
+	unsigned min;      /* T_UINT: the smallest value */
 } opt_def;
 
-enum { OPT_SOCKET = -1 };
+enum { OPT_SOCKET = -1, OPT_DRIVER = -2 /* read by the driver */ };
 
 static const opt_def OPTS[] = {
-	{ "socket", T_STRING, OPT_SOCKET },
-	{ "charset", T_STRING, MYSQL_SET_CHARSET_NAME },
-	{ "connect_timeout", T_UINT, MYSQL_OPT_CONNECT_TIMEOUT },
-	{ "read_timeout", T_UINT, MYSQL_OPT_READ_TIMEOUT },
-	{ "write_timeout", T_UINT, MYSQL_OPT_WRITE_TIMEOUT },
-	{ "init_command", T_STRING, MYSQL_INIT_COMMAND },
-	{ "ssl", T_BOOL, MYSQL_OPT_SSL_ENFORCE },
-	{ "ssl_verify_server_cert", T_BOOL, MYSQL_OPT_SSL_VERIFY_SERVER_CERT },
-	{ "ssl_ca", T_STRING, MYSQL_OPT_SSL_CA },
-	{ "ssl_capath", T_STRING, MYSQL_OPT_SSL_CAPATH },
-	{ "ssl_cert", T_STRING, MYSQL_OPT_SSL_CERT },
-	{ "ssl_key", T_STRING, MYSQL_OPT_SSL_KEY },
-	{ "ssl_cipher", T_STRING, MYSQL_OPT_SSL_CIPHER },
-	{ "ssl_crl", T_STRING, MYSQL_OPT_SSL_CRL },
-	{ "tls_version", T_STRING, MARIADB_OPT_TLS_VERSION },
+	{ "socket", T_STRING, OPT_SOCKET, 0 },
+	{ "charset", T_STRING, MYSQL_SET_CHARSET_NAME, 0 },
+	{ "connect_timeout", T_UINT, MYSQL_OPT_CONNECT_TIMEOUT, 0 },
+	{ "read_timeout", T_UINT, MYSQL_OPT_READ_TIMEOUT, 0 },
+	{ "write_timeout", T_UINT, MYSQL_OPT_WRITE_TIMEOUT, 0 },
+	{ "init_command", T_STRING, MYSQL_INIT_COMMAND, 0 },
+	{ "ssl", T_BOOL, MYSQL_OPT_SSL_ENFORCE, 0 },
+	{ "ssl_verify_server_cert", T_BOOL, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, 0 },
+	{ "ssl_ca", T_STRING, MYSQL_OPT_SSL_CA, 0 },
+	{ "ssl_capath", T_STRING, MYSQL_OPT_SSL_CAPATH, 0 },
+	{ "ssl_cert", T_STRING, MYSQL_OPT_SSL_CERT, 0 },
+	{ "ssl_key", T_STRING, MYSQL_OPT_SSL_KEY, 0 },
+	{ "ssl_cipher", T_STRING, MYSQL_OPT_SSL_CIPHER, 0 },
+	{ "ssl_crl", T_STRING, MYSQL_OPT_SSL_CRL, 0 },
+	{ "tls_version", T_STRING, MARIADB_OPT_TLS_VERSION, 0 },
+	{ "statement_cache", T_UINT, OPT_DRIVER, 0 },
+	{ "prepare_threshold", T_UINT, OPT_DRIVER, 1 },
 };
 #define NOPTS (sizeof OPTS / sizeof OPTS[0])
 
@@ -98,7 +109,7 @@ static int bad_value(const dbr_url_view *url, const opt_def *d, const char *v)
 	return svc->error(DBR_ECONFIG, NULL, "database \"%s\": mysql option %s: "
 	                  "\"%s\" is not %s", url->alias, d->name, v,
 	                  d->type == T_BOOL ? "a boolean (true/false)" :
-	                  "a non-negative integer");
+	                  d->min ? "a positive integer" : "a non-negative integer");
 }
 
 static int unknown_opt(const dbr_url_view *url, const char *key)
@@ -121,7 +132,7 @@ static int my_check(const dbr_url_view *url)
 		int b;
 		if (d == NULL)
 			return unknown_opt(url, url->keys[i]);
-		if ((d->type == T_UINT && parse_uint(&u, v)) ||
+		if ((d->type == T_UINT && (parse_uint(&u, v) || u < d->min)) ||
 		    (d->type == T_BOOL && parse_bool(&b, v)))
 			return bad_value(url, d, v);
 	}
@@ -136,7 +147,25 @@ static int my_check(const dbr_url_view *url)
 typedef struct my_conn {
 	MYSQL *m;
 	char *alias;
+	dbr_lru *stmts;     /* SQL text -> my_entry, or NULL: statement_cache = 0 */
+	unsigned threshold; /* the use from which a statement is kept */
 } my_conn;
+
+/* A statement of the cache: counted from its first use, kept prepared
+ * from its threshold-th. */
+typedef struct my_entry {
+	MYSQL_STMT *st; /* NULL until kept */
+	unsigned uses;
+} my_entry;
+
+static void entry_evict(void *arg, void *value)
+{
+	my_entry *e = value;
+	(void)arg;
+	if (e->st != NULL)
+		mysql_stmt_close(e->st);
+	svc->free(e);
+}
 
 static int oom(void)
 {
@@ -184,6 +213,7 @@ static void my_close(void *conn)
 	my_conn *c = conn;
 	if (c == NULL)
 		return;
+	svc->lru_free(c->stmts); /* closed while the connection is */
 	mysql_close(c->m);
 	svc->free(c->alias);
 	svc->free(c);
@@ -214,6 +244,23 @@ static int set_option(my_conn *c, const opt_def *d, const char *v)
 	return 0;
 }
 
+/* The statement cache's settings (checked by my_check). */
+static int set_cache(my_conn *c, const dbr_url_view *url)
+{
+	unsigned cap = 256, threshold = 1;
+	for (size_t i = 0; i < url->noptions; i++) {
+		const char *v = url->values[i] ? url->values[i] : "";
+		if (strcmp(url->keys[i], "statement_cache") == 0)
+			parse_uint(&cap, v);
+		else if (strcmp(url->keys[i], "prepare_threshold") == 0)
+			parse_uint(&threshold, v);
+	}
+	c->threshold = threshold ? threshold : 1;
+	if (cap > 0 && (c->stmts = svc->lru_new(cap, entry_evict, c)) == NULL)
+		return oom();
+	return 0;
+}
+
 /* Defaults first; the options given override them. *socket is the socket=
  * option, if any. */
 static int set_options(my_conn *c, const dbr_url_view *url, const char **socket)
@@ -231,6 +278,8 @@ static int set_options(my_conn *c, const dbr_url_view *url, const char **socket)
 		const char *v = url->values[i] ? url->values[i] : "";
 		if (d->option == OPT_SOCKET)
 			*socket = v;
+		else if (d->option == OPT_DRIVER)
+			continue;
 		else if ((rc = set_option(c, d, v)) != 0)
 			return rc;
 	}
@@ -249,7 +298,7 @@ static int my_connect(void **conn, const dbr_url_view *url)
 		my_close(c);
 		return oom();
 	}
-	if ((rc = set_options(c, url, &socket)) != 0) {
+	if ((rc = set_cache(c, url)) != 0 || (rc = set_options(c, url, &socket)) != 0) {
 		my_close(c);
 		return rc;
 	}
@@ -501,17 +550,25 @@ static int fetch_rows(my_conn *c, MYSQL_STMT *st, MYSQL_BIND *b, out_col *o,
 	return rc;
 }
 
+/* run_stmt's answer when a cached statement's result set no longer has
+ * the columns it had when prepared (a table altered under SELECT *): the
+ * client library keeps the old metadata, so the statement is prepared again. */
+enum { RESHAPED = 1 };
+
 static int sink_stmt_result(my_conn *c, MYSQL_STMT *st, MYSQL_RES *meta, dbr_sink *sink)
 {
 	unsigned n = mysql_num_fields(meta);
 	MYSQL_FIELD *fields = mysql_fetch_fields(meta);
 	MYSQL_BIND *b = svc->calloc(n, sizeof *b);
 	out_col *o = svc->calloc(n, sizeof *o);
-	int rc = b && o ? sink_columns(fields, n, sink) : oom();
+	int rc = b && o ? 0 : oom();
 	for (unsigned i = 0; rc == 0 && i < n; i++)
 		rc = bind_out(&b[i], &o[i], &fields[i]);
+	/* bound before the columns are sunk: new metadata can still re-prepare */
 	if (rc == 0 && mysql_stmt_bind_result(st, b) != 0)
-		rc = stmt_fail(c, st);
+		rc = mysql_stmt_errno(st) == CR_NEW_STMT_METADATA ? RESHAPED : stmt_fail(c, st);
+	if (rc == 0)
+		rc = sink_columns(fields, n, sink);
 	if (rc == 0)
 		rc = fetch_rows(c, st, b, o, n, sink);
 	for (unsigned i = 0; o && i < n; i++)
@@ -611,6 +668,10 @@ static int run_stmt(my_conn *c, MYSQL_STMT *st, const dbr_value *params, size_t 
 			svc->sink_insert_id(sink, (int64_t)mysql_stmt_insert_id(st));
 		return 0;
 	}
+	if (mysql_num_fields(meta) != mysql_stmt_field_count(st)) {
+		mysql_free_result(meta);
+		return RESHAPED; /* nothing sunk yet */
+	}
 	mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &on);
 	if (mysql_stmt_store_result(st) != 0)
 		rc = stmt_fail(c, st);
@@ -623,24 +684,81 @@ static int run_stmt(my_conn *c, MYSQL_STMT *st, const dbr_value *params, size_t 
 	return rc;
 }
 
+/* The cache's entry of `sql`, counted one more use (added if new; NULL
+ * without a cache or memory). */
+static my_entry *entry_use(my_conn *c, const char *sql)
+{
+	my_entry *e = svc->lru_get(c->stmts, sql);
+	if (e == NULL && c->stmts != NULL && (e = svc->calloc(1, sizeof *e)) != NULL &&
+	    svc->lru_put(c->stmts, sql, e) != 0) {
+		svc->free(e);
+		e = NULL;
+	}
+	if (e != NULL)
+		e->uses++;
+	return e;
+}
+
+/* A new prepared statement in *out; 1 (and no error) when the binary
+ * protocol refuses it and it has no parameters: run it as text. */
+static int prepare(MYSQL_STMT **out, my_conn *c, const char *sql, size_t nparams)
+{
+	MYSQL_STMT *st = mysql_stmt_init(c->m);
+	*out = NULL;
+	if (st == NULL)
+		return oom();
+	if (mysql_stmt_prepare(st, sql, (unsigned long)strlen(sql)) != 0) {
+		int text = mysql_stmt_errno(st) == ER_UNSUPPORTED_PS && nparams == 0;
+		int rc = text ? 1 : stmt_fail(c, st);
+		mysql_stmt_close(st);
+		return rc;
+	}
+	*out = st;
+	return 0;
+}
+
+/* The server dropped the statement's plan or the statement itself, or the
+ * execute brought a result of another shape (CR_NEW_STMT_METADATA). */
+static int stale(MYSQL_STMT *st)
+{
+	static const unsigned STALE[] = {
+		ER_NEED_REPREPARE, ER_UNKNOWN_STMT_HANDLER, CR_NEW_STMT_METADATA,
+	};
+	for (size_t i = 0; i < sizeof STALE / sizeof STALE[0]; i++)
+		if (mysql_stmt_errno(st) == STALE[i])
+			return 1;
+	return 0;
+}
+
 static int my_exec(void *conn, const char *sql, const dbr_value *params,
                    size_t nparams, dbr_sink *sink)
 {
 	my_conn *c = conn;
-	MYSQL_STMT *st = mysql_stmt_init(c->m);
-	int rc;
-	if (st == NULL)
-		return oom();
-	if (mysql_stmt_prepare(st, sql, (unsigned long)strlen(sql)) != 0) {
-		if (mysql_stmt_errno(st) == ER_UNSUPPORTED_PS && nparams == 0) {
-			mysql_stmt_close(st);
-			return text_exec(c, sql, sink);
-		}
-		rc = stmt_fail(c, st);
-	} else {
+	my_entry *e = entry_use(c, sql);
+	MYSQL_STMT *st = e ? e->st : NULL;
+	int rc = 0, cached = st != NULL;
+	if (st == NULL && (rc = prepare(&st, c, sql, nparams)) != 0)
+		return rc == 1 ? text_exec(c, sql, sink) : rc;
+	rc = run_stmt(c, st, params, nparams, sink);
+	if ((rc < 0 && cached && stale(st)) || rc == RESHAPED) { /* prepared again, once */
+		svc->log(DBR_LOG_DEBUG, "mariadb", "database \"%s\": re-preparing a "
+		         "cached statement (%s)", c->alias, rc == RESHAPED ? "its columns "
+		         "changed" : mysql_stmt_error(st));
+		mysql_stmt_close(st);
+		e->st = NULL;
+		if ((rc = prepare(&st, c, sql, nparams)) != 0)
+			return rc == 1 ? text_exec(c, sql, sink) : rc;
 		rc = run_stmt(c, st, params, nparams, sink);
+		if (rc == RESHAPED)
+			rc = svc->error(DBR_ESQL, "HY000", "database \"%s\": mysql: the "
+			                "result's columns changed while it ran", c->alias);
 	}
-	mysql_stmt_close(st);
+	if (e != NULL && e->uses >= c->threshold) {
+		e->st = st; /* kept: its result is freed, no round trip */
+		mysql_stmt_free_result(st);
+	} else {
+		mysql_stmt_close(st);
+	}
 	return rc;
 }
 

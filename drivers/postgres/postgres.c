@@ -6,8 +6,21 @@
  * lists, target_session_attrs, sslmode, connect_timeout, a socket directory
  * as host. Keys of the `options` group are passed as extra libpq keywords.
  *
- * Statements: `?` → `$n` (the host's SQL lexer, sql_placeholders), sent with PQexecParams (unnamed
- * statements: works behind PgBouncer). Results are typed from column OIDs.
+ * Statements: `?` → `$n` (the host's SQL lexer, sql_placeholders). Each
+ * connection keeps up to statement_cache (default 256) named prepared
+ * statements in an LRU keyed by the SQL text and the parameter types it
+ * sends (the host's lru_*); a statement is prepared at its
+ * prepare_threshold-th use (default 5, as pgjdbc), run before that with
+ * PQexecParams (the unnamed statement). A cached statement the server no
+ * longer has (26000) or whose result type changed (0A000, "cached plan must
+ * not change result type", e.g. after ALTER TABLE) is prepared again and run
+ * once more, outside a transaction block; inside one the error stands (the
+ * transaction is aborted) and the next use prepares it again. Evicted
+ * statements are deallocated at the next statement outside a transaction
+ * (a DEALLOCATE that fails inside one would abort it). DISCARD ALL and
+ * DEALLOCATE ALL empty the cache. `prepare = false` keeps every statement
+ * unnamed (PQexecParams): transaction-pooling poolers (PgBouncer before
+ * 1.21) cannot keep named statements. Results are typed from column OIDs.
  * There is no last insert id: use RETURNING (DBR_DRIVER_NO_INSERT_ID).
  */
 #include <errno.h>
@@ -31,7 +44,21 @@ enum {
 typedef struct pg_conn {
 	PGconn *pg;
 	char *alias;
+	dbr_lru *stmts;      /* cache key -> pg_entry, or NULL: not preparing */
+	unsigned threshold;  /* the use at which a statement is prepared */
+	unsigned long next_id; /* names dbr_1, dbr_2 … */
+	int server_dropped;  /* evictions need no DEALLOCATE (closing, DISCARD ALL) */
+	char **pending;      /* names evicted, to DEALLOCATE outside a transaction */
+	size_t npending, cap_pending;
 } pg_conn;
+
+/* A statement of the cache: counted from its first use, prepared at its
+ * threshold-th. */
+typedef struct pg_entry {
+	char name[24];
+	unsigned uses;
+	int prepared;
+} pg_entry;
 
 static int oom(void)
 {
@@ -75,16 +102,113 @@ static int in_url_query(const char *raw, const char *key)
 	return 0;
 }
 
-/* 1 if option i is one to pass as a keyword (not already in the URL). */
+/* The driver's own options, never passed to libpq. */
+typedef enum { T_UINT, T_BOOL } opt_type;
+static const struct pg_opt {
+	const char *name;
+	opt_type type;
+	unsigned min, max, dflt;
+} OURS[] = {
+	{ "statement_cache", T_UINT, 0, 100000, 256 },
+	{ "prepare_threshold", T_UINT, 1, 1000000, 5 },
+	{ "prepare", T_BOOL, 0, 1, 1 },
+};
+enum { P_CACHE, P_THRESHOLD, P_PREPARE, P_COUNT };
+
+static int our_opt(const char *key, size_t len)
+{
+	for (int i = 0; i < P_COUNT; i++)
+		if (strlen(OURS[i].name) == len && strncmp(OURS[i].name, key, len) == 0)
+			return i;
+	return -1;
+}
+
+/* One of our values, or -1 if it is not one. */
+static long long our_value(int k, const char *v)
+{
+	static const char *const TRUE_[] = { "true", "on", "yes", "1" };
+	static const char *const FALSE_[] = { "false", "off", "no", "0" };
+	if (OURS[k].type == T_BOOL) {
+		for (int i = 0; i < 4; i++)
+			if (strcmp(v, TRUE_[i]) == 0 || strcmp(v, FALSE_[i]) == 0)
+				return strcmp(v, TRUE_[i]) == 0;
+		return -1;
+	}
+	char *end = NULL;
+	errno = 0;
+	long long n = strtoll(v, &end, 10);
+	if (errno || end == v || *end != '\0' || n < OURS[k].min || n > OURS[k].max)
+		return -1;
+	return n;
+}
+
+/* Our options' values into vals (defaults where absent); DBR_ECONFIG
+ * naming the option when one is malformed. */
+static int our_opts(unsigned vals[P_COUNT], const dbr_url_view *url)
+{
+	for (int k = 0; k < P_COUNT; k++)
+		vals[k] = OURS[k].dflt;
+	for (size_t i = 0; i < url->noptions; i++) {
+		const char *key = url->keys[i], *v = url->values[i] ? url->values[i] : "";
+		int k = our_opt(key, strlen(key));
+		long long n = k < 0 ? 0 : our_value(k, v);
+		if (n < 0 && OURS[k].type == T_BOOL)
+			return svc->error(DBR_ECONFIG, NULL, "database \"%s\": postgres option "
+			                  "%s: \"%s\" is not a boolean (true/false)", url->alias, key, v);
+		if (n < 0)
+			return svc->error(DBR_ECONFIG, NULL, "database \"%s\": postgres option "
+			                  "%s: \"%s\" is not an integer in %u..%u", url->alias,
+			                  key, v, OURS[k].min, OURS[k].max);
+		if (k >= 0)
+			vals[k] = (unsigned)n;
+	}
+	return 0;
+}
+
+/* The URL without our options in its query (libpq refuses them), allocated
+ * by the host. */
+static char *url_for_libpq(const char *raw)
+{
+	char *out = svc->strdup(raw), *q = out ? strchr(out, '?') : NULL;
+	if (q == NULL)
+		return out;
+	char *w = q + 1;
+	for (const char *r = strchr(raw, '?') + 1; *r;) {
+		size_t len = strcspn(r, "&");
+		if (our_opt(r, strcspn(r, "=&")) < 0) {
+			if (w > q + 1)
+				*w++ = '&';
+			memmove(w, r, len);
+			w += len;
+		}
+		r += len + (r[len] == '&');
+	}
+	*w = '\0';
+	if (w == q + 1)
+		*q = '\0';
+	return out;
+}
+
+/* 1 if option i is one to pass as a keyword (ours never are; nor those
+ * already in the URL). */
 static int extra_keyword(const dbr_url_view *url, size_t i)
 {
-	return !in_url_query(url->raw, url->keys[i]);
+	return our_opt(url->keys[i], strlen(url->keys[i])) < 0 &&
+	       !in_url_query(url->raw, url->keys[i]);
 }
 
 static int pg_check(const dbr_url_view *url)
 {
 	char *err = NULL, msg[512];
-	PQconninfoOption *parsed = PQconninfoParse(url->raw, &err);
+	unsigned ours[P_COUNT];
+	int rc = our_opts(ours, url);
+	if (rc)
+		return rc;
+	char *raw = url_for_libpq(url->raw);
+	if (raw == NULL)
+		return oom();
+	PQconninfoOption *parsed = PQconninfoParse(raw, &err);
+	svc->free(raw);
 	if (parsed == NULL) {
 		chomp(msg, sizeof msg, err ? err : "out of memory");
 		PQfreemem(err);
@@ -97,7 +221,8 @@ static int pg_check(const dbr_url_view *url)
 			return svc->error(DBR_ECONFIG, NULL, "database \"%s\": unknown postgres "
 			                   "option \"%s\" (options are libpq connection "
 			                   "keywords, e.g. sslmode, connect_timeout, "
-			                   "application_name)", url->alias, url->keys[i]);
+			                   "application_name, and statement_cache, "
+			                   "prepare_threshold, prepare)", url->alias, url->keys[i]);
 	return 0;
 }
 
@@ -108,6 +233,11 @@ static void pg_close(void *conn)
 	pg_conn *c = conn;
 	if (c == NULL)
 		return;
+	c->server_dropped = 1; /* the server drops them with the session */
+	svc->lru_free(c->stmts);
+	for (size_t i = 0; i < c->npending; i++)
+		svc->free(c->pending[i]);
+	svc->free(c->pending);
 	PQfinish(c->pg);
 	svc->free(c->alias);
 	svc->free(c);
@@ -121,14 +251,15 @@ static PGconn *pg_open(const dbr_url_view *url)
 	const char **keys = svc->calloc(max, sizeof *keys);
 	const char **vals = svc->calloc(max, sizeof *vals);
 	PGconn *pg = NULL;
-	if (keys == NULL || vals == NULL)
+	char *raw = url_for_libpq(url->raw);
+	if (keys == NULL || vals == NULL || raw == NULL)
 		goto out;
 	keys[n] = "fallback_application_name"; vals[n++] = "dbrouter";
 	keys[n] = "client_encoding"; vals[n++] = "UTF8";
 	if (url->password != NULL) { /* e.g. from password_file; the URL's own wins */
 		keys[n] = "password"; vals[n++] = url->password;
 	}
-	keys[n] = "dbname"; vals[n++] = url->raw;
+	keys[n] = "dbname"; vals[n++] = raw;
 	for (size_t i = 0; i < url->noptions; i++)
 		if (extra_keyword(url, i)) {
 			keys[n] = url->keys[i];
@@ -136,6 +267,7 @@ static PGconn *pg_open(const dbr_url_view *url)
 		}
 	pg = PQconnectdbParams(keys, vals, 1);
 out:
+	svc->free(raw);
 	svc->free(keys);
 	svc->free(vals);
 	return pg;
@@ -150,6 +282,89 @@ static void on_notice(void *arg, const PGresult *res)
 	chomp(msg, sizeof msg, PQresultErrorMessage(res));
 	svc->log(sev && strcmp(sev, "WARNING") == 0 ? DBR_LOG_WARN : DBR_LOG_DEBUG,
 	         "postgres", "database \"%s\": %s", c->alias, msg);
+}
+
+/* ------------------------------------------------------------ the cache */
+
+/* Queues an evicted statement's DEALLOCATE (dropped when out of memory:
+ * the server frees it with the session). */
+static void pending_push(pg_conn *c, const char *name)
+{
+	if (c->npending == c->cap_pending) {
+		size_t cap = c->cap_pending ? c->cap_pending * 2 : 8;
+		char **p = svc->realloc(c->pending, cap * sizeof *p);
+		if (p == NULL)
+			return;
+		c->pending = p;
+		c->cap_pending = cap;
+	}
+	if ((c->pending[c->npending] = svc->strdup(name)) != NULL)
+		c->npending++;
+}
+
+static void pending_drop(pg_conn *c)
+{
+	for (size_t i = 0; i < c->npending; i++)
+		svc->free(c->pending[i]);
+	c->npending = 0;
+}
+
+static void entry_evict(void *arg, void *value)
+{
+	pg_conn *c = arg;
+	pg_entry *e = value;
+	if (e->prepared && !c->server_dropped)
+		pending_push(c, e->name);
+	svc->free(e);
+}
+
+/* Deallocates the evicted statements, in one round trip, outside a
+ * transaction block only (a failure inside one would abort it). */
+static void pending_flush(pg_conn *c)
+{
+	if (c->npending == 0 || PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+		return;
+	size_t len = 1;
+	for (size_t i = 0; i < c->npending; i++)
+		len += strlen(c->pending[i]) + sizeof "DEALLOCATE ;";
+	char *sql = svc->malloc(len), *w = sql;
+	for (size_t i = 0; sql && i < c->npending; i++)
+		w += sprintf(w, "DEALLOCATE %s;", c->pending[i]);
+	if (sql) {
+		PGresult *res = PQexec(c->pg, sql);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			svc->log(DBR_LOG_DEBUG, "postgres", "database \"%s\": deallocating "
+			         "evicted statements: %s", c->alias, PQresultErrorMessage(res));
+		PQclear(res);
+	}
+	svc->free(sql);
+	pending_drop(c);
+}
+
+/* The server dropped every prepared statement: so do we, without DEALLOCATE. */
+static void note_discard(pg_conn *c, const PGresult *res)
+{
+	const char *tag = res && PQresultStatus(res) == PGRES_COMMAND_OK
+		? PQcmdStatus((PGresult *)res) : NULL;
+	if (tag == NULL || (strcmp(tag, "DISCARD ALL") != 0 && strcmp(tag, "DEALLOCATE ALL") != 0))
+		return;
+	c->server_dropped = 1;
+	svc->lru_clear(c->stmts);
+	c->server_dropped = 0;
+	pending_drop(c);
+}
+
+static int cache_new(pg_conn *c, const dbr_url_view *url)
+{
+	unsigned v[P_COUNT];
+	int rc = our_opts(v, url);
+	if (rc)
+		return rc;
+	c->threshold = v[P_THRESHOLD];
+	if (v[P_PREPARE] && v[P_CACHE] > 0 &&
+	    (c->stmts = svc->lru_new(v[P_CACHE], entry_evict, c)) == NULL)
+		return oom();
+	return 0;
 }
 
 static int pg_connect(void **conn, const dbr_url_view *url)
@@ -176,6 +391,10 @@ static int pg_connect(void **conn, const dbr_url_view *url)
 		                   "to %s: %s", url->alias, url->masked, msg);
 	}
 	PQsetNoticeReceiver(c->pg, on_notice, c);
+	if ((rc = cache_new(c, url)) != 0) {
+		pg_close(c);
+		return rc;
+	}
 	*conn = c;
 	return 0;
 }
@@ -504,27 +723,149 @@ static void drain(pg_conn *c)
 	}
 }
 
+/* Sinks a result (NULL: the connection failed) and frees it. */
+static int finish(pg_conn *c, PGresult *res, dbr_sink *sink)
+{
+	int rc = res ? sink_result(c, res, sink) : pg_fail(c, NULL);
+	if (res && PQresultStatus(res) == PGRES_COPY_IN)
+		drain(c);
+	note_discard(c, res);
+	PQclear(res);
+	return rc;
+}
+
+/* The unnamed statement: parsed and planned by the server every time. */
+static int run_unnamed(pg_conn *c, const char *sql, const pg_params *p, dbr_sink *sink)
+{
+	char *text = NULL;
+	int rc = translate(&text, c, sql, (size_t)p->n);
+	if (rc == 0)
+		rc = finish(c, PQexecParams(c->pg, text, p->n, p->types, p->vals, p->lens,
+		                            p->fmts, 0), sink);
+	svc->free(text);
+	return rc;
+}
+
+/* Prepares the entry's statement under a new name. */
+static int prepare_entry(pg_conn *c, pg_entry *e, const char *sql, const pg_params *p)
+{
+	char *text = NULL;
+	int rc = translate(&text, c, sql, (size_t)p->n);
+	if (rc)
+		return rc;
+	snprintf(e->name, sizeof e->name, "dbr_%lu", ++c->next_id);
+	PGresult *res = PQprepare(c->pg, e->name, text, p->n, p->types);
+	svc->free(text);
+	e->prepared = res && PQresultStatus(res) == PGRES_COMMAND_OK;
+	rc = e->prepared ? 0 : pg_fail(c, res);
+	PQclear(res);
+	return rc;
+}
+
+/* The cache key: standard_conforming_strings (it changes the rewrite), the
+ * types sent (bool, bytea, numeric; others are inferred), then the SQL.
+ * In `buf` when it fits, else allocated by the host. */
+static char *make_key(char *buf, size_t size, pg_conn *c, const char *sql, const pg_params *p)
+{
+	static const struct {
+		Oid oid;
+		char c;
+	} TAGS[] = { { OID_BOOL, 'b' }, { OID_BYTEA, 'y' }, { OID_NUMERIC, 'n' } };
+	size_t len = strlen(sql), need = 3 + (size_t)p->n + len;
+	char *k = need <= size ? buf : svc->malloc(need), *w = k;
+	const char *scs = PQparameterStatus(c->pg, "standard_conforming_strings");
+	if (k == NULL)
+		return NULL;
+	*w++ = scs == NULL || strcmp(scs, "on") == 0 ? 's' : 'e';
+	for (int i = 0; i < p->n; i++) {
+		*w = '0';
+		for (size_t t = 0; t < sizeof TAGS / sizeof TAGS[0]; t++)
+			if (p->types[i] == TAGS[t].oid)
+				*w = TAGS[t].c;
+		w++;
+	}
+	*w++ = '\x01';
+	memcpy(w, sql, len + 1);
+	return k;
+}
+
+/* The cache's entry of `key`, counted one more use (added if new; NULL
+ * out of memory). */
+static pg_entry *entry_use(pg_conn *c, const char *key)
+{
+	pg_entry *e = svc->lru_get(c->stmts, key);
+	if (e == NULL && (e = svc->calloc(1, sizeof *e)) != NULL &&
+	    svc->lru_put(c->stmts, key, e) != 0) {
+		svc->free(e);
+		e = NULL;
+	}
+	if (e != NULL && e->uses < UINT32_MAX)
+		e->uses++;
+	return e;
+}
+
+/* 26000 (no such statement) or 0A000 (cached plan must not change result
+ * type): the statement must be prepared again. */
+static const char *stale(const PGresult *res)
+{
+	const char *st = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	return st && (strcmp(st, "26000") == 0 || strcmp(st, "0A000") == 0) ? st : NULL;
+}
+
+/* A stale statement: forgotten (deallocated if the server still has it);
+ * outside a transaction block it is prepared again and the result of a
+ * second run replaces *res. */
+static int reprepare(PGresult **res, pg_conn *c, pg_entry *e, const char *sql,
+                     const pg_params *p)
+{
+	const char *state = stale(*res);
+	if (strcmp(state, "0A000") == 0)
+		pending_push(c, e->name);
+	e->prepared = 0;
+	if (PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+		return 0; /* the transaction is aborted: the error stands */
+	svc->log(DBR_LOG_DEBUG, "postgres", "database \"%s\": re-preparing a cached "
+	         "statement (SQLSTATE %s)", c->alias, state);
+	PQclear(*res);
+	*res = NULL;
+	pending_flush(c);
+	int rc = prepare_entry(c, e, sql, p);
+	if (rc == 0)
+		*res = PQexecPrepared(c->pg, e->name, p->n, p->vals, p->lens, p->fmts, 0);
+	return rc;
+}
+
+static int run_cached(pg_conn *c, const char *sql, const pg_params *p, dbr_sink *sink)
+{
+	char buf[512];
+	char *key = make_key(buf, sizeof buf, c, sql, p);
+	pg_entry *e = key ? entry_use(c, key) : NULL;
+	int rc;
+	pending_flush(c);
+	if (e == NULL || (!e->prepared && e->uses < c->threshold)) {
+		rc = run_unnamed(c, sql, p, sink);
+	} else if (!e->prepared && (rc = prepare_entry(c, e, sql, p)) != 0) {
+		svc->lru_remove(c->stmts, key);
+	} else {
+		PGresult *res = PQexecPrepared(c->pg, e->name, p->n, p->vals, p->lens, p->fmts, 0);
+		rc = stale(res) ? reprepare(&res, c, e, sql, p) : 0;
+		if (rc == 0)
+			rc = finish(c, res, sink); /* may empty the cache: e is gone */
+	}
+	if (key != buf)
+		svc->free(key);
+	return rc;
+}
+
 static int pg_exec(void *conn, const char *sql, const dbr_value *params,
                    size_t nparams, dbr_sink *sink)
 {
 	pg_conn *c = conn;
 	pg_params p;
-	char *text = NULL;
-	int rc = translate(&text, c, sql, nparams);
+	int rc = params_build(&p, params, nparams);
 	if (rc == 0)
-		rc = params_build(&p, params, nparams);
-	else
-		memset(&p, 0, sizeof p);
-	if (rc == 0) {
-		PGresult *res = PQexecParams(c->pg, text, p.n, p.types, p.vals, p.lens,
-		                             p.fmts, 0);
-		rc = res ? sink_result(c, res, sink) : pg_fail(c, NULL);
-		if (res && PQresultStatus(res) == PGRES_COPY_IN)
-			drain(c);
-		PQclear(res);
-	}
+		rc = c->stmts ? run_cached(c, sql, &p, sink) : run_unnamed(c, sql, &p, sink);
 	params_free(&p);
-	svc->free(text);
 	return rc;
 }
 
@@ -543,6 +884,7 @@ static int pg_script(void *conn, const char *sql)
 			: pg_fail(c, res);
 	if (st == PGRES_COPY_IN)
 		drain(c);
+	note_discard(c, res);
 	PQclear(res);
 	return rc;
 }
@@ -556,6 +898,7 @@ static int pg_reset(void *conn)
 		return 1;
 	switch (PQtransactionStatus(c->pg)) {
 	case PQTRANS_IDLE:
+		pending_flush(c);
 		return 0;
 	case PQTRANS_INTRANS:
 	case PQTRANS_INERROR: {
@@ -566,6 +909,7 @@ static int pg_reset(void *conn)
 		if (ok)
 			svc->log(DBR_LOG_DEBUG, "postgres", "database \"%s\": rolled back a "
 			          "transaction left open", c->alias);
+		pending_flush(c);
 		return !ok;
 	}
 	default:

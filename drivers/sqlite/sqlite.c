@@ -6,7 +6,16 @@
  * every pooled connection of the alias sees the same data.
  *
  * Options (URL query, then the `options` group) are checked against OPTS:
- * mode, journal_mode, synchronous, busy_timeout, cache_size, foreign_keys.
+ * mode, journal_mode, synchronous, busy_timeout, cache_size, foreign_keys,
+ * statement_cache, prepare_threshold.
+ *
+ * Statements: each connection keeps up to statement_cache (default 256)
+ * prepared sqlite3_stmt in an LRU keyed by the SQL text (the host's lru_*),
+ * from their prepare_threshold-th use (default 1: the first), and resets
+ * and clears their bindings after each run. sqlite3_prepare_v2 statements
+ * re-prepare themselves when the schema changes (SQLITE_SCHEMA is retried
+ * inside sqlite3_step), so a cached statement never goes stale; the column
+ * count is read after the first step for that reason.
  * All services come from the host table: this module never links libdbrouter.
  */
 #include <errno.h>
@@ -45,7 +54,7 @@ static const word BOOLS[] = {
 	{ "1", "ON" }, { "0", "OFF" }, { NULL, NULL }
 };
 
-enum { O_MODE, O_JOURNAL, O_SYNC, O_BUSY, O_CACHE, O_FK, O_COUNT };
+enum { O_MODE, O_JOURNAL, O_SYNC, O_BUSY, O_CACHE, O_FK, O_STMTS, O_THRESHOLD, O_COUNT };
 
 typedef struct opt_def {
 	const char *name;   /* option name, and PRAGMA name unless pragma is 0 */
@@ -64,6 +73,8 @@ static const opt_def OPTS[O_COUNT] = {
 	[O_BUSY] = { "busy_timeout", NULL, 0, INT_MAX, "5000", 1, 0 },
 	[O_CACHE] = { "cache_size", NULL, INT_MIN, INT_MAX, NULL, 1, 0 },
 	[O_FK] = { "foreign_keys", BOOLS, 0, 0, "ON", 1, 0 },
+	[O_STMTS] = { "statement_cache", NULL, 0, 100000, "256", 0, 0 },
+	[O_THRESHOLD] = { "prepare_threshold", NULL, 1, 1000000, "1", 0, 0 },
 };
 
 /* Validated option values, canonical text ("" when absent and no default). */
@@ -243,7 +254,24 @@ typedef struct sq_conn {
 	char *alias;
 	int memory;       /* shared-cache memory database: locks do not wait */
 	long long busy_ms;
+	dbr_lru *stmts;   /* SQL text -> sq_entry, or NULL: statement_cache = 0 */
+	unsigned threshold; /* the use from which a statement is kept */
 } sq_conn;
+
+/* A statement of the cache: counted from its first use, kept prepared
+ * from its threshold-th. */
+typedef struct sq_entry {
+	sqlite3_stmt *st; /* NULL until kept */
+	unsigned uses;
+} sq_entry;
+
+static void entry_evict(void *arg, void *value)
+{
+	sq_entry *e = value;
+	(void)arg;
+	sqlite3_finalize(e->st);
+	svc->free(e);
+}
 
 /* Sets the host error from the connection's last SQLite error; `code` 0
  * keeps the mapped DBR_E* code. */
@@ -266,6 +294,7 @@ static void sq_close(void *conn)
 	sq_conn *c = conn;
 	if (c == NULL)
 		return;
+	svc->lru_free(c->stmts); /* finalized before the close */
 	sqlite3_close_v2(c->db);
 	svc->free(c->alias);
 	svc->free(c);
@@ -368,7 +397,12 @@ static int sq_connect(void **conn, const dbr_url_view *url)
 	c->memory = is_memory(url);
 	c->busy_ms = strtoll(o.val[O_BUSY], NULL, 10);
 	int flags = open_flags(o.val[O_MODE]);
-	rc = sq_open(c, url, flags);
+	c->threshold = (unsigned)strtoul(o.val[O_THRESHOLD], NULL, 10);
+	size_t cap = (size_t)strtoul(o.val[O_STMTS], NULL, 10);
+	if (cap > 0 && (c->stmts = svc->lru_new(cap, entry_evict, c)) == NULL)
+		rc = svc->error(DBR_ENOMEM, "53200", "out of memory");
+	if (rc == 0)
+		rc = sq_open(c, url, flags);
 	if (rc == 0)
 		rc = apply_opts(c, &o, flags == SQLITE_OPEN_READONLY);
 	if (rc) {
@@ -525,21 +559,34 @@ static int sink_columns(sqlite3_stmt *st, int ncols, dbr_sink *sink)
 	return rc;
 }
 
+/* The columns, once the first step has run: a cached statement that the
+ * step re-prepared after a schema change may have gained or lost some. */
+static int start_rows(sqlite3_stmt *st, int *ncols, dbr_value **row, dbr_sink *sink)
+{
+	int rc;
+	*ncols = sqlite3_column_count(st);
+	if (*ncols > 0 && (rc = sink_columns(st, *ncols, sink)) != 0)
+		return rc;
+	if (*ncols > 0 && (*row = svc->calloc((size_t)*ncols, sizeof **row)) == NULL)
+		return svc->error(DBR_ENOMEM, "53200", "out of memory");
+	return 0;
+}
+
 /* Steps every row into the sink. */
 static int step_rows(sq_conn *c, sqlite3_stmt *st, dbr_sink *sink)
 {
-	int ncols = sqlite3_column_count(st), rc, sunk = 0;
+	int ncols = 0, rc, sunk = 0, started = 0;
 	long long start = mono_ms();
 	dbr_value *row = NULL;
 
-	if (ncols > 0 && (rc = sink_columns(st, ncols, sink)) != 0)
-		return rc;
-	if (ncols > 0 && (row = svc->calloc((size_t)ncols, sizeof *row)) == NULL)
-		return svc->error(DBR_ENOMEM, "53200", "out of memory");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW || (!sunk && locked_wait(c, rc, start))) {
 		if (rc != SQLITE_ROW) {
 			sqlite3_reset(st);
 			continue;
+		}
+		if (!started++ && (rc = start_rows(st, &ncols, &row, sink)) != 0) {
+			svc->free(row);
+			return rc;
 		}
 		for (int i = 0; i < ncols; i++)
 			row[i] = cell(st, i);
@@ -550,6 +597,8 @@ static int step_rows(sq_conn *c, sqlite3_stmt *st, dbr_sink *sink)
 		}
 	}
 	svc->free(row);
+	if (rc == SQLITE_DONE && !started)
+		return start_rows(st, &ncols, &row, sink); /* no row: columns only */
 	return rc == SQLITE_DONE ? 0 : sq_fail(c, rc);
 }
 
@@ -606,26 +655,60 @@ static int run(sq_conn *c, sqlite3_stmt *st, dbr_sink *sink)
 	return 0;
 }
 
+/* A fresh statement: exactly one, else an error. */
+static int prepare_one(sqlite3_stmt **st, sq_conn *c, const char *sql)
+{
+	const char *tail = NULL;
+	int rc = prepare(st, &tail, c, sql);
+	if (rc)
+		return rc;
+	if (*st == NULL)
+		return svc->error(DBR_EINVAL, NULL, "database \"%s\": empty statement",
+		                   c->alias);
+	if (has_more(c, tail)) {
+		sqlite3_finalize(*st);
+		*st = NULL;
+		return svc->error(DBR_EINVAL, NULL, "database \"%s\": several statements: "
+		                   "use a script", c->alias);
+	}
+	return 0;
+}
+
+/* The cache's entry of `sql`, counted one more use (added if new; NULL
+ * without a cache or memory). */
+static sq_entry *entry_use(sq_conn *c, const char *sql)
+{
+	sq_entry *e = svc->lru_get(c->stmts, sql);
+	if (e == NULL && c->stmts != NULL && (e = svc->calloc(1, sizeof *e)) != NULL &&
+	    svc->lru_put(c->stmts, sql, e) != 0) {
+		svc->free(e);
+		e = NULL;
+	}
+	if (e != NULL)
+		e->uses++;
+	return e;
+}
+
 static int sq_exec(void *conn, const char *sql, const dbr_value *params,
                    size_t nparams, dbr_sink *sink)
 {
 	sq_conn *c = conn;
-	sqlite3_stmt *st = NULL;
-	const char *tail = NULL;
-	int rc = prepare(&st, &tail, c, sql);
-	if (rc)
+	sq_entry *e = entry_use(c, sql);
+	sqlite3_stmt *st = e ? e->st : NULL;
+	int rc = 0;
+	if (st == NULL && (rc = prepare_one(&st, c, sql)) != 0)
 		return rc;
-	if (st == NULL)
-		return svc->error(DBR_EINVAL, NULL, "database \"%s\": empty statement",
-		                   c->alias);
-	if (has_more(c, tail))
-		rc = svc->error(DBR_EINVAL, NULL, "database \"%s\": several statements: "
-		                 "use a script", c->alias);
-	if (rc == 0)
-		rc = bind_all(c, st, params, nparams);
+	if (e != NULL && e->st == NULL && e->uses >= c->threshold)
+		e->st = st; /* kept from now on */
+	rc = bind_all(c, st, params, nparams);
 	if (rc == 0)
 		rc = run(c, st, sink);
-	sqlite3_finalize(st);
+	if (e != NULL && e->st == st) {
+		sqlite3_reset(st); /* ends its read; the error is already reported */
+		sqlite3_clear_bindings(st); /* they point into the caller's values */
+	} else {
+		sqlite3_finalize(st);
+	}
 	return rc;
 }
 

@@ -86,6 +86,12 @@ typedef struct dbr_sink dbr_sink;
 
 struct dbr_route_req; /* router.h */
 
+/* A bounded LRU map (ABI 1.1, host->lru_*): string keys, opaque values. */
+typedef struct dbr_lru dbr_lru;
+/* Releases a value leaving the map (evicted, replaced, removed, cleared);
+ * `arg` is lru_new's. It must not modify the map. */
+typedef void (*dbr_lru_evict_fn)(void *arg, void *value);
+
 /* The SQL a lexer reads (ABI 1.1): which quotes, comments and escapes
  * exist. GENERIC is what every dialect agrees on; where they disagree the
  * reading that hides less wins. */
@@ -198,6 +204,26 @@ typedef struct dbr_host {
 	 * select, then return NULL (or -1). Returns DBR_EROUTE. */
 	int (*refuse)(const struct dbr_route_req *req, const char *fmt, ...)
 		__attribute__((format(printf, 2, 3)));
+	/* ABI 1.1: statement cache */
+	/* A map of at most `capacity` (>= 1) entries whose values the map owns:
+	 * each leaves through evict(arg, value). NULL when capacity is 0 or
+	 * memory runs out. Not thread-safe: one map per connection. Keys are
+	 * copied; values are the caller's until they are evicted. */
+	dbr_lru *(*lru_new)(size_t capacity, dbr_lru_evict_fn evict, void *arg);
+	/* The value of `key` (now the most recent), or NULL. */
+	void *(*lru_get)(dbr_lru *lru, const char *key);
+	/* Adds or replaces `key` (a replaced value is evicted); when the map is
+	 * full the least recent entry is evicted first. 0 or DBR_ENOMEM (then
+	 * `value` stays the caller's). */
+	int (*lru_put)(dbr_lru *lru, const char *key, void *value);
+	/* Evicts `key`: 0, or DBR_ENOTFOUND. */
+	int (*lru_remove)(dbr_lru *lru, const char *key);
+	/* Evicts every entry, least recent first. */
+	void (*lru_clear)(dbr_lru *lru);
+	/* Evicts every entry and frees the map (NULL is a no-op). */
+	void (*lru_free)(dbr_lru *lru);
+	/* The number of entries. */
+	size_t (*lru_count)(const dbr_lru *lru);
 } dbr_host;
 
 /* What a plugin's entry returns: a static descriptor. */

@@ -72,7 +72,7 @@ static int run_routed(dbr_result **out, dbr__route *rt, const dbr_query *q, cons
 	if (!rt->tx)
 		dbr__pool_release(rt->d->pool, c, rc == DBR_ECONNECT);
 	dbr__metrics_stmt(rt->d, rt->intent, rc, r, t0);
-	if (out)
+	if (out && rc == 0) /* *out stays untouched on failure */
 		*out = r;
 	else
 		dbr_result_free(r);

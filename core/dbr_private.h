@@ -19,6 +19,16 @@
  * same atomic as the count so that the last put learns "removed" from its
  * own decrement, never by reading a database that may be freed already. */
 #define DBR__DB_REMOVED (1 << 30)
+
+/* A database's statement counters (metrics.c): relaxed atomics, bumped
+ * once per statement without a lock. Pool counters live in the pool. */
+typedef struct dbr__dbmetrics {
+	atomic_uint_fast64_t stmts[2];  /* [0] reads, [1] writes */
+	atomic_uint_fast64_t errors[DBR_METRICS_NERR];
+	atomic_uint_fast64_t rows, affected, sum_ns;
+	atomic_uint_fast64_t buckets[DBR_METRICS_NBUCKETS];
+} dbr__dbmetrics;
+
 typedef struct dbr__database {
 	dbr__dbconf conf;
 	char uid[64];
@@ -30,6 +40,7 @@ typedef struct dbr__database {
 	struct dbr__database *primary; /* NULL for a primary */
 	atomic_int nreplicas;
 	atomic_int refs;     /* users besides the dbr itself, | DBR__DB_REMOVED */
+	dbr__dbmetrics m;
 } dbr__database;
 
 /* A router of one or more chains (a chain extended at run time shares the
@@ -41,6 +52,7 @@ typedef struct dbr__router {
 	dbr__plugin *plugin;
 	const dbr_router_ops *ops;   /* plugin->ops.router, normalised */
 	void *state;
+	atomic_uint_fast64_t answers, picks, exclusions; /* metrics (metrics.c) */
 } dbr__router;
 
 /* A router chain: immutable once built; freed when the last user lets go. */
@@ -233,6 +245,15 @@ void dbr__session_pin(dbr_session *s, const char *primary, int64_t when_us, cons
 /* Session end or dbr_close: gives back the raw connections of `s` and
  * detaches them (a later dbr_conn_release only frees the handle). */
 void dbr__conns_orphan(dbr_session *s);
+
+/* ---- metrics.c */
+/* One relaxed increment of an atomic counter: the statement path's only cost. */
+#define DBR__COUNT(ctr, n) atomic_fetch_add_explicit(&(ctr), (uint_fast64_t)(n), memory_order_relaxed)
+uint64_t dbr__metrics_now(void); /* monotonic nanoseconds */
+/* Counts one statement run on `d` that began at t0 (dbr__metrics_now):
+ * intent, error class of rc, rows of r (may be NULL), latency. */
+void dbr__metrics_stmt(dbr__database *d, dbr_intent intent, int rc, const dbr_result *r,
+                       uint64_t t0);
 
 /* ---- exec.c */
 /* Runs one statement on a connection into a new result (out may be NULL). */

@@ -71,19 +71,28 @@ static int query_hints(dbr__hints *h, const dbr_query *q)
  * it). */
 static int run_routed(dbr_result **out, dbr__route *rt, const dbr_query *q, const char *script)
 {
+	uint64_t t0 = dbr__metrics_now();
+	dbr_result *r = NULL;
 	dbr__conn *c = rt->tx ? rt->tx->c : NULL;
 	int rc = c ? 0 : dbr__pool_acquire(&c, rt->d->pool);
-	if (rc)
+	if (rc) {
+		dbr__metrics_stmt(rt->d, rt->intent, rc, NULL, t0);
 		return rc;
+	}
 	if (script) {
 		const dbr_url_view *scope = dbr__secret_scope(&rt->d->view);
 		rc = DBR__DRIVER_CALL(rt->d->driver->desc->name, rt->d->ops, script, c->conn, script);
 		dbr__secret_scope(scope);
 	} else {
-		rc = dbr__exec_on(out, rt->d, c, q->sql, q->params, q->nparams);
+		rc = dbr__exec_on(&r, rt->d, c, q->sql, q->params, q->nparams);
 	}
 	if (!rt->tx)
 		dbr__pool_release(rt->d->pool, c, rc == DBR_ECONNECT);
+	dbr__metrics_stmt(rt->d, rt->intent, rc, r, t0);
+	if (out && rc == 0) /* *out stays untouched on failure */
+		*out = r;
+	else
+		dbr_result_free(r);
 	return rc;
 }
 

@@ -294,6 +294,8 @@ int dbr__pool_acquire(dbr__conn **out, dbr__pool *p);
 /* Gives a connection back; `broken` closes it. */
 void dbr__pool_release(dbr__pool *p, dbr__conn *c, int broken);
 void dbr__pool_stats(dbr_pool_stats *out, dbr__pool *p);
+/* Metrics beyond dbr_pool_stats: acquires that queued, connections opened. */
+void dbr__pool_counts(uint64_t *waits, uint64_t *connects, dbr__pool *p);
 /* One maintenance pass: closes idle connections past idle_timeout (down to
  * min_connections) or max_lifetime, then opens what min_connections lacks.
  * The pool's own thread calls it periodically (started by dbr__pool_new

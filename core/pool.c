@@ -42,6 +42,7 @@ struct dbr__pool {
 	waiter *whead, *wtail;
 	size_t waiting;
 	uint64_t acquires, timeouts, connect_errors, wait_us_total, wait_us_max;
+	uint64_t waits, connects; /* metrics (metrics.c), under the lock like the rest */
 	char last_error[512]; /* the last connect failure (drivers mask passwords) */
 	int warm_failing;    /* the warm-up's last connect failed (log once) */
 	/* maintenance thread */
@@ -175,6 +176,7 @@ static int connect_slot(dbr__conn **out, dbr__pool *p, int extra)
 	pthread_mutex_lock(&p->lock);
 	p->pending--;
 	p->connecting--;
+	p->connects += rc == 0;
 	if (rc) {
 		p->connect_errors++;
 		snprintf(p->last_error, sizeof(p->last_error), "%s", dbr_error_last()->message);
@@ -257,6 +259,7 @@ static int wait_locked(dbr__pool *p, dbr__conn **c, int64_t deadline)
 		p->whead = &w;
 	p->wtail = &w;
 	p->waiting++;
+	p->waits++;
 	dbr__logm(DBR_LOG_DEBUG, "pool", "pool of \"%s\" full (%d connections in use): waiting up to acquire_timeout = %g s", p->url->alias, p->conf.max_connections, p->conf.acquire_timeout);
 	int64_t since = mono_us();
 	uint64_t errors_before = p->connect_errors;
@@ -705,6 +708,14 @@ void dbr__pool_stats(dbr_pool_stats *out, dbr__pool *p)
 		.wait_us_total = p->wait_us_total,
 		.wait_us_max = p->wait_us_max,
 	};
+	pthread_mutex_unlock(&p->lock);
+}
+
+void dbr__pool_counts(uint64_t *waits, uint64_t *connects, dbr__pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	*waits = p->waits;
+	*connects = p->connects;
 	pthread_mutex_unlock(&p->lock);
 }
 

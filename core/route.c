@@ -246,7 +246,7 @@ static int ask_routers(dbr__database **out, dbr_session *s, dbr_trace *t, dbr__c
 	const route_ctx *ctx = req->priv;
 	*out = NULL;
 	for (size_t i = 0; i < chain->n; i++) {
-		const dbr__router *r = chain->routers[i];
+		dbr__router *r = chain->routers[i];
 		const char *(*fn)(void *, const dbr_route_req *) = NULL;
 		if (req->intent == DBR_INTENT_READ)
 			fn = r->ops->db_for_read;
@@ -264,6 +264,8 @@ static int ask_routers(dbr__database **out, dbr_session *s, dbr_trace *t, dbr__c
 			step(t, DBR_STAGE_TARGET, r->name, "passed", "", NULL);
 			continue;
 		}
+		if (!(req->flags & DBR_REQ_DRY_RUN))
+			DBR__COUNT(r->answers, 1);
 		int rc = find_alias(out, s->db, alias, r->name);
 		if (rc)
 			return rc;
@@ -286,12 +288,16 @@ static void fill_member(dbr_member *m, const dbr__database *d)
 	m->lag_us = -1;
 }
 
-/* Notes the members a hook newly excluded. */
-static void note_excluded(dbr_trace *t, const char *who, dbr_member *m, int *was, size_t n)
+/* Notes (and counts, unless a dry run) the members a hook newly excluded. */
+static void note_excluded(dbr_trace *t, dbr__router *r, const dbr_route_req *req, dbr_member *m,
+                          int *was, size_t n)
 {
+	const char *who = r->name;
 	for (size_t i = 0; i < n; i++)
 		if (m[i].excluded && !was[i]) {
 			was[i] = 1;
+			if (!(req->flags & DBR_REQ_DRY_RUN))
+				DBR__COUNT(r->exclusions, 1);
 			step(t, DBR_STAGE_MEMBER, who, "dropped", m[i].alias, NULL);
 		}
 }
@@ -331,11 +337,11 @@ static int stage2(dbr__database **out, dbr_session *s, dbr_trace *t, dbr__chain 
 	req->target = target->conf.alias;
 	*out = NULL;
 	for (size_t i = 0; i < chain->n && !*out; i++) {
-		const dbr__router *r = chain->routers[i];
+		dbr__router *r = chain->routers[i];
 		if (!r->ops->select)
 			continue;
 		int pick = r->ops->select(r->state, req, mp, n);
-		note_excluded(t, r->name, m, was, n);
+		note_excluded(t, r, req, m, was, n);
 		if (((const route_ctx *)req->priv)->refused) {
 			step(t, DBR_STAGE_MEMBER, r->name, "refused", "", NULL);
 			rc = refused(req->priv, r->name);
@@ -343,6 +349,8 @@ static int stage2(dbr__database **out, dbr_session *s, dbr_trace *t, dbr__chain 
 		}
 		if (pick >= 0 && (size_t)pick < n && !m[pick].excluded) {
 			*out = dbs[pick];
+			if (!(req->flags & DBR_REQ_DRY_RUN))
+				DBR__COUNT(r->picks, 1);
 			step(t, DBR_STAGE_MEMBER, r->name, "picked", m[pick].alias, NULL);
 		} else {
 			step(t, DBR_STAGE_MEMBER, r->name, "passed", "", NULL);

@@ -28,6 +28,7 @@ SUITES=(
 	"replication|tests/test_replication"
 	"pool|tests/test_pool_server" # stops and restarts the PostgreSQL primary
 	"stress|tests/test_stress all"
+	"metrics|tests/test_metrics postgres"
 	"secrets|$srcdir/tests/test_secrets.sh servers"
 	"examples|check_examples"
 )

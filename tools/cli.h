@@ -102,6 +102,7 @@ int cmd_status(cli *c, int argc, char **argv);
 int cmd_exec(cli *c, int argc, char **argv);
 int cmd_explain(cli *c, int argc, char **argv);
 int cmd_apply(cli *c, int argc, char **argv);
+int cmd_metrics(cli *c, int argc, char **argv); /* cmd_metrics.c */
 
 /* cli_run.c: the script reader. */
 /* Splits `line` shell-like into *argv (a NULL-terminated array whose words

@@ -231,7 +231,7 @@ static const cli_command commands[] = {
 	 "that read-your-writes pinning shows. Each line is echoed as '> line'\n"
 	 "before its output; the first failure stops the script with its exit code.\n"
 	 "Words split like a shell's: 'single' and \"double\" quotes, \\ escapes;\n"
-	 "'#' starts a comment. Commands: exec, explain, apply, status, check, and\n"
+	 "'#' starts a comment. Commands: exec, explain, apply, status, check, metrics, and\n"
 	 "  begin [ALIAS]            begin a transaction (default: on default; nested:\n"
 	 "                           a savepoint) through dbr_tx_begin\n"
 	 "  commit [ALIAS]           commit it (default: the latest begun)\n"
@@ -240,6 +240,7 @@ static const cli_command commands[] = {
 	 "  echo TEXT...             print TEXT\n"
 	 "  use_primary begin|end    enter/leave a scope where reads go to primaries\n"
 	 "  mark_write ALIAS         record a write done elsewhere (pins like one)\n"},
+	{"metrics", cmd_metrics, CMD_BOTH, "print the counters of this process's statements", "[--json]", "Prints the library's counters (per alias, per router) in the Prometheus text\nformat, or JSON with --json. In a run script: those of the commands before it.\n"},
 	{"sleep", cmd_sleep, CMD_SCRIPT, "", "SECONDS", "Waits SECONDS (a decimal number).\n"},
 	{"echo", cmd_echo, CMD_SCRIPT, "", "TEXT...", "Prints TEXT.\n"},
 	{"use_primary", cmd_use_primary, CMD_SCRIPT, "", "begin|end",

@@ -1,7 +1,8 @@
 # tools/ -> the `dbrouter` command (public API only: links libdbrouter).
 bin_PROGRAMS += tools/dbrouter
 tools_dbrouter_SOURCES = tools/dbrouter.c tools/cli.h tools/cli_output.c tools/cli_run.c \
-	tools/cmd_check.c tools/cmd_status.c tools/cmd_exec.c tools/cmd_apply.c
+	tools/cmd_check.c tools/cmd_status.c tools/cmd_exec.c tools/cmd_apply.c \
+	tools/cmd_metrics.c
 tools_dbrouter_LDADD = libdbrouter.la
 
 # The bash completion, named after the command as bash-completion loads it;

@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #ifdef __cplusplus
@@ -563,6 +564,97 @@ DBR_API int dbr_alias_list_get(dbr_alias_list **out, dbr *db);
 DBR_API size_t dbr_alias_list_count(const dbr_alias_list *l);
 DBR_API const dbr_alias_info *dbr_alias_list_at(const dbr_alias_list *l, size_t i);
 DBR_API void dbr_alias_list_free(dbr_alias_list *l);
+
+/* ---------------------------------------------------------------- metrics */
+
+/* Counters of what the library did, always on: relaxed atomic increments
+ * beside the objects they count (no lock on the statement path). They
+ * start at 0 when a database or router is built and go away with it: a
+ * removed alias leaves the snapshot, a router rebuilt by dbr_set_routers
+ * starts again from 0 (dbr_add_router keeps the routers it keeps, with
+ * their counts). A snapshot is not one instant: each counter is read
+ * once, while statements run. */
+
+/* Error classes of dbr_metrics_alias.errors, by the statement's code. */
+typedef enum dbr_metrics_error {
+	DBR_METRICS_ERR_SQL = 0,  /* DBR_ESQL: the database refused the statement */
+	DBR_METRICS_ERR_CONNECT,  /* DBR_ECONNECT */
+	DBR_METRICS_ERR_TIMEOUT,  /* DBR_ETIMEOUT (pool acquire, transaction_timeout) */
+	DBR_METRICS_ERR_PARAM,    /* DBR_EPARAM: parameter count */
+	DBR_METRICS_ERR_OTHER,    /* anything else */
+	DBR_METRICS_NERR
+} dbr_metrics_error;
+
+/* The latency histogram's buckets: bucket i (0 <= i < 20) holds statements
+ * that took at most 16 µs * 2^i (16 µs, 32 µs … 8.388608 s) and more than
+ * the bound before; bucket 20 (the last, "+Inf") everything longer. */
+#define DBR_METRICS_NBUCKETS 21
+
+/* One database (alias; replicas included). Counts are per statement that
+ * dbr_exec or dbr_apply ran on this alias (routed or by `using`, in a
+ * transaction or not; statements of raw connections, dbr_conn_exec, are
+ * not counted); a statement that fails routing has no alias and is not
+ * counted. Latency is measured from taking the connection to giving it
+ * back (a pool wait included). */
+typedef struct dbr_metrics_alias {
+	size_t struct_size;       /* sizeof as this library built it: members may be appended */
+	const char *alias;
+	const char *replica_of;   /* the primary's alias, or NULL */
+	uint64_t reads, writes;   /* statements by (settled) intent */
+	uint64_t errors[DBR_METRICS_NERR]; /* failed statements by class */
+	uint64_t rows;            /* rows returned */
+	uint64_t affected_rows;   /* rows changed by writes, as the driver reports them */
+	uint64_t latency_buckets[DBR_METRICS_NBUCKETS]; /* per bucket, not cumulative */
+	uint64_t latency_count;   /* = reads + writes (read once more: may run ahead) */
+	uint64_t latency_sum_ns;  /* total time of the statements */
+	uint64_t retries;         /* always 0: no retry feature yet */
+	uint64_t bans;            /* always 0: no ban feature yet */
+	uint64_t pool_waits;      /* acquires that had to queue for a connection */
+	uint64_t pool_wait_us;    /* time spent queued, summed */
+	uint64_t connects;        /* connections opened */
+	uint64_t connect_failures;/* connects that failed */
+} dbr_metrics_alias;
+
+/* One router of the chain, by its entry's name. */
+typedef struct dbr_metrics_router {
+	size_t struct_size;
+	const char *name;
+	uint64_t answers;    /* db_for_read/db_for_write named an alias */
+	uint64_t picks;      /* select picked a member */
+	uint64_t exclusions; /* members its select newly excluded */
+} dbr_metrics_router;
+
+typedef struct dbr_metrics dbr_metrics;
+
+/* A snapshot of every alias (configuration order) and every router of the
+ * current chain (chain order) into *out, owned by the caller
+ * (dbr_metrics_free); its strings are copies, valid until then even if the
+ * alias or router goes away. Routing done by dbr_explain is not counted.
+ * Errors: DBR_EINVAL, DBR_ENOMEM. Thread-safe. */
+DBR_API int dbr_metrics_get(dbr_metrics **out, dbr *db);
+/* Sizes and entries of a snapshot (NULL when i is out of range); the
+ * entries live as long as the snapshot. Thread-safe (read-only). */
+DBR_API size_t dbr_metrics_alias_count(const dbr_metrics *m);
+DBR_API const dbr_metrics_alias *dbr_metrics_alias_at(const dbr_metrics *m, size_t i);
+DBR_API size_t dbr_metrics_router_count(const dbr_metrics *m);
+DBR_API const dbr_metrics_router *dbr_metrics_router_at(const dbr_metrics *m, size_t i);
+/* The upper bound of latency bucket i in seconds (INFINITY for the last;
+ * NAN out of range). Thread-safe (pure function). */
+DBR_API double dbr_metrics_bucket_le(size_t i);
+/* Frees a snapshot; NULL is a no-op. Per snapshot. */
+DBR_API void dbr_metrics_free(dbr_metrics *m);
+
+typedef enum dbr_metrics_format {
+	DBR_METRICS_PROMETHEUS = 0, /* the Prometheus text exposition format 0.0.4 */
+	DBR_METRICS_JSON = 1        /* one JSON object (see the README's Metrics) */
+} dbr_metrics_format;
+
+/* Takes a snapshot and writes it to `f` (the caller's; not closed) in `fmt`.
+ * Prometheus: dbrouter_* counters labelled alias="…" (and intent, class) or
+ * router="…", a dbrouter_statement_duration_seconds histogram; label values
+ * escaped (\\, \", \n). Errors: DBR_EINVAL, DBR_ENOMEM, DBR_ERROR (a write
+ * to f failed). Thread-safe (writes to f are the caller's to serialise). */
+DBR_API int dbr_metrics_write(dbr *db, FILE *f, dbr_metrics_format fmt);
 
 /* Backend name of `alias` ("sqlite" …) in *out, static storage.
  * Errors: DBR_ENOTFOUND. Thread-safe. */

@@ -1,5 +1,6 @@
 /* fixed_router — a test router: `read`, `write` (answered for every
- * statement, unchecked) and `pick` (the member it picks in stage 2). */
+ * statement, unchecked), `pick` (the member it picks in stage 2) and
+ * `exclude` (the member it excludes there). */
 #include <string.h>
 
 #include <dbrouter/router.h>
@@ -7,7 +8,7 @@
 static const dbr_host *h;
 
 typedef struct fixed {
-	const char *read, *write, *pick;
+	const char *read, *write, *pick, *exclude;
 } fixed;
 
 static int create(void **state, const dbr_conf *conf)
@@ -22,6 +23,8 @@ static int create(void **state, const dbr_conf *conf)
 		f->write = h->strdup(s);
 	if (h->conf_string(&s, conf, "pick") == 0)
 		f->pick = h->strdup(s);
+	if (h->conf_string(&s, conf, "exclude") == 0)
+		f->exclude = h->strdup(s);
 	*state = f;
 	return 0;
 }
@@ -32,6 +35,7 @@ static void destroy(void *state)
 	h->free((void *)f->read);
 	h->free((void *)f->write);
 	h->free((void *)f->pick);
+	h->free((void *)f->exclude);
 	h->free(f);
 }
 
@@ -52,6 +56,9 @@ static const char *for_write(void *state, const dbr_route_req *req)
 static int select_member(void *state, const dbr_route_req *req, dbr_member *const *m, size_t n)
 {
 	const fixed *f = state;
+	for (size_t i = 0; f->exclude && i < n; i++)
+		if (strcmp(m[i]->alias, f->exclude) == 0)
+			m[i]->excluded = 1;
 	for (size_t i = 0; f->pick && i < n; i++)
 		if (strcmp(m[i]->alias, f->pick) == 0)
 			return (int)i;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # abi/check.sh — the ABI guard (docs/design.md, "Versioning").
 #
 #   abi/check.sh [--headers DIR] [--lib FILE] [--baseline DIR]
@@ -33,7 +34,7 @@ update=0
 CC=${CC:-cc}
 ABIDW_OPTS=(--no-corpus-path --no-comp-dir-path --no-show-locs --no-elf-needed --type-id-style hash)
 
-usage() { sed -n '4,5p' "$0" | sed 's/^# *//' >&2; exit "$1"; }
+usage() { sed -n '5,6p' "$0" | sed 's/^# *//' >&2; exit "$1"; }
 say() { printf 'abi/check.sh: %s\n' "$*"; }
 die() { say "$*" >&2; exit 2; }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * probe.c — makes the plugin ABI visible to abidw (abi/check.sh).
  *

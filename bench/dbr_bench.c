@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dbr_bench — what routing costs, measured side by side in one run.
  *
  * The same point query on the same SQLite file, N times each:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # bench/: measurements, not tests (make bench runs them).
 noinst_PROGRAMS += bench/dbr_bench
 bench_dbr_bench_SOURCES = bench/dbr_bench.c

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* chain.c — router chains: building routers from their entries, the
  * chain's references, swapping a new chain in (dbr_add_router,
  * dbr_set_routers). */

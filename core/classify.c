@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* classify.c — does a statement only read? One pass of the SQL lexer
  * (tokenize.c): the first keyword picks a rule, the rule reads the tokens
  * that follow. Text in literals, quoted names, dollar quotes and comments

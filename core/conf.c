@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * conf.c — the dbr_conf nodes plugins read through the host (host->conf_*):
  * typed accessors, FILE:LINE: SETTING.PATH error messages, and the unread

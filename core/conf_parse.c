@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * conf_parse.c — reading plugins.conf (or settings text) with libconfig:
  * parse errors as FILE:LINE messages, the duplicate-key scan that names the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * conf_private.h — what conf.c, conf_schema.c, conf_validate.c and
  * conf_parse.c share: libconfig settings, typed fetches, FILE:LINE errors

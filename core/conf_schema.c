@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * conf_schema.c — the core's own settings in plugins.conf: the tables of
  * known keys (top level, databases, pool) and what each one sets in the

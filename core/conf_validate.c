@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * conf_validate.c — checks shared by the schema: a group's keys run
  * against a table (unknown keys named with the known ones), non-empty

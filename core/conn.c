@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* conn.c — raw access to a named connection of a session (dbr_conn_get):
  * inside a transaction on that alias it is the transaction's connection,
  * else a pool connection held until dbr_conn_release. */

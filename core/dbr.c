@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dbr.c — the deployment handle's lifecycle: opening from a configuration
  * (validated whole, every plugin loaded, before anything connects), its
  * errors, the plugins it keeps, closing. */

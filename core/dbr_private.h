@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dbr_private.h — the core's handles (dbr, session, trace) and the routing
  * engine's interface between dbr.c, registry.c, chain.c, route.c, session.c

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* error.c — the calling thread's last error and dbr_strerror. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* exec.c — running statements: route, take a connection (the
  * transaction's or the pool's), run through the driver, record writes. */
 #include <stdlib.h>

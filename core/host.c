@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* host.c — the services table every plugin receives, and the clock. */
 #include <stdarg.h>
 #include <stdatomic.h>

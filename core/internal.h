@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * internal.h — what the core's modules share. Nothing here is public: every
  * symbol is dbr__* (double underscore) and hidden by -fvisibility=hidden.

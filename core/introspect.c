@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* introspect.c — what a handle tells about its databases (the alias list,
  * backends) and questions asked of a database's server. */
 #include <stdlib.h>

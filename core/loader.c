@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * loader.c — finds, opens and checks plugins (docs/design.md, "The plugin
  * ABI"). libltdl is not thread-safe, so every lt_* call below runs under

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # core/ -> libdbrouter. The objects are also a convenience library so that
 # unit tests can reach the hidden dbr__* internals.
 noinst_LTLIBRARIES = core/libdbrcore.la

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* log.c — where every log line goes: the core's (dbr__logm) and the
  * plugins' (host->log). One process-wide sink: standard error, or the
  * application's callback (dbr_log_set), behind a threshold read from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* log.h — the one way the core and the plugins log (core/log.c).
  *
  * A line below the threshold costs one relaxed atomic read and no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lru.c — a bounded map from string keys to opaque values, least recently
  * used first out: the statement caches of the drivers (host services lru_*).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lru.h — the bounded LRU map behind the host services lru_* (plugin.h):
  * string keys (copied), opaque values released through the evict callback. */
 #ifndef DBR_LRU_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* metrics.c — the always-on counters: bumping a statement's (relaxed
  * atomics in the database record, no lock), snapshots (copied under the
  * registry's read lock, as the alias list is; the chain held by a

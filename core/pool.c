@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pool.c — connections of one alias: reuse idle ones, open new ones up to
  * max_connections, wait up to acquire_timeout (first come, first served:
  * a release hands its connection, or its free slot, to the oldest waiter).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pool_api.c — the public pool introspection calls. */
 #include "dbr_private.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* registry.c — the databases of a handle: building one (driver loaded and
  * checked), adding, finding, referencing, linking replicas, removing. */
 #include <stdatomic.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* result.c — buffered results: built by drivers through the sink, read by
  * the application through typed getters. */
 #include <errno.h>

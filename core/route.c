@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* route.c — the two-stage routing engine and its explain trace.
  *
  * Stage 1 picks the target: explicit `using` → the session's open

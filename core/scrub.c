@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* scrub.c — keeps a database's password out of what its driver says.
  *
  * Drivers are asked never to show a password, but the client libraries

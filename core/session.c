@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* session.c — sessions: their errors, pins, use_primary scopes and
  * transactions (one per alias; nested begins are savepoints). */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sha256.c — SHA-256 and HMAC-SHA-256 (FIPS 180-4, RFC 2104), to sign pin
  * tokens without a crypto library dependency. */
 #include <string.h>

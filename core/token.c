@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* token.c — pin tokens: a session's recent writes as a short printable
  * string a caller carries (cookie, job payload) to another process.
  *

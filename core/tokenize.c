@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tokenize.c — the core's one SQL lexer. Like SQLite's tokenize.c, a
  * single pass turns the text into tokens that every consumer shares: the
  * classifier, the `?` → `$n` rewriter (host service sql_placeholders) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tokenize.h — the core's one SQL lexer (tokenize.c) and what it feeds:
  * the classifier (classify.c), the `?` → `$n` rewriter (a host service) and

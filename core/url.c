@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* url.c — connection URLs: parse them into parts, mask their secrets, and
  * map a scheme to its driver module. */
 #include <ctype.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* version.c — the run-time library's version (configure's PACKAGE_VERSION,
  * checked against dbrouter.h's DBR_VERSION by configure) and plugin ABI. */
 #include "config.h"

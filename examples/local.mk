@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # examples: out-of-tree plugins (a router and a driver), built by
 # tests/test_example.sh from the public headers only.
 EXTRA_DIST += examples/audit_router/audit_router.c examples/audit_router/Makefile \

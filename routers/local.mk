@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # routers/ — one loadable module per policy (never linked to libdbrouter).
 routers_LTLIBRARIES += routers/per_model.la routers/round_robin.la routers/pinning.la routers/shard.la
 

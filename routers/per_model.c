@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * per_model — stage 1 router: a model (table) name mapped to an alias.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pinning — stage 2 router: read-your-writes by a time window. A read of a
  * cluster the session wrote to less than `seconds` ago goes to the primary

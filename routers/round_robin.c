@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * round_robin — stage 2 router: reads of a primary with replicas go to its
  * replicas in turn, honouring `weight` with smooth weighted round-robin

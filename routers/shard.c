@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * shard — stage 1 router: the value of one hint (host->hint) picks one of
  * several databases, for reads and writes alike (stage 2 still spreads a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The ABI guard (docs/design.md, "Versioning"): abi/check.sh compares the
 # plugin ABI (abi/probe.c built against the headers) and libdbrouter.so with
 # the committed baselines abi/*.abi; tests/test_abi.sh runs it and proves it

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests: memory safety while databases come and go (test_churn): 16 threads
 # run statements while aliases are added, removed and listed and the router
 # chain is swapped. DBR_CHURN_SECONDS sets its length (default 30 s, as CI

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests: classify (the classifier and the SQL lexer under it)
 check_PROGRAMS += tests/test_classify
 TESTS += tests/test_classify

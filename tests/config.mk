@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests: config — core/conf.c: the plugins.conf schema, messages naming
 # FILE:LINE: SETTING, fragments (dbr_add_database/_router, dbr_set_routers)
 # and the conf accessors of the host table. Files in tests/conf.

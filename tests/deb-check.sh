@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # deb-check.sh — build the Debian packages from a clean copy of the tree,
 # check them with lintian (errors fail), install them on this machine, use
 # them as a user would (a program built with pkg-config against the

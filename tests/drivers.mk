@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests: drivers (unit tests that need no server; the server suites are in
 # tests/servers.mk). The PostgreSQL driver's `?` → `$n` rewriting is the
 # core lexer's host service, tested here without a server.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests: fuzzing harnesses (tests/fuzz/). Here they are linked with the
 # standalone driver and replay their seed corpora as ordinary tests, with
 # whatever compiler configure found; tests/fuzz/run.sh builds the same

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests: hints (statement, session, dbr: SQL comments) and the shard router
 # through the public API on SQLite files.
 check_PROGRAMS += tests/test_hints

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests: loader — core/loader.c against the test-only plugins of
 # tests/plugins (built as check_LTLIBRARIES) and the real sqlite driver and
 # per_model router. Links the core's objects to reach dbr__plugin_load.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests: the log sink and the lines the library logs, dbr_version
 check_PROGRAMS += tests/test_log
 TESTS += tests/test_log

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests: the LRU map of the statement caches (core/lru.c, host lru_*)
 check_PROGRAMS += tests/test_lru
 TESTS += tests/test_lru

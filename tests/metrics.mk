@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests: the always-on metrics (test_metrics on SQLite files here; its
 # PostgreSQL run is a suite of tests/server-suite.sh) and `dbrouter metrics`
 # in a run script, its output checked by python3 (test_metrics_cli.sh).

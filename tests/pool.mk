@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests: connection pools through the public API, on SQLite files in a
 # mkdtemp directory (the server-side pool test is in tests/servers.mk).
 check_PROGRAMS += tests/test_pool

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests: routers — round_robin, pinning, per_model and a user router through
 # the public API on SQLite files.
 check_PROGRAMS += tests/test_routers

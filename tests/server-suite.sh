@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # server-suite.sh — the ONE automake test that needs real servers.
 #
 # Starts the servers of tests/servers.sh once (stopped by a trap, also on

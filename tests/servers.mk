@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests: the suites that run against real servers (tests/servers.sh starts a
 # PostgreSQL primary + 2 replicas and a MariaDB primary + replica once;
 # tests/server-suite.sh runs every binary below against them as ONE test).

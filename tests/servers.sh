@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # servers.sh — throw-away database servers for the test suite.
 #
 #   servers.sh start DIR    PostgreSQL primary + 2 streaming replicas and a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests: sha256 (SHA-256 and HMAC-SHA-256 against FIPS 180-2 and RFC 4231)
 check_PROGRAMS += tests/test_sha256
 TESTS += tests/test_sha256

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests: the SQLite driver, through the public API (real SQLite files in a
 # mkdtemp directory; the driver is found through DBROUTER_PLUGIN_PATH).
 check_PROGRAMS += tests/test_sqlite

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The ABI guard (abi/check.sh): the tree matches its baseline; scratch copies
 # of the headers show that what a minor may add passes and every other change
 # fails with a message; dbrouter.pc carries the ABI and plugin directories.

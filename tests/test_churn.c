@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_churn.c — memory safety while databases come and go: 16 threads
  * run statements (routed, by `using`, in transactions) on SQLite files
  * while other threads add and remove aliases (tenants and their replicas),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_classify.c — the classifier over tables of SQL samples, read in
  * each dialect (GENERIC is what dbr_classify uses), and the lexer under it:
  * keyword lookup, tokens that rebuild the text, a deployment's own write

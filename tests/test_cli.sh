@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # test_cli.sh — the `dbrouter` command end to end, printing TAP.
 # Needs DBR_BUILDDIR and DBR_SRCDIR (set by `make check`); runs in a temp dir.
 set -u

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_config.c — core/conf.c: the plugins.conf schema, error messages that
  * name FILE:LINE: SETTING, the fragments of dbr_add_database / dbr_add_router

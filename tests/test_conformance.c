@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_conformance.c — one set of cases, run against each backend through
  * the public API: `test_conformance sqlite|postgres|mariadb` (or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_core.c — the routing engine and sessions through the public API, on
  * real SQLite files: precedence, explain traces, pins, use_primary, pin
  * tokens, transactions' pins, threads and live router swaps. */

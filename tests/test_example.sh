@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The out-of-tree example router and driver build from the public headers
 # alone (via a dbrouter.pc), load through the CLI by path and, installed in
 # a plugin directory, by name and URL scheme; the router routes, the driver

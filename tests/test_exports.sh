@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # libdbrouter exports dbr_* only; each plugin exports only its entry symbol.
 b=${DBR_BUILDDIR:?}
 n=0 failed=0

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_hints — hints (dbr_query version 2, dbr_session_hint_set, dbr: SQL
  * comments with sql_hints = true) read by the shard router, and the shard

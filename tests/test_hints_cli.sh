@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # test_hints_cli.sh — `dbrouter exec|explain --hint KEY=VALUE` reach the
 # shard router (TAP). Needs DBR_BUILDDIR (set by `make check`).
 set -u

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_loader.c — core/loader.c against real modules: the test-only plugins
  * of tests/plugins ($DBR_TEST_PLUGINS) and the real drivers/sqlite and

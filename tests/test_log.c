@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_log.c — the log sink (dbr_log_set, DBROUTER_LOG) and the lines the
  * library logs, on real SQLite files: each level lets through its lines and
  * none below, every line carries its level and module, no password in any

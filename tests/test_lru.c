@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_lru.c — the LRU map behind the host services lru_* (core/lru.c):
  * hits, recency, eviction order and the evict callback, replacement,

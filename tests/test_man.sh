@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The manual pages render without a single warning (man --warnings and
 # groff -ww), and dbrouter.conf(5) and the README's configuration reference
 # cannot drift from the code: every setting the code reads is documented in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_metrics.c — the always-on counters through the public API.
  *
  *   test_metrics            on SQLite files in a temp dir: a known workload

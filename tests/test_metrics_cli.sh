@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # test_metrics_cli.sh — `dbrouter metrics` for a workload of `dbrouter run`
 # on SQLite files: the JSON is valid (python3's strict parser, no NaN) and
 # counts the workload exactly; the Prometheus text parses line by line

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_pg_placeholders.c — the `?` → `$n` rewriter the PostgreSQL driver
  * gets from the host (dbr_host.sql_placeholders, the core's lexer), from a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_plugin_calls — what a plugin gives back is checked: the test-only
  * plugins misbehave (driver), misbehave_router and noscheme break the

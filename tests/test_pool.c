@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_pool.c — connection pools through the public API, on SQLite files in
  * a mkdtemp directory: exhaustion and unreachable backends (DBR_ETIMEOUT /

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_replication.c — replication is real, and one deployment mixes
  * backends. Needs the servers of tests/servers.sh: a PostgreSQL primary

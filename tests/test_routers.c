@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_routers — the router modules (round_robin, pinning, per_model) and a
  * Django-style user router, through the public API on SQLite files in a

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # test_secrets.sh — no password in any message, stdout or stderr of the
 # `dbrouter` command, whatever the URL or connection string; password_file;
 # libpq's passfile and service file. Prints TAP.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_server_skip.sh — a run with the server tests disabled reports every
 # server suite as SKIP, never as a pass: tests/server-suite.sh is run with
 # DBR_SKIP_SERVER_TESTS=1 through automake's TAP driver and its results are

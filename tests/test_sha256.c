@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_sha256.c — core/sha256.c against published test vectors: SHA-256
  * with the FIPS 180-2 examples (and the empty message), HMAC-SHA-256 with
  * all seven test cases of RFC 4231 (case 5 truncated to 128 bits, as the

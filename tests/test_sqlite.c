@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_sqlite.c — the SQLite driver through the public API: real database
  * files in a mkdtemp directory, the driver loaded from DBROUTER_PLUGIN_PATH.

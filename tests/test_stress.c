@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_stress.c — 16 threads share one dbr for a bounded time: reads,
  * autocommit writes and transactions (commits, rollbacks, savepoints,
  * two aliases at once) across the aliases given. Afterwards each table

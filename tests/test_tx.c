@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_tx.c — transactions of sessions through the public API, on SQLite
  * files in a temp dir: savepoints, dbr_close rolling back, the
  * transaction_timeout, `using` and raw connections joining a transaction,

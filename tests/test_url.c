@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_url.c — dbr__url_parse, dbr_url_mask and dbr__url_driver over a
  * table of valid and invalid connection URLs; masking of connection strings
  * that are not URLs; scrubbing of driver messages (scrub.c). */

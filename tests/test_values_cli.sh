@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # test_values_cli.sh — what `dbrouter exec --json/--csv` prints for exact
 # values of the real PostgreSQL and MariaDB servers: decimals as JSON
 # numbers with every digit, NaN as a string, shortest doubles, blobs and

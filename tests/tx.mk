@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests: transactions, raw connections, run-time removal (test_tx) and the
 # threaded stress test (test_stress: its SQLite part runs here on its own;
 # tests/server-suite.sh runs it again across PostgreSQL and MariaDB).

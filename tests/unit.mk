@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests: core-wide checks owned by the lead
 TESTS += tests/test_exports.sh
 EXTRA_DIST += tests/test_exports.sh

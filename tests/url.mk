@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests: url
 check_PROGRAMS += tests/test_url
 TESTS += tests/test_url

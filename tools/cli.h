@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cli.h — what the parts of the `dbrouter` command share. The CLI uses the
  * public API only (dbrouter/dbrouter.h).

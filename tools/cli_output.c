@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cli_output.c — how `dbrouter` prints: aligned tables, RFC 4180 CSV,
  * JSON and TSV in PostgreSQL's COPY text format. Everything goes to the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cli_run.c — `dbrouter run`: a script of commands run in ONE session, and
  * the commands that only make sense there (sleep, echo, use_primary,

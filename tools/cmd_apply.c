@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_apply.c — `dbrouter apply`: a schema file run on one primary; cli_slurp. */
 #include <errno.h>
 #include <stdio.h>

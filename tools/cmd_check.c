@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_check.c — `dbrouter check`: validate the deployment, list the plugins. */
 #include <stdio.h>
 #include <stdlib.h>

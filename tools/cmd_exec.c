@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_exec.c — `dbrouter exec` and `dbrouter explain`: one statement, its
  * typed parameters, its result or its routing trace. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_metrics.c — `dbrouter metrics`: the library's counters for the
  * statements this process ran (inside a `run` script: those before it). */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_status.c — `dbrouter status`: every database, its server, role, pool
  * and health, as a table or JSON; exit 4 when one does not answer. */
 #include <inttypes.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dbrouter.c — the `dbrouter` command: main, its options, error reporting
  * and the command table that dispatches to the cmd_*.c files. Uses the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tools/ -> the `dbrouter` command (public API only: links libdbrouter).
 bin_PROGRAMS += tools/dbrouter
 tools_dbrouter_SOURCES = tools/dbrouter.c tools/cli.h tools/cli_output.c tools/cli_run.c \

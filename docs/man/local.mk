@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # docs/man: the manual pages, hand-written roff (no generator needed to
 # build). tests/test_man.sh renders each with warnings on and checks
 # dbrouter.conf(5) and the README against the settings the code reads.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # drivers/mariadb: the MariaDB / MySQL driver module (MariaDB Connector/C).
 if WITH_MARIADB
 drivers_LTLIBRARIES += drivers/mariadb.la

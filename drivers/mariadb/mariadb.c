@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mariadb.c — the MariaDB / MySQL driver (MariaDB Connector/C).
  *

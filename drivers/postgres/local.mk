@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # drivers/postgres: the PostgreSQL driver module (libpq).
 if WITH_POSTGRES
 drivers_LTLIBRARIES += drivers/postgres.la

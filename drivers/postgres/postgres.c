@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * postgres.c — the PostgreSQL driver (libpq).
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # drivers/sqlite: the SQLite driver module (drivers/sqlite.la). It links
 # SQLite only: the host's services come through dbr_host, never libdbrouter.
 drivers_LTLIBRARIES += drivers/sqlite.la

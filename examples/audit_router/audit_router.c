@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* audit_router — an out-of-tree router built only from the installed
  * headers (pkg-config --cflags dbrouter), never linking libdbrouter.
  * Settings: archive = "alias" (required): reads of model Audit go there. */

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # demo.sh — what dbrouter does, in one minute, with SQLite only.
 #
 # Run it from the source tree or a build tree:   sh examples/demo/demo.sh

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* memkv — an out-of-tree driver built only from the installed headers
  * (pkg-config --cflags dbrouter), never linking libdbrouter: a tiny
  * in-memory key/value "database" that serves URLs memkv://NAME.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dbrouter.h — the application API of libdbrouter.
  *

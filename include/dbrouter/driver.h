@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * driver.h — the ABI of backend drivers (drivers/<name>/), and every rule a
  * driver author needs: nothing here requires reading the core.

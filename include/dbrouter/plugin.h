@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * plugin.h — what driver and router plugins share: the ABI version, the host
  * services table, the descriptor and the entry-point macros.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* classify_fuzzer.c — dbr_classify on arbitrary text.
  *
  * Properties: the answer is READ or WRITE and the same every time; a READ

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* config_fuzzer.c — the deployment loader (dbr_open_string) on arbitrary
  * text: libconfig's parser and every schema check of core/conf.c.
  *

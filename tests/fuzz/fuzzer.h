@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzzer.h — what every harness in tests/fuzz/ shares.
  *
  * Each <target>_fuzzer.c defines LLVMFuzzerTestOneInput (and may define

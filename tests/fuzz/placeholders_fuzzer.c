@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* placeholders_fuzzer.c — the core's `?` → `$n` rewriter (the host
  * service sql_placeholders, core/tokenize.c, which the PostgreSQL driver
  * uses) on arbitrary SQL; the first input byte picks the dialect and
@@ -8,16 +9,22 @@
  * `$<digits>` than the input (each `?` placeholder became one) and its
  * highest `$n` is at least nparams; unchanged text reports no parameter,
  * or the highest `$n` of a statement written with them. */
+#include <ctype.h>
+
 #include "fuzzer.h"
 #include "tokenize.h"
 
-/* Number of `$<digit>…` runs in s, and the highest number among them. */
+/* Number of `$<digit>…` runs in s that can be parameters (not inside an
+ * identifier such as a$2), and the highest number among them. */
 static size_t count_dollars(const char *s, unsigned long *highest)
 {
 	size_t n = 0;
 	*highest = 0;
 	for (const char *p = s; (p = strchr(p, '$')) != NULL; p++) {
 		if (p[1] < '0' || p[1] > '9')
+			continue;
+		if (p > s && (isalnum((unsigned char)p[-1]) || p[-1] == '_' || p[-1] == '$' ||
+		              (unsigned char)p[-1] >= 0x80))
 			continue;
 		char *end;
 		unsigned long v = strtoul(p + 1, &end, 10);

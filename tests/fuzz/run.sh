@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # run.sh — builds the harnesses of tests/fuzz/ with clang and libFuzzer
 # (ASan + UBSan) and fuzzes each for a bounded time. Not part of the normal
 # build: a gcc build never needs clang (its test suite replays the seed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* standalone_driver.c — replays inputs through a harness without libFuzzer,
  * so that the harnesses build with any compiler and their seed corpora run
  * in the normal test suite (libgit2's fuzzers/standalone_driver.c is the

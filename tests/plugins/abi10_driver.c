@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* abi10_driver — a SQLite driver built against the frozen ABI 1.0 headers
  * of tests/abi-1.0 (its CPPFLAGS put them first): its dbr_driver_ops and
  * descriptor are 1.0's, smaller than the host's, and it must load and run

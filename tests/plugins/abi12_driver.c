@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* abi12_driver — built against generated "1.2" headers (the current ones
  * with DBR_ABI_MINOR 2 and dbr_host.abi_1_2_probe appended; see
  * tests/plugins/local.mk). A 1.1 host must refuse it before its body runs:

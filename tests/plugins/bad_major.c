@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bad_major — a driver built as if the headers said ABI 99.x. The entry
  * the macro writes must refuse a host of major 1 before the body runs; the
  * body would make the host's message "refused to load: ... the body ran". */

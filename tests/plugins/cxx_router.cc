@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // cxx_router — a router written in C++ (built by g++ with -Wall -Wextra
 // -Werror -pedantic): the headers must compile as C++ and
 // DBR_ROUTER_ENTRY must export the unmangled dbr_router_entry. Reads go

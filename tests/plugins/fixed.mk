@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # A test router that answers fixed aliases, unchecked (to test how the core
 # handles a router naming an unknown alias) and can pick a member by alias.
 check_LTLIBRARIES += tests/plugins/fixed_router.la

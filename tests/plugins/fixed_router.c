@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fixed_router — a test router: `read`, `write` (answered for every
  * statement, unchecked), `pick` (the member it picks in stage 2) and
  * `exclude` (the member it excludes there). */

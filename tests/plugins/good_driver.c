@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* good_driver — the smallest valid driver: check succeeds, connect fails
  * through the host (so a test sees the host table reached the plugin). */
 #include "inert_ops.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* good_router — the smallest valid router: create and destroy only. */
 #include "inert_ops.h"
 

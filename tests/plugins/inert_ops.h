@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* inert_ops.h — ops shared by the test-only plugins: a driver whose check
  * succeeds and whose other ops say "not supported", and a router that
  * keeps no state. Each plugin picks the ops it wants. */

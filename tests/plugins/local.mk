@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/plugins — test-only plugins for tests/test_loader.c: built by
 # make check only; each exports only its entry symbol (the twins also
 # export twin_value, on purpose: RTLD_LOCAL must keep them apart).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* malformed — a hand-written entry (no DBR_DRIVER_ENTRY guard, as a 1.0
  * plugin or one not using the macro) returning the malformed descriptor
  * that $DBR_TEST_MALFORMED names; the host must refuse each. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mini_sqlite.h — the ops of a minimal SQLite driver, for test plugins
  * that must run against real SQLite files while their tables differ (a
  * short table with poison beyond it; a table built against the ABI 1.0

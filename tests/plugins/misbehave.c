@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* misbehave — a test-only driver that breaks the driver rules on request,
  * so tests/test_plugin_calls.c can show the core catches each breach.
  *

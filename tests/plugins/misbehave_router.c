@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* misbehave_router — a test-only router whose create() breaks the rules on
  * request (`mode`), and shows conf_type / conf_error_at at work:
  *   "silent"    fails with DBR_ECONFIG and no message

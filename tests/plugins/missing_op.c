@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* missing_op — a driver whose table is full size but has no exec. */
 #include "inert_ops.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* newer_minor — a driver that needs a minor newer than the host's. */
 #include "inert_ops.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* no_entry — a module without any entry symbol. */
 #include "inert_ops.h"
 

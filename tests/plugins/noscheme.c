@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* noscheme — a driver that declares no URL scheme: a `noscheme://` URL
  * finds it by name but must not trust it with the scheme. */
 #include "inert_ops.h"

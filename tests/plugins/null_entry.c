@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* null_entry — its entry refuses to load and says why through the host. */
 #include "inert_ops.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* poison_driver — a working SQLite driver whose ops table claims to end
  * before the optional `reset`: every pointer-sized slot from `reset` to the
  * end of the host's dbr_driver_ops (server_version and any op appended

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* short_ops — a driver whose ops table claims to end before exec: the
  * pointers past struct_size are set but must not count. */
 #include "inert_ops.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* target_minor — built with the current headers but DBR_TARGET_ABI_MINOR 0:
  * its descriptor claims ABI 1.0, so it would load on a 1.0 host too. */
 #define DBR_TARGET_ABI_MINOR 0

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* twin_a — exports twin_value() like twin_b does; under RTLD_LOCAL
  * each twin must call its own (this one returns 1). */
 #include "inert_ops.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* twin_b — exports twin_value() like twin_a does; under RTLD_LOCAL
  * each twin must call its own (this one returns 2). */
 #include "inert_ops.h"

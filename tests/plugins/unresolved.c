@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* unresolved — a router whose db_for_read calls a function nothing
  * defines. Loaded lazily it would load fine and kill the process at its
  * first read; the loader must bind it now and refuse it, naming the

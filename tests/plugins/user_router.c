@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * user_router — a test-only "Django-style" router as an application would
  * write it: only db_for_read / db_for_write (plus the mandatory create and

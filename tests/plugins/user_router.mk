@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/plugins/user_router — a Django-style user router (db_for_read/write only).
 check_LTLIBRARIES += tests/plugins/user_router.la
 tests_plugins_user_router_la_SOURCES = tests/plugins/user_router.c

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wrong_kind — a router descriptor behind the driver entry symbol. */
 #include "inert_ops.h"
 

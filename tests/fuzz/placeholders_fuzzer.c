@@ -23,7 +23,7 @@ static size_t count_dollars(const char *s, unsigned long *highest)
 	for (const char *p = s; (p = strchr(p, '$')) != NULL; p++) {
 		if (p[1] < '0' || p[1] > '9')
 			continue;
-		if (p > s && (isalnum((unsigned char)p[-1]) || p[-1] == '_' || p[-1] == '$' ||
+		if (p > s && (isalnum((unsigned char)p[-1]) || p[-1] == '_' ||
 		              (unsigned char)p[-1] >= 0x80))
 			continue;
 		char *end;

@@ -561,14 +561,15 @@ static int sink_columns(sqlite3_stmt *st, int ncols, dbr_sink *sink)
 }
 
 /* The columns, once the first step has run: a cached statement that the
- * step re-prepared after a schema change may have gained or lost some. */
+ * step re-prepared after a schema change may have gained or lost some.
+ * `row` (NULL: columns only) gets a buffer for one row's values. */
 static int start_rows(sqlite3_stmt *st, int *ncols, dbr_value **row, dbr_sink *sink)
 {
 	int rc;
 	*ncols = sqlite3_column_count(st);
 	if (*ncols > 0 && (rc = sink_columns(st, *ncols, sink)) != 0)
 		return rc;
-	if (*ncols > 0 && (*row = svc->calloc((size_t)*ncols, sizeof **row)) == NULL)
+	if (row && *ncols > 0 && (*row = svc->calloc((size_t)*ncols, sizeof **row)) == NULL)
 		return svc->error(DBR_ENOMEM, "53200", "out of memory");
 	return 0;
 }
@@ -599,7 +600,7 @@ static int step_rows(sq_conn *c, sqlite3_stmt *st, dbr_sink *sink)
 	}
 	svc->free(row);
 	if (rc == SQLITE_DONE && !started)
-		return start_rows(st, &ncols, &row, sink); /* no row: columns only */
+		return start_rows(st, &ncols, NULL, sink); /* no row: columns only */
 	return rc == SQLITE_DONE ? 0 : sq_fail(c, rc);
 }
 

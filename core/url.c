@@ -199,6 +199,19 @@ static void loose_authority(spanset *s, const char *raw)
 		loose_add(s, raw, c + 1, end);
 }
 
+/* A URL embedded after the first one ("…?next=pg://u:pw@h") hides its
+ * user info too: everything from each later "//" to the next '@'. */
+static void loose_embedded(spanset *s, const char *raw)
+{
+	const char *first = strstr(raw, "//");
+	for (const char *p = first ? strstr(first + 2, "//") : NULL; p; p = strstr(p + 2, "//")) {
+		const char *at = strchr(p + 2, '@');
+		if (!at)
+			return;
+		loose_add(s, raw, p + 2, at);
+	}
+}
+
 /* Where a value starting at v ends: a quoted one at its closing quote
  * (backslash escapes, as libpq's key=value form), an unquoted one at white
  * space, or also at '&' and '#' in a URL query. */
@@ -528,6 +541,7 @@ static int secret_spans(spanset *s, const char *text)
 	} else {
 		loose_authority(s, text);
 	}
+	loose_embedded(s, text);
 	loose_keys(s, text); /* also "password=" where a URL has a path */
 	loose_merge(s);
 	return 0;

@@ -199,12 +199,16 @@ static void loose_authority(spanset *s, const char *raw)
 		loose_add(s, raw, c + 1, end);
 }
 
-/* A URL embedded after the first one ("…?next=pg://u:pw@h") hides its
- * user info too: everything from each later "//" to the next '@'. */
+/* A URL embedded in another ("sqlite:/x?next=pg://u:pw@h") hides its
+ * user info too: everything from each "//" but the text's own
+ * "scheme://" to the next '@'. */
 static void loose_embedded(spanset *s, const char *raw)
 {
-	const char *first = strstr(raw, "//");
-	for (const char *p = first ? strstr(first + 2, "//") : NULL; p; p = strstr(p + 2, "//")) {
+	size_t sch = strspn(raw, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+.-");
+	const char *p = strstr(raw, "//");
+	if (p && sch > 0 && p == raw + sch + 1 && raw[sch] == ':')
+		p = strstr(p + 2, "//"); /* the authority: the parser's spans cover it */
+	for (; p; p = strstr(p + 2, "//")) {
 		const char *at = strchr(p + 2, '@');
 		if (!at)
 			return;

@@ -93,12 +93,12 @@ static void check_parsed(const dbr__url *u, const char *text)
 	int loose = (u->host && strchr(u->host, '=')) || (u->user && strchr(u->user, '=')) ||
 	            (u->path && strchr(u->path, '='));
 	/* likewise a query key that is no plain word ("\xff…password") or a
-	 * value holding '=': key=value masking may cut the query elsewhere
+	 * value holding = or @ (an embedded URL): masking may cut the query elsewhere
 	 * than the parser did */
 	for (size_t i = 0; i < u->nparams; i++)
 		if (u->keys[i][strspn(u->keys[i], "abcdefghijklmnopqrstuvwxyz"
 		                                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")] ||
-		    strchr(u->values[i], '='))
+		    strchr(u->values[i], '=') || strchr(u->values[i], '@'))
 			loose = 1;
 	FUZZ_CHECK(loose || (same(u->scheme, v.scheme) && same(u->user, v.user) &&
 	                     same(u->host, v.host) && u->port == v.port && same(u->path, v.path)),

@@ -88,10 +88,14 @@ static void check_parsed(const dbr__url *u, const char *text)
 	 * parse again (secrets first; check_hidden above already ran). */
 	if (dbr__url_parse(&v, u->masked) != 0)
 		return;
-	/* key=value masking may reach into a part the parser read as a host,
-	 * user or path ("h.ser=a&password=x"): those parts may change then. */
-	int loose = (u->host && strchr(u->host, '=')) || (u->user && strchr(u->user, '=')) ||
-	            (u->path && strchr(u->path, '='));
+	/* key=value masking and the embedded-URL rule may reach into a part the
+	 * parser read as a host, user or path ("h.ser=a&password=x",
+	 * "sqlite:pg://u:pw@h"): those parts may change then. */
+	int loose = 0;
+	const char *parts[] = { u->host, u->user, u->path };
+	for (size_t i = 0; i < 3; i++) /* "=" (key=value) or "@" (an embedded URL) */
+		if (parts[i] && strpbrk(parts[i], "=@"))
+			loose = 1;
 	/* likewise a query key that is no plain word ("\xff…password") or a
 	 * value holding = or @ (an embedded URL): masking may cut the query elsewhere
 	 * than the parser did */

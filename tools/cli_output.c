@@ -283,31 +283,6 @@ static void csv_field(FILE *f, const char *s, size_t n, int is_null)
 	fputc('"', f);
 }
 
-static int print_csv(FILE *f, const dbr_result *r)
-{
-	size_t nr = dbr_result_nrows(r), nc = dbr_result_ncols(r);
-	for (size_t j = 0; j < nc; j++) {
-		const char *name = dbr_result_colname(r, j);
-		if (j)
-			fputc(',', f);
-		csv_field(f, name, strlen(name), 0);
-	}
-	fputs("\r\n", f);
-	for (size_t i = 0; i < nr; i++) {
-		for (size_t j = 0; j < nc; j++) {
-			cellv v;
-			if (cell_get(&v, r, i, j) != 0)
-				return -1;
-			if (j)
-				fputc(',', f);
-			csv_field(f, v.s ? v.s : "", v.n, v.cls == V_NULL);
-			free(v.owned);
-		}
-		fputs("\r\n", f);
-	}
-	return 0;
-}
-
 /* ----------------------------------------------------------------- TSV */
 
 /* PostgreSQL's COPY text format: fields split by tabs, rows by LF; in a
@@ -328,29 +303,43 @@ static void tsv_field(FILE *f, const char *s, size_t n, int is_null)
 	}
 }
 
-static int print_tsv(FILE *f, const dbr_result *r)
+/* The delimited formats differ only in separators and field escaping. */
+typedef void (*field_fn)(FILE *f, const char *s, size_t n, int is_null);
+
+static int print_delimited(FILE *f, const dbr_result *r, char sep, const char *eol,
+                           field_fn field)
 {
 	size_t nr = dbr_result_nrows(r), nc = dbr_result_ncols(r);
 	for (size_t j = 0; j < nc; j++) {
 		const char *name = dbr_result_colname(r, j);
 		if (j)
-			fputc('\t', f);
-		tsv_field(f, name, strlen(name), 0);
+			fputc(sep, f);
+		field(f, name, strlen(name), 0);
 	}
-	fputc('\n', f);
+	fputs(eol, f);
 	for (size_t i = 0; i < nr; i++) {
 		for (size_t j = 0; j < nc; j++) {
 			cellv v;
 			if (cell_get(&v, r, i, j) != 0)
 				return -1;
 			if (j)
-				fputc('\t', f);
-			tsv_field(f, v.s, v.n, v.cls == V_NULL);
+				fputc(sep, f);
+			field(f, v.s ? v.s : "", v.n, v.cls == V_NULL);
 			free(v.owned);
 		}
-		fputc('\n', f);
+		fputs(eol, f);
 	}
 	return 0;
+}
+
+static int print_csv(FILE *f, const dbr_result *r)
+{
+	return print_delimited(f, r, ',', "\r\n", csv_field);
+}
+
+static int print_tsv(FILE *f, const dbr_result *r)
+{
+	return print_delimited(f, r, '\t', "\n", tsv_field);
 }
 
 /* ---------------------------------------------------------------- JSON */

@@ -38,6 +38,10 @@ struct dbr_abi_probe {
 	DBR_PROBE_CONST(abi_major, DBR_ABI_MAJOR);
 	DBR_PROBE_CONST(driver_no_insert_id, DBR_DRIVER_NO_INSERT_ID);
 	DBR_PROBE_CONST(driver_keep_one, DBR_DRIVER_KEEP_ONE);
+	/* ABI 1.1 */
+	const dbr_repl_info *repl_info;
+	const dbr_role *role;
+	DBR_PROBE_CONST(position_max, DBR_POSITION_MAX);
 };
 
 __attribute__((visibility("default"))) int dbr_abi_probe(const struct dbr_abi_probe *p);

@@ -66,6 +66,18 @@
  * session state; a nonzero return closes the connection (its message, if
  * any, is not shown: the caller's own error is kept). Without reset, a
  * connection goes back as it is.
+ *
+ * Replication (ABI 1.1, all optional). The core's monitor probes every
+ * member of a cluster on a connection of its own with repl_info(): role,
+ * read-only state, lag and position. Positions are the backend's own text
+ * (an LSN, a GTID list); the core never parses them, it orders them with
+ * position_cmp(), which refuses (DBR_ERANGE) positions that cannot be
+ * compared, e.g. taken before a failover. write_position() gives the
+ * position of a connection's last committed write (causal reads);
+ * wait_position() blocks, bounded, on a replica until it has reached one.
+ * Hung servers: every op must return within the connection's configured
+ * bounds (connect_timeout, statement deadline) even when the server stops
+ * answering: block on a deadline, never forever.
  */
 #ifndef DBROUTER_DRIVER_H
 #define DBROUTER_DRIVER_H
@@ -105,6 +117,28 @@ typedef struct dbr_url_view {
  * old ones: it holds the data (e.g. a shared in-memory SQLite database, or
  * a database that lives in the driver's memory). */
 #define DBR_DRIVER_KEEP_ONE 0x2u
+
+/* What a member is in its cluster (dbr_repl_info, dbr_member.role). */
+typedef enum dbr_role {
+	DBR_ROLE_UNKNOWN = 0,
+	DBR_ROLE_PRIMARY = 1,  /* takes writes */
+	DBR_ROLE_REPLICA = 2   /* replays another server's writes */
+} dbr_role;
+
+/* Longest position text, NUL included. */
+#define DBR_POSITION_MAX 256
+
+/* A member's replication facts (repl_info, ABI 1.1). A driver fills only
+ * what lies within struct_size. */
+typedef struct dbr_repl_info {
+	size_t struct_size;
+	dbr_role role;
+	int read_only;      /* refuses writes (in recovery, read_only = ON) */
+	int64_t lag_us;     /* replay delay; 0 when caught up, -1 unknown */
+	int64_t lag_bytes;  /* bytes received but not replayed, -1 unknown */
+	char position[DBR_POSITION_MAX]; /* replayed (replica) or written
+	                                  * (primary) position, "" if none */
+} dbr_repl_info;
 
 typedef struct dbr_driver_ops {
 	size_t struct_size;
@@ -161,6 +195,27 @@ typedef struct dbr_driver_ops {
 	 * NULL). A URL whose scheme is not built in loads the module named
 	 * after the scheme and is refused unless that module lists it. */
 	const char *const *schemes;
+	/* ABI 1.1: replication (see "Replication" above) */
+	/* Optional. The member's replication facts into *out (zero-filled by
+	 * the host, struct_size set). Runs on the monitor's own connection,
+	 * never a pooled one, and must be bounded by the connection's timeouts.
+	 * Without it the member counts as a primary with no position. */
+	int (*repl_info)(dbr_repl_info *out, void *conn);
+	/* Optional. The position that makes every write this connection has
+	 * committed visible to a replica that reached it, into buf
+	 * (NUL-terminated, at most DBR_POSITION_MAX bytes); "" if unknown.
+	 * Called right after a write commits (autocommit or COMMIT). */
+	int (*write_position)(char *buf, size_t size, void *conn);
+	/* Optional. Waits on this replica connection until it has replayed
+	 * `position`, at most timeout_ms. 0: reached; DBR_ETIMEOUT: not in
+	 * time; DBR_ERANGE: the position cannot be compared here. */
+	int (*wait_position)(void *conn, const char *position, int timeout_ms);
+	/* Optional. Orders two positions of this backend: *out < 0 when a is
+	 * behind b, 0 when equal, > 0 when ahead. DBR_ERANGE (no message
+	 * needed) when they cannot be compared: another timeline, server
+	 * lineage or GTID domain set, or text not a position. Pure: no
+	 * connection, thread-safe. */
+	int (*position_cmp)(int *out, const char *a, const char *b);
 } dbr_driver_ops;
 
 #ifdef __cplusplus

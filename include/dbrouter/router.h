@@ -68,6 +68,14 @@ typedef struct dbr_member {
 	int64_t lag_us;       /* replication lag, -1 if unknown */
 	const char *position; /* replication position text, or NULL */
 	int excluded;         /* set by select() hooks; the host skips excluded members */
+	/* ABI 1.1: the monitor's facts (healthy, lag_us and position above
+	 * are filled too). The host excludes banned and lagging members before
+	 * any select() hook runs. */
+	int64_t lag_bytes;       /* -1 unknown */
+	int64_t banned_for_us;   /* time left of a ban, 0 if not banned */
+	int64_t probed_us_ago;   /* age of the last probe, -1 never probed */
+	int role;                /* dbr_role as last seen (driver.h) */
+	int lagging;             /* over max_lag / max_lag_bytes */
 } dbr_member;
 
 typedef struct dbr_router_ops {

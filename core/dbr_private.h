@@ -125,6 +125,8 @@ struct dbr_trace {
 	dbr_intent intent;
 	char *text;
 	dbr__buf pending;   /* notes of the router being asked */
+	int off;            /* records nothing: no explain, no debug log (a
+	                     * plain dbr_exec pays no formatting, no copies) */
 };
 
 /* A raw connection (dbr_conn_get): its own pool connection, or a view of

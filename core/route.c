@@ -57,6 +57,8 @@ void dbr_trace_free(dbr_trace *t)
 static void step(dbr_trace *t, dbr_stage stage, const char *who, const char *action,
                  const char *alias, const char *note)
 {
+	if (t->off)
+		return;
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 8;
 		dbr_trace_step *s = realloc(t->steps, cap * sizeof(*s));
@@ -117,6 +119,8 @@ void dbr__host_note(const dbr_route_req *req, const char *fmt, ...)
 	if (!req || !req->priv)
 		return;
 	const route_ctx *ctx = req->priv;
+	if (ctx->t->off) /* formatted only when a trace is kept */
+		return;
 	dbr__buf *b = &ctx->t->pending;
 	char line[512];
 	va_list ap;
@@ -183,6 +187,8 @@ static int refused(const route_ctx *ctx, const char *who)
  * from. Nothing when there is none. */
 static void note_hints(dbr_trace *t, const route_ctx *ctx)
 {
+	if (t->off)
+		return;
 	dbr__buf b = { 0 };
 	dbr_route_req req = { .struct_size = sizeof(req), .priv = ctx };
 	const dbr_session *s = ctx->s;
@@ -210,6 +216,8 @@ static int finish(dbr__route *out, dbr_trace *t, dbr__database *d, dbr__database
 {
 	out->d = d;
 	out->target = target;
+	if (t->off)
+		return 0;
 	free(t->alias);
 	free(t->target);
 	t->alias = dbr__strdup(d->conf.alias);
@@ -509,6 +517,8 @@ int dbr__route_hinted(dbr__route *out, dbr_trace *t, dbr_session *s, const char 
                       const dbr__hints *hints, int flags)
 {
 	memset(out, 0, sizeof(*out));
+	/* Tracing costs nothing unless asked for: explain, or a debug log. */
+	t->off = !(flags & DBR__ROUTE_TRACE) && !DBR__LOG_ON(DBR_LOG_DEBUG);
 	dbr__sql_hints sqlh = { 0 };
 	/* Disabled (the default), the SQL is not even lexed for them. */
 	int rc = s->db->sql_hints ? dbr__sql_hints_parse(&sqlh, sql, DBR_SQL_GENERIC) : 0;
@@ -545,10 +555,8 @@ void dbr__route_wrote(dbr_session *s, dbr__database *d)
 {
 	const dbr__database *primary = d->primary ? d->primary : d;
 	dbr__session_pin(s, primary->conf.alias, dbr_clock_now(), NULL);
-	dbr_trace *t = NULL;
-	if (dbr__trace_new(&t))
-		return;
-	route_ctx ctx = { .s = s, .t = t };
+	dbr_trace t = { .off = 1 }; /* on_write hooks note nothing anyone reads */
+	route_ctx ctx = { .s = s, .t = &t };
 	dbr_route_req req = { sizeof(req), NULL, NULL, DBR_INTENT_WRITE, primary->conf.alias,
 	                      s->use_primary, &ctx, 0u };
 	dbr__chain *chain = dbr__chain_get(s->db);
@@ -558,5 +566,4 @@ void dbr__route_wrote(dbr_session *s, dbr__database *d)
 			r->ops->on_write(r->state, &req);
 	}
 	dbr__chain_put(chain);
-	dbr_trace_free(t);
 }

@@ -279,6 +279,20 @@ static int set_options(my_conn *c, const dbr_url_view *url, const char **socket)
 	return 0;
 }
 
+/* The session's settings, in one round trip after connect (MariaDB):
+ * @@last_gtid tracked in OK packets (write_position). */
+static int session_init(my_conn *c)
+{
+	static const char SQL[] = "SET SESSION session_track_system_variables = "
+		"CONCAT_WS(',', NULLIF(@@session.session_track_system_variables, ''), "
+		"'last_gtid')";
+	if (c->mysql)
+		return 0;
+	if (mysql_real_query(c->m, SQL, sizeof SQL - 1) != 0)
+		return my_fail(c);
+	return 0;
+}
+
 static int my_connect(void **conn, const dbr_url_view *url)
 {
 	const char *socket = NULL;
@@ -308,6 +322,10 @@ static int my_connect(void **conn, const dbr_url_view *url)
 	}
 	const char *server = mysql_get_server_info(c->m);
 	c->mysql = server == NULL || strstr(server, "MariaDB") == NULL;
+	if ((rc = session_init(c)) != 0) {
+		my_close(c);
+		return rc;
+	}
 	*conn = c;
 	return 0;
 }
@@ -428,6 +446,7 @@ static int text_exec(my_conn *c, const char *sql, dbr_sink *sink)
 {
 	if (mysql_real_query(c->m, sql, strlen(sql)) != 0)
 		return my_fail(c);
+	my_track_gtid(c);
 	MYSQL_RES *res = mysql_store_result(c->m);
 	int rc = 0;
 	if (res != NULL)
@@ -654,6 +673,7 @@ static int run_stmt(my_conn *c, MYSQL_STMT *st, const dbr_value *params, size_t 
 	int rc = execute(c, st, params, n);
 	if (rc)
 		return rc;
+	my_track_gtid(c);
 	MYSQL_RES *meta = mysql_stmt_result_metadata(st);
 	if (meta == NULL) {
 		if (mysql_stmt_field_count(st) != 0)
@@ -767,6 +787,7 @@ static int my_script(void *conn, const char *sql)
 	if (mysql_real_query(c->m, sql, (unsigned long)strlen(sql)) != 0)
 		rc = my_fail(c);
 	for (next = 0; rc == 0 && next == 0; next = mysql_next_result(c->m)) {
+		my_track_gtid(c);
 		mysql_free_result(mysql_store_result(c->m));
 		if (mysql_errno(c->m) != 0)
 			rc = my_fail(c);
@@ -823,6 +844,8 @@ static const dbr_driver_ops OPS = {
 	.server_version = my_server_version,
 	.schemes = SCHEMES,
 	.repl_info = my_repl_info,
+	.write_position = my_write_position,
+	.wait_position = my_wait_position,
 	.position_cmp = my_position_cmp,
 };
 

@@ -208,3 +208,107 @@ int my_repl_info(dbr_repl_info *out, void *conn)
 	copy_pos(out->position, replica ? v.slave_pos : v.binlog_pos);
 	return 0;
 }
+
+/* ------------------------------------------------------------ positions */
+
+/* Keeps @@last_gtid if the last OK packet carried it (session tracking,
+ * set at connect: no round trip). Names and values come in pairs. */
+void my_track_gtid(my_conn *c)
+{
+	const char *d;
+	size_t len;
+	if (c->mysql ||
+	    mysql_session_track_get_first(c->m, SESSION_TRACK_SYSTEM_VARIABLES, &d, &len) != 0)
+		return;
+	do {
+		int gtid = len == 9 && memcmp(d, "last_gtid", 9) == 0;
+		if (mysql_session_track_get_next(c->m, SESSION_TRACK_SYSTEM_VARIABLES,
+		                                 &d, &len) != 0)
+			return;
+		if (gtid && len > 0 && len < sizeof c->last_gtid) {
+			memcpy(c->last_gtid, d, len);
+			c->last_gtid[len] = '\0';
+		}
+	} while (mysql_session_track_get_next(c->m, SESSION_TRACK_SYSTEM_VARIABLES,
+	                                      &d, &len) == 0);
+}
+
+int my_write_position(char *buf, size_t size, void *conn)
+{
+	my_conn *c = conn;
+	if (size <= strlen(c->last_gtid))
+		return my_svc->error(DBR_ERANGE, NULL, "database \"%s\": a buffer of %zu "
+		                     "bytes cannot hold the position", c->alias, size);
+	memcpy(buf, c->last_gtid, strlen(c->last_gtid) + 1);
+	return 0;
+}
+
+/* The server's wait, in seconds: timeout_ms, but ending before the
+ * client's read deadline would drop the connection. */
+static double wait_seconds(const my_conn *c, int timeout_ms)
+{
+	int ms = timeout_ms > 0 ? timeout_ms : 0;
+	if (c->read_timeout_ms > 0) {
+		int cap = c->read_timeout_ms - 1000;
+		if (cap < c->read_timeout_ms / 2)
+			cap = c->read_timeout_ms / 2;
+		if (ms > cap)
+			ms = cap;
+	}
+	return ms / 1000.0;
+}
+
+/* SELECT MASTER_GTID_WAIT(position, seconds) into *out (0 reached, -1 not). */
+static int gtid_wait(long long *out, my_conn *c, const char *position, double secs)
+{
+	static const char SQL[] = "SELECT MASTER_GTID_WAIT(?, ?)";
+	MYSQL_BIND in[2], res;
+	unsigned long len = (unsigned long)strlen(position);
+	my_bool null = 1;
+	MYSQL_STMT *st = mysql_stmt_init(c->m);
+	if (st == NULL)
+		return my_svc->error(DBR_ENOMEM, "HY001", "out of memory");
+	memset(in, 0, sizeof in);
+	in[0].buffer_type = MYSQL_TYPE_STRING;
+	in[0].buffer = (void *)position;
+	in[0].buffer_length = len;
+	in[0].length = &len;
+	in[1].buffer_type = MYSQL_TYPE_DOUBLE;
+	in[1].buffer = &secs;
+	memset(&res, 0, sizeof res);
+	res.buffer_type = MYSQL_TYPE_LONGLONG;
+	res.buffer = out;
+	res.is_null = &null;
+	int rc = mysql_stmt_prepare(st, SQL, sizeof SQL - 1) || mysql_stmt_bind_param(st, in) ||
+	         mysql_stmt_execute(st) || mysql_stmt_bind_result(st, &res) ||
+	         mysql_stmt_fetch(st) != 0;
+	if (rc)
+		rc = mysql_stmt_errno(st)
+		     ? my_fail_with(c, mysql_stmt_errno(st), mysql_stmt_sqlstate(st),
+		                    mysql_stmt_error(st))
+		     : my_svc->error(DBR_ESQL, "HY000", "database \"%s\": mysql: "
+		                     "MASTER_GTID_WAIT returned no row", c->alias);
+	else if (null)
+		rc = my_svc->error(DBR_ESQL, "HY000", "database \"%s\": mysql: "
+		                   "MASTER_GTID_WAIT returned NULL", c->alias);
+	mysql_stmt_close(st);
+	return rc;
+}
+
+int my_wait_position(void *conn, const char *position, int timeout_ms)
+{
+	my_conn *c = conn;
+	long long reached = -1;
+	if (c->mysql)
+		return my_svc->error(DBR_ENOTSUP, NULL, "database \"%s\": waiting for a "
+		                     "position needs a MariaDB server", c->alias);
+	if (!my_gtid_valid(position) || position[0] == '\0')
+		return my_svc->error(DBR_ERANGE, NULL, "database \"%s\": \"%.64s\" is not "
+		                     "a GTID position", c->alias, position ? position : "");
+	double secs = wait_seconds(c, timeout_ms);
+	int rc = gtid_wait(&reached, c, position, secs);
+	if (rc == 0 && reached != 0)
+		rc = my_svc->error(DBR_ETIMEOUT, NULL, "database \"%s\": the replica did "
+		                   "not reach GTID %s within %.3f s", c->alias, position, secs);
+	return rc;
+}

@@ -4,7 +4,8 @@
  *
  * URL: mysql://user:password@host:port/database?option=value (or
  * mariadb://). Options (URL query, then the `options` group) are in OPTS:
- * socket, charset (default utf8mb4), connect/read/write timeouts, TLS.
+ * socket, charset (default utf8mb4), connect/read/write/statement timeouts
+ * (every wait on a hung server is bounded), TLS. Replication ops: repl.c.
  *
  * Statements run as server-side prepared statements with native `?`
  * binding; the few statements the binary protocol refuses (ER_UNSUPPORTED_PS)

@@ -9,6 +9,7 @@
  * configured timeouts. A stopped replica is always continued, also when a
  * test fails (teardown, and an atexit handler).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -459,6 +460,41 @@ static void test_statement_timeout(void **state)
 	F.ops->close(c);
 }
 
+/* 1 when every thread of `pid` is stopped: kill() returns before they
+ * are, and a thread still running could answer one more statement. */
+static int all_stopped(pid_t pid)
+{
+	char path[64], line[512];
+	snprintf(path, sizeof path, "/proc/%ld/task", (long)pid);
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int stopped = d != NULL;
+	while (stopped && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		char stat[384];
+		snprintf(stat, sizeof stat, "%s/%s/stat", path, e->d_name);
+		FILE *f = fopen(stat, "r");
+		const char *state = NULL;
+		if (f && fgets(line, sizeof line, f) && (state = strrchr(line, ')')))
+			stopped = state[1] == ' ' && state[2] == 'T';
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return stopped;
+}
+
+static void stop_replica(void)
+{
+	assert_int_equal(kill(F.replica, SIGSTOP), 0);
+	F.stopped = 1;
+	for (int i = 0; i < 200 && !all_stopped(F.replica); i++)
+		usleep(10000);
+	assert_true(all_stopped(F.replica));
+}
+
 /* A frozen replica: the statement fails connection-class within
  * read_timeout (+ slack under load), and the replica comes back. */
 static void test_frozen_replica(void **state)
@@ -467,8 +503,7 @@ static void test_frozen_replica(void **state)
 	need_servers();
 	void *c = must_open("DBR_MY_REPLICA_URL", "read_timeout=1.5");
 	assert_int_equal(run_int(c, "SELECT 1"), 1);
-	assert_int_equal(kill(F.replica, SIGSTOP), 0);
-	F.stopped = 1;
+	stop_replica();
 	double t0 = now_s();
 	int rc = run(NULL, c, "SELECT 1");
 	double took = now_s() - t0;

@@ -22,3 +22,11 @@ tests_test_pool_server_LDADD = $(DBR_TEST_LIBS)
 # A run with the server tests disabled counts each server suite as SKIP.
 TESTS += tests/test_server_skip.sh
 dist_noinst_SCRIPTS += tests/test_server_skip.sh
+
+# The MariaDB driver's replication ops and deadlines, on the driver module
+# directly (links the core's objects to load it and read its results).
+check_PROGRAMS += tests/test_my_repl
+tests_test_my_repl_SOURCES = tests/test_my_repl.c
+tests_test_my_repl_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core
+tests_test_my_repl_CFLAGS = $(DBR_TEST_COPTS)
+tests_test_my_repl_LDADD = core/libdbrcore.la $(CMOCKA_LIBS) $(PTHREAD_LIBS)

@@ -4,7 +4,8 @@
  *
  * URL: mysql://user:password@host:port/database?option=value (or
  * mariadb://). Options (URL query, then the `options` group) are in OPTS:
- * socket, charset (default utf8mb4), connect/read/write timeouts, TLS.
+ * socket, charset (default utf8mb4), connect/read/write/statement timeouts
+ * (every wait on a hung server is bounded), TLS. Replication ops: repl.c.
  *
  * Statements run as server-side prepared statements with native `?`
  * binding; the few statements the binary protocol refuses (ER_UNSUPPORTED_PS)
@@ -21,22 +22,22 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include <mysql.h>
 #include <mysqld_error.h>
 #include <errmsg.h>
 
-#include <dbrouter/driver.h>
+#include "mariadb.h"
 
-static const dbr_host *svc; /* the host services, kept by the entry */
+const dbr_host *my_svc;
 
 /* ------------------------------------------------------------ options */
 
-typedef enum { T_STRING, T_UINT, T_BOOL } opt_type;
+typedef enum { T_STRING, T_UINT, T_BOOL, T_SECONDS } opt_type;
 
 typedef struct opt_def {
 	const char *name;
@@ -47,12 +48,17 @@ typedef struct opt_def {
 
 enum { OPT_SOCKET = -1, OPT_DRIVER = -2 /* read by the driver */ };
 
+/* Timeouts (T_SECONDS, read by the driver): seconds with decimals, 0 = no
+ * limit. The largest keeps milliseconds in an int. */
+#define MAX_SECONDS 2000000.0
+
 static const opt_def OPTS[] = {
 	{ "socket", T_STRING, OPT_SOCKET, 0 },
 	{ "charset", T_STRING, MYSQL_SET_CHARSET_NAME, 0 },
-	{ "connect_timeout", T_UINT, MYSQL_OPT_CONNECT_TIMEOUT, 0 },
-	{ "read_timeout", T_UINT, MYSQL_OPT_READ_TIMEOUT, 0 },
-	{ "write_timeout", T_UINT, MYSQL_OPT_WRITE_TIMEOUT, 0 },
+	{ "connect_timeout", T_SECONDS, OPT_DRIVER, 0 },
+	{ "read_timeout", T_SECONDS, OPT_DRIVER, 0 },
+	{ "write_timeout", T_SECONDS, OPT_DRIVER, 0 },
+	{ "statement_timeout", T_SECONDS, OPT_DRIVER, 0 },
 	{ "init_command", T_STRING, MYSQL_INIT_COMMAND, 0 },
 	{ "ssl", T_BOOL, MYSQL_OPT_SSL_ENFORCE, 0 },
 	{ "ssl_verify_server_cert", T_BOOL, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, 0 },
@@ -105,11 +111,25 @@ static int parse_uint(unsigned *out, const char *v)
 	return 0;
 }
 
+/* Seconds: a non-negative decimal number, at most MAX_SECONDS. */
+static int parse_seconds(double *out, const char *v)
+{
+	char *end = NULL;
+	errno = 0;
+	double d = strtod(v, &end);
+	if (errno || end == v || *end != '\0' || !(d >= 0 && d <= MAX_SECONDS) ||
+	    strpbrk(v, "xXnNiI") != NULL) /* no hex, nan, inf */
+		return -1;
+	*out = d;
+	return 0;
+}
+
 static int bad_value(const dbr_url_view *url, const opt_def *d, const char *v)
 {
-	return svc->error(DBR_ECONFIG, NULL, "database \"%s\": mysql option %s: "
+	return my_svc->error(DBR_ECONFIG, NULL, "database \"%s\": mysql option %s: "
 	                  "\"%s\" is not %s", url->alias, d->name, v,
 	                  d->type == T_BOOL ? "a boolean (true/false)" :
+	                  d->type == T_SECONDS ? "a number of seconds (0 = no limit)" :
 	                  d->min ? "a positive integer" : "a non-negative integer");
 }
 
@@ -120,7 +140,7 @@ static int unknown_opt(const dbr_url_view *url, const char *key)
 	for (size_t i = 0; i < NOPTS && len < sizeof names; i++)
 		len += (size_t)snprintf(names + len, sizeof names - len, "%s%s",
 		                        i ? ", " : "", OPTS[i].name);
-	return svc->error(DBR_ECONFIG, NULL, "database \"%s\": unknown mysql option "
+	return my_svc->error(DBR_ECONFIG, NULL, "database \"%s\": unknown mysql option "
 	                  "\"%s\" (known: %s)", url->alias, key, names);
 }
 
@@ -131,26 +151,21 @@ static int my_check(const dbr_url_view *url)
 		const char *v = url->values[i] ? url->values[i] : "";
 		unsigned u;
 		int b;
+		double sec;
 		if (d == NULL)
 			return unknown_opt(url, url->keys[i]);
 		if ((d->type == T_UINT && (parse_uint(&u, v) || u < d->min)) ||
-		    (d->type == T_BOOL && parse_bool(&b, v)))
+		    (d->type == T_BOOL && parse_bool(&b, v)) ||
+		    (d->type == T_SECONDS && parse_seconds(&sec, v)))
 			return bad_value(url, d, v);
 	}
 	if (url->port < 0 || url->port > 65535)
-		return svc->error(DBR_ECONFIG, NULL, "database \"%s\": %s: bad port %d",
+		return my_svc->error(DBR_ECONFIG, NULL, "database \"%s\": %s: bad port %d",
 		                  url->alias, url->masked, url->port);
 	return 0;
 }
 
 /* ------------------------------------------------------------ errors */
-
-typedef struct my_conn {
-	MYSQL *m;
-	char *alias;
-	dbr_lru *stmts;     /* SQL text -> my_entry, or NULL: statement_cache = 0 */
-	unsigned threshold; /* the use from which a statement is kept */
-} my_conn;
 
 /* A statement of the cache: counted from its first use, kept prepared
  * from its threshold-th. */
@@ -165,45 +180,65 @@ static void entry_evict(void *arg, void *value)
 	(void)arg;
 	if (e->st != NULL)
 		mysql_stmt_close(e->st);
-	svc->free(e);
+	my_svc->free(e);
 }
 
 static int oom(void)
 {
-	return svc->error(DBR_ENOMEM, "HY001", "out of memory");
+	return my_svc->error(DBR_ENOMEM, "HY001", "out of memory");
 }
 
-/* Client errors that mean the connection is gone. */
-static int lost_errno(unsigned e)
+/* MySQL 8's "disconnected for inactivity"; the same number is a trigger
+ * error on MariaDB. */
+#define MYSQL_ER_CLIENT_INTERACTION_TIMEOUT 4031
+
+/* Errors that mean the connection is gone (connection-class, as the core
+ * counts them: DBR_ECONNECT): refused, unreachable, lost (a client read
+ * or write deadline expired included), server shutdown, killed. */
+static int lost_errno(const my_conn *c, unsigned e)
 {
 	static const unsigned LOST[] = {
 		CR_SERVER_GONE_ERROR, CR_SERVER_LOST, CR_CONNECTION_ERROR,
 		CR_CONN_HOST_ERROR, CR_SERVER_LOST_EXTENDED, ER_CONNECTION_KILLED,
+		ER_SERVER_SHUTDOWN,
 	};
 	for (size_t i = 0; i < sizeof LOST / sizeof LOST[0]; i++)
 		if (LOST[i] == e)
 			return 1;
-	return 0;
+	return c->mysql && e == MYSQL_ER_CLIENT_INTERACTION_TIMEOUT;
 }
 
-static int fail_with(my_conn *c, unsigned e, const char *state, const char *msg)
+/* The SQLSTATE of a lost connection: the server's own class 08 one, else
+ * 08006 (the client library says HY000). */
+static const char *lost_state(unsigned e, const char *state)
 {
-	int lost = lost_errno(e);
-	if (state == NULL || state[0] == '\0' || (lost && strcmp(state, "HY000") == 0))
-		state = lost ? "08S01" : "HY000";
-	return svc->error(lost ? DBR_ECONNECT : DBR_ESQL, state,
-	                  "database \"%s\": mysql: %s (error %u, SQLSTATE %s)",
-	                  c->alias, msg, e, state);
+	int client = e >= CR_MIN_ERROR && e <= CR_MAX_ERROR;
+	return !client && state && strncmp(state, "08", 2) == 0 ? state : "08006";
 }
 
-static int fail(my_conn *c)
+int my_fail_with(my_conn *c, unsigned e, const char *state, const char *msg)
 {
-	return fail_with(c, mysql_errno(c->m), mysql_sqlstate(c->m), mysql_error(c->m));
+	int code = DBR_ESQL;
+	if (lost_errno(c, e)) {
+		code = DBR_ECONNECT;
+		state = lost_state(e, state);
+	} else if (e == ER_STATEMENT_TIMEOUT) {
+		code = DBR_ETIMEOUT; /* the server cancelled it: the connection lives */
+	}
+	if (state == NULL || state[0] == '\0')
+		state = "HY000";
+	return my_svc->error(code, state, "database \"%s\": mysql: %s (error %u, "
+	                     "SQLSTATE %s)", c->alias, msg, e, state);
+}
+
+int my_fail(my_conn *c)
+{
+	return my_fail_with(c, mysql_errno(c->m), mysql_sqlstate(c->m), mysql_error(c->m));
 }
 
 static int stmt_fail(my_conn *c, MYSQL_STMT *st)
 {
-	return fail_with(c, mysql_stmt_errno(st), mysql_stmt_sqlstate(st),
+	return my_fail_with(c, mysql_stmt_errno(st), mysql_stmt_sqlstate(st),
 	                 mysql_stmt_error(st));
 }
 
@@ -214,10 +249,10 @@ static void my_close(void *conn)
 	my_conn *c = conn;
 	if (c == NULL)
 		return;
-	svc->lru_free(c->stmts); /* closed while the connection is */
+	my_svc->lru_free(c->stmts); /* closed while the connection is */
 	mysql_close(c->m);
-	svc->free(c->alias);
-	svc->free(c);
+	my_svc->free(c->alias);
+	my_svc->free(c);
 }
 
 static int set_option(my_conn *c, const opt_def *d, const char *v)
@@ -240,7 +275,7 @@ static int set_option(my_conn *c, const opt_def *d, const char *v)
 		rc = mysql_optionsv(c->m, (enum mysql_option)d->option, v);
 	}
 	if (rc != 0)
-		return svc->error(DBR_ECONFIG, NULL, "database \"%s\": mysql option %s "
+		return my_svc->error(DBR_ECONFIG, NULL, "database \"%s\": mysql option %s "
 		                  "not accepted by the client library", c->alias, d->name);
 	return 0;
 }
@@ -257,23 +292,72 @@ static int set_cache(my_conn *c, const dbr_url_view *url)
 			parse_uint(&threshold, v);
 	}
 	c->threshold = threshold ? threshold : 1;
-	if (cap > 0 && (c->stmts = svc->lru_new(cap, entry_evict, c)) == NULL)
+	if (cap > 0 && (c->stmts = my_svc->lru_new(cap, entry_evict, c)) == NULL)
+		return oom();
+	return 0;
+}
+
+/* The timeouts in seconds (checked by my_check), the last occurrence of
+ * each key winning: the monitor appends its own to the configured ones. */
+typedef struct my_timeouts {
+	double connect, read, write, statement; /* write < 0: as read */
+} my_timeouts;
+
+static void read_timeouts(my_timeouts *t, const dbr_url_view *url)
+{
+	static const struct {
+		const char *name;
+		size_t offset;
+	} KEYS[] = {
+		{ "connect_timeout", offsetof(my_timeouts, connect) },
+		{ "read_timeout", offsetof(my_timeouts, read) },
+		{ "write_timeout", offsetof(my_timeouts, write) },
+		{ "statement_timeout", offsetof(my_timeouts, statement) },
+	};
+	*t = (my_timeouts){ .connect = 5, .read = 30, .write = -1, .statement = 0 };
+	for (size_t i = 0; i < url->noptions; i++)
+		for (size_t k = 0; k < sizeof KEYS / sizeof KEYS[0]; k++)
+			if (strcmp(url->keys[i], KEYS[k].name) == 0)
+				parse_seconds((double *)((char *)t + KEYS[k].offset),
+				              url->values[i] ? url->values[i] : "");
+	if (t->write < 0)
+		t->write = t->read;
+}
+
+/* Connector/C counts its timeouts in whole seconds: a fraction rounds up
+ * (0.2 → 1 s), 0 stays "no limit". It waits once per timeout (no retries,
+ * unlike libmysqlclient which triples the read timeout). */
+static unsigned whole_seconds(double s)
+{
+	unsigned u = (unsigned)s;
+	return u < s ? u + 1 : u;
+}
+
+static int set_timeouts(my_conn *c, const my_timeouts *t)
+{
+	unsigned connect = whole_seconds(t->connect), read = whole_seconds(t->read),
+	         write = whole_seconds(t->write);
+	c->read_timeout_ms = (int)(read * 1000);
+	if (mysql_optionsv(c->m, MYSQL_OPT_CONNECT_TIMEOUT, &connect) ||
+	    mysql_optionsv(c->m, MYSQL_OPT_READ_TIMEOUT, &read) ||
+	    mysql_optionsv(c->m, MYSQL_OPT_WRITE_TIMEOUT, &write))
 		return oom();
 	return 0;
 }
 
 /* Defaults first; the options given override them. *socket is the socket=
  * option, if any. */
-static int set_options(my_conn *c, const dbr_url_view *url, const char **socket)
+static int set_options(my_conn *c, const dbr_url_view *url, const my_timeouts *t,
+                       const char **socket)
 {
 	my_bool off = 0;
-	unsigned timeout = 10;
 	int rc;
 	*socket = NULL;
 	if (mysql_optionsv(c->m, MYSQL_OPT_RECONNECT, &off) ||
-	    mysql_optionsv(c->m, MYSQL_SET_CHARSET_NAME, "utf8mb4") ||
-	    mysql_optionsv(c->m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout))
+	    mysql_optionsv(c->m, MYSQL_SET_CHARSET_NAME, "utf8mb4"))
 		return oom();
+	if ((rc = set_timeouts(c, t)) != 0)
+		return rc;
 	for (size_t i = 0; i < url->noptions; i++) {
 		const opt_def *d = find_opt(url->keys[i]);
 		const char *v = url->values[i] ? url->values[i] : "";
@@ -287,19 +371,56 @@ static int set_options(my_conn *c, const dbr_url_view *url, const char **socket)
 	return 0;
 }
 
+/* The session's settings, in one round trip after connect: @@last_gtid
+ * tracked in OK packets (write_position, MariaDB) and statement_timeout as
+ * max_statement_time (MariaDB; MySQL's max_execution_time is in ms and for
+ * SELECT only). */
+static int session_init(my_conn *c, const my_timeouts *t)
+{
+	char sql[320];
+	int n = 0;
+	if (c->mysql)
+		return 0;
+	n = snprintf(sql, sizeof sql, "SET SESSION session_track_system_variables = "
+	             "CONCAT_WS(',', NULLIF(@@session.session_track_system_variables, "
+	             "''), 'last_gtid')");
+	if (t->statement > 0)
+		snprintf(sql + n, sizeof sql - (size_t)n, ", SESSION max_statement_time = "
+		         "%.6f", t->statement);
+	if (mysql_real_query(c->m, sql, (unsigned long)strlen(sql)) != 0)
+		return my_fail(c);
+	return 0;
+}
+
+/* A failed connect: DBR_ECONNECT, SQLSTATE 08006 unless the server said
+ * why (e.g. 28000 for a bad password). */
+static int connect_failed(my_conn *c, const dbr_url_view *url)
+{
+	unsigned e = mysql_errno(c->m);
+	const char *state = mysql_sqlstate(c->m);
+	if (lost_errno(c, e) || state == NULL || strcmp(state, "HY000") == 0)
+		state = lost_state(e, state);
+	/* The client's messages name user and host, never the password. */
+	return my_svc->error(DBR_ECONNECT, state, "database \"%s\": cannot connect to "
+	                     "%s: mysql: %s (error %u)", url->alias, url->masked,
+	                     mysql_error(c->m), e);
+}
+
 static int my_connect(void **conn, const dbr_url_view *url)
 {
 	const char *socket = NULL;
+	my_timeouts t;
 	int rc = my_check(url);
 	if (rc)
 		return rc;
-	my_conn *c = svc->calloc(1, sizeof *c);
-	if (c == NULL || (c->alias = svc->strdup(url->alias)) == NULL ||
+	read_timeouts(&t, url);
+	my_conn *c = my_svc->calloc(1, sizeof *c);
+	if (c == NULL || (c->alias = my_svc->strdup(url->alias)) == NULL ||
 	    (c->m = mysql_init(NULL)) == NULL) {
 		my_close(c);
 		return oom();
 	}
-	if ((rc = set_cache(c, url)) != 0 || (rc = set_options(c, url, &socket)) != 0) {
+	if ((rc = set_cache(c, url)) != 0 || (rc = set_options(c, url, &t, &socket)) != 0) {
 		my_close(c);
 		return rc;
 	}
@@ -307,10 +428,13 @@ static int my_connect(void **conn, const dbr_url_view *url)
 	if (!mysql_real_connect(c->m, url->host, url->user, url->password,
 	                        db && db[0] ? db : NULL, (unsigned)url->port, socket,
 	                        CLIENT_MULTI_RESULTS)) {
-		/* The client's messages name user and host, never the password. */
-		rc = svc->error(DBR_ECONNECT, mysql_sqlstate(c->m), "database \"%s\": "
-		                "cannot connect to %s: mysql: %s (error %u)", url->alias,
-		                url->masked, mysql_error(c->m), mysql_errno(c->m));
+		rc = connect_failed(c, url);
+		my_close(c);
+		return rc;
+	}
+	const char *server = mysql_get_server_info(c->m);
+	c->mysql = server == NULL || strstr(server, "MariaDB") == NULL;
+	if ((rc = session_init(c, &t)) != 0) {
 		my_close(c);
 		return rc;
 	}
@@ -324,7 +448,7 @@ static int my_ping(void *conn)
 	my_conn *c = conn;
 	if (mysql_ping(c->m) == 0)
 		return 0;
-	fail(c);
+	my_fail(c);
 	return DBR_ECONNECT;
 }
 
@@ -400,13 +524,13 @@ static dbr_value from_text(const char *s, size_t len, col_kind k)
 
 static int sink_columns(MYSQL_FIELD *fields, unsigned n, dbr_sink *sink)
 {
-	const char **names = svc->calloc(n ? n : 1, sizeof *names);
+	const char **names = my_svc->calloc(n ? n : 1, sizeof *names);
 	if (names == NULL)
 		return oom();
 	for (unsigned i = 0; i < n; i++)
 		names[i] = fields[i].name ? fields[i].name : "";
-	int rc = svc->sink_columns(sink, n, names);
-	svc->free(names);
+	int rc = my_svc->sink_columns(sink, n, names);
+	my_svc->free(names);
 	return rc ? oom() : 0;
 }
 
@@ -415,17 +539,17 @@ static int sink_text_result(MYSQL_RES *res, dbr_sink *sink)
 {
 	unsigned n = mysql_num_fields(res);
 	MYSQL_FIELD *fields = mysql_fetch_fields(res);
-	dbr_value *row = svc->calloc(n ? n : 1, sizeof *row);
+	dbr_value *row = my_svc->calloc(n ? n : 1, sizeof *row);
 	MYSQL_ROW r;
 	int rc = row ? sink_columns(fields, n, sink) : oom();
 	while (rc == 0 && (r = mysql_fetch_row(res)) != NULL) {
 		unsigned long *lens = mysql_fetch_lengths(res);
 		for (unsigned i = 0; i < n; i++)
 			row[i] = r[i] ? from_text(r[i], lens[i], kind_of(&fields[i])) : dbr_null();
-		if (svc->sink_row(sink, row) != 0)
+		if (my_svc->sink_row(sink, row) != 0)
 			rc = oom();
 	}
-	svc->free(row);
+	my_svc->free(row);
 	return rc;
 }
 
@@ -433,22 +557,23 @@ static int sink_text_result(MYSQL_RES *res, dbr_sink *sink)
 static int text_exec(my_conn *c, const char *sql, dbr_sink *sink)
 {
 	if (mysql_real_query(c->m, sql, strlen(sql)) != 0)
-		return fail(c);
+		return my_fail(c);
+	my_track_gtid(c);
 	MYSQL_RES *res = mysql_store_result(c->m);
 	int rc = 0;
 	if (res != NULL)
 		rc = sink_text_result(res, sink);
 	else if (mysql_field_count(c->m) != 0)
-		rc = fail(c);
+		rc = my_fail(c);
 	else {
-		svc->sink_affected(sink, (int64_t)mysql_affected_rows(c->m));
+		my_svc->sink_affected(sink, (int64_t)mysql_affected_rows(c->m));
 		if (mysql_insert_id(c->m) != 0)
-			svc->sink_insert_id(sink, (int64_t)mysql_insert_id(c->m));
+			my_svc->sink_insert_id(sink, (int64_t)mysql_insert_id(c->m));
 	}
 	mysql_free_result(res);
 	while (rc == 0 && mysql_more_results(c->m)) {
 		if (mysql_next_result(c->m) > 0)
-			return fail(c);
+			return my_fail(c);
 		mysql_free_result(mysql_store_result(c->m));
 	}
 	return rc;
@@ -484,7 +609,7 @@ static int bind_out(MYSQL_BIND *b, out_col *o, const MYSQL_FIELD *f)
 		return 0;
 	}
 	o->cap = f->max_length + 1;
-	if ((o->buf = svc->malloc(o->cap)) == NULL)
+	if ((o->buf = my_svc->malloc(o->cap)) == NULL)
 		return oom();
 	b->buffer_type = o->kind == K_BLOB ? MYSQL_TYPE_BLOB : MYSQL_TYPE_STRING;
 	b->buffer = o->buf;
@@ -495,7 +620,7 @@ static int bind_out(MYSQL_BIND *b, out_col *o, const MYSQL_FIELD *f)
 /* A column longer than its buffer (max_length is a hint): grow, refetch. */
 static int refetch(my_conn *c, MYSQL_STMT *st, MYSQL_BIND *b, out_col *o, unsigned i)
 {
-	char *p = svc->realloc(o->buf, o->len + 1);
+	char *p = my_svc->realloc(o->buf, o->len + 1);
 	if (p == NULL)
 		return oom();
 	o->buf = p;
@@ -529,7 +654,7 @@ static dbr_value out_value(out_col *o)
 static int fetch_rows(my_conn *c, MYSQL_STMT *st, MYSQL_BIND *b, out_col *o,
                       unsigned n, dbr_sink *sink)
 {
-	dbr_value *row = svc->calloc(n, sizeof *row);
+	dbr_value *row = my_svc->calloc(n, sizeof *row);
 	int rc = row ? 0 : oom(), f;
 	while (rc == 0 && (f = mysql_stmt_fetch(st)) != MYSQL_NO_DATA) {
 		if (f == 1) {
@@ -544,10 +669,10 @@ static int fetch_rows(my_conn *c, MYSQL_STMT *st, MYSQL_BIND *b, out_col *o,
 				o[i].buf[o[i].null ? 0 : o[i].len] = '\0';
 		for (unsigned i = 0; rc == 0 && i < n; i++)
 			row[i] = out_value(&o[i]);
-		if (rc == 0 && svc->sink_row(sink, row) != 0)
+		if (rc == 0 && my_svc->sink_row(sink, row) != 0)
 			rc = oom();
 	}
-	svc->free(row);
+	my_svc->free(row);
 	return rc;
 }
 
@@ -560,8 +685,8 @@ static int sink_stmt_result(my_conn *c, MYSQL_STMT *st, MYSQL_RES *meta, dbr_sin
 {
 	unsigned n = mysql_num_fields(meta);
 	MYSQL_FIELD *fields = mysql_fetch_fields(meta);
-	MYSQL_BIND *b = svc->calloc(n, sizeof *b);
-	out_col *o = svc->calloc(n, sizeof *o);
+	MYSQL_BIND *b = my_svc->calloc(n, sizeof *b);
+	out_col *o = my_svc->calloc(n, sizeof *o);
 	int rc = b && o ? 0 : oom();
 	for (unsigned i = 0; rc == 0 && i < n; i++)
 		rc = bind_out(&b[i], &o[i], &fields[i]);
@@ -573,9 +698,9 @@ static int sink_stmt_result(my_conn *c, MYSQL_STMT *st, MYSQL_RES *meta, dbr_sin
 	if (rc == 0)
 		rc = fetch_rows(c, st, b, o, n, sink);
 	for (unsigned i = 0; o && i < n; i++)
-		svc->free(o[i].buf);
-	svc->free(b);
-	svc->free(o);
+		my_svc->free(o[i].buf);
+	my_svc->free(b);
+	my_svc->free(o);
 	return rc;
 }
 
@@ -629,17 +754,17 @@ static int execute(my_conn *c, MYSQL_STMT *st, const dbr_value *params, size_t n
 {
 	unsigned long want = mysql_stmt_param_count(st);
 	if (want != n)
-		return svc->error(DBR_EPARAM, NULL, "database \"%s\": the statement has "
+		return my_svc->error(DBR_EPARAM, NULL, "database \"%s\": the statement has "
 		                  "%lu placeholder%s but %zu parameter%s given", c->alias,
 		                  want, want == 1 ? "" : "s", n, n == 1 ? " was" : "s were");
 	if (n == 0)
 		return mysql_stmt_execute(st) != 0 ? stmt_fail(c, st) : 0;
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned)params[i].type > DBR_TYPE_DECIMAL)
-			return svc->error(DBR_EINVAL, NULL, "parameter %zu has an unknown "
+			return my_svc->error(DBR_EINVAL, NULL, "parameter %zu has an unknown "
 			                  "type %d", i + 1, (int)params[i].type);
-	MYSQL_BIND *b = svc->calloc(n, sizeof *b);
-	in_val *iv = svc->calloc(n, sizeof *iv);
+	MYSQL_BIND *b = my_svc->calloc(n, sizeof *b);
+	in_val *iv = my_svc->calloc(n, sizeof *iv);
 	int rc = b && iv ? 0 : oom();
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		bind_in(&b[i], &iv[i], &params[i]);
@@ -647,8 +772,8 @@ static int execute(my_conn *c, MYSQL_STMT *st, const dbr_value *params, size_t n
 		rc = stmt_fail(c, st);
 	if (rc == 0 && mysql_stmt_execute(st) != 0)
 		rc = stmt_fail(c, st);
-	svc->free(b);
-	svc->free(iv);
+	my_svc->free(b);
+	my_svc->free(iv);
 	return rc;
 }
 
@@ -660,13 +785,14 @@ static int run_stmt(my_conn *c, MYSQL_STMT *st, const dbr_value *params, size_t 
 	int rc = execute(c, st, params, n);
 	if (rc)
 		return rc;
+	my_track_gtid(c);
 	MYSQL_RES *meta = mysql_stmt_result_metadata(st);
 	if (meta == NULL) {
 		if (mysql_stmt_field_count(st) != 0)
 			return stmt_fail(c, st);
-		svc->sink_affected(sink, (int64_t)mysql_stmt_affected_rows(st));
+		my_svc->sink_affected(sink, (int64_t)mysql_stmt_affected_rows(st));
 		if (mysql_stmt_insert_id(st) != 0)
-			svc->sink_insert_id(sink, (int64_t)mysql_stmt_insert_id(st));
+			my_svc->sink_insert_id(sink, (int64_t)mysql_stmt_insert_id(st));
 		return 0;
 	}
 	if (mysql_num_fields(meta) != mysql_stmt_field_count(st)) {
@@ -689,10 +815,10 @@ static int run_stmt(my_conn *c, MYSQL_STMT *st, const dbr_value *params, size_t 
  * without a cache or memory). */
 static my_entry *entry_use(my_conn *c, const char *sql)
 {
-	my_entry *e = svc->lru_get(c->stmts, sql);
-	if (e == NULL && c->stmts != NULL && (e = svc->calloc(1, sizeof *e)) != NULL &&
-	    svc->lru_put(c->stmts, sql, e) != 0) {
-		svc->free(e);
+	my_entry *e = my_svc->lru_get(c->stmts, sql);
+	if (e == NULL && c->stmts != NULL && (e = my_svc->calloc(1, sizeof *e)) != NULL &&
+	    my_svc->lru_put(c->stmts, sql, e) != 0) {
+		my_svc->free(e);
 		e = NULL;
 	}
 	if (e != NULL)
@@ -742,7 +868,7 @@ static int my_exec(void *conn, const char *sql, const dbr_value *params,
 		return rc == 1 ? text_exec(c, sql, sink) : rc;
 	rc = run_stmt(c, st, params, nparams, sink);
 	if ((rc < 0 && cached && stale(st)) || rc == RESHAPED) { /* prepared again, once */
-		svc->log(DBR_LOG_DEBUG, "mariadb", "database \"%s\": re-preparing a "
+		my_svc->log(DBR_LOG_DEBUG, "mariadb", "database \"%s\": re-preparing a "
 		         "cached statement (%s)", c->alias, rc == RESHAPED ? "its columns "
 		         "changed" : mysql_stmt_error(st));
 		mysql_stmt_close(st);
@@ -751,7 +877,7 @@ static int my_exec(void *conn, const char *sql, const dbr_value *params,
 			return rc == 1 ? text_exec(c, sql, sink) : rc;
 		rc = run_stmt(c, st, params, nparams, sink);
 		if (rc == RESHAPED)
-			rc = svc->error(DBR_ESQL, "HY000", "database \"%s\": mysql: the "
+			rc = my_svc->error(DBR_ESQL, "HY000", "database \"%s\": mysql: the "
 			                "result's columns changed while it ran", c->alias);
 	}
 	if (e != NULL && e->uses >= c->threshold) {
@@ -769,18 +895,19 @@ static int my_script(void *conn, const char *sql)
 	my_conn *c = conn;
 	int rc = 0, next;
 	if (mysql_set_server_option(c->m, MYSQL_OPTION_MULTI_STATEMENTS_ON) != 0)
-		return fail(c);
+		return my_fail(c);
 	if (mysql_real_query(c->m, sql, (unsigned long)strlen(sql)) != 0)
-		rc = fail(c);
+		rc = my_fail(c);
 	for (next = 0; rc == 0 && next == 0; next = mysql_next_result(c->m)) {
+		my_track_gtid(c);
 		mysql_free_result(mysql_store_result(c->m));
 		if (mysql_errno(c->m) != 0)
-			rc = fail(c);
+			rc = my_fail(c);
 	}
 	if (rc == 0 && next > 0)
-		rc = fail(c);
+		rc = my_fail(c);
 	if (mysql_set_server_option(c->m, MYSQL_OPTION_MULTI_STATEMENTS_OFF) != 0 && rc == 0)
-		rc = fail(c);
+		rc = my_fail(c);
 	return rc;
 }
 
@@ -796,7 +923,7 @@ static int my_reset(void *conn)
 		return 0;
 	if (mysql_query(c->m, "ROLLBACK") != 0)
 		return 1;
-	svc->log(DBR_LOG_DEBUG, "mariadb", "database \"%s\": rolled back a "
+	my_svc->log(DBR_LOG_DEBUG, "mariadb", "database \"%s\": rolled back a "
 	         "transaction left open", c->alias);
 	return 0;
 }
@@ -828,6 +955,10 @@ static const dbr_driver_ops OPS = {
 	.reset = my_reset,
 	.server_version = my_server_version,
 	.schemes = SCHEMES,
+	.repl_info = my_repl_info,
+	.write_position = my_write_position,
+	.wait_position = my_wait_position,
+	.position_cmp = my_position_cmp,
 };
 
 static const dbr_plugin_desc DESC = DBR_PLUGIN_DESC(DBR_PLUGIN_DRIVER, "mariadb",
@@ -835,6 +966,6 @@ static const dbr_plugin_desc DESC = DBR_PLUGIN_DESC(DBR_PLUGIN_DRIVER, "mariadb"
 
 DBR_DRIVER_ENTRY(mariadb)
 {
-	svc = host;
+	my_svc = host;
 	return &DESC;
 }

@@ -244,9 +244,11 @@ int dbr__db_remove_unused(dbr *db, const char *alias)
 {
 	dbr__database *d = NULL;
 	int rc = unlink_database(&d, db, alias, 1);
-	if (rc == 0)
-		dbr__db_free(d); /* nobody held it: nothing to drain */
-	return rc;
+	if (rc)
+		return rc;
+	dbr__logm(DBR_LOG_INFO, "registry", "database \"%s\" removed (unused)", alias);
+	dbr__db_free(d); /* nobody held it: nothing to drain */
+	return 0;
 }
 
 /* Links a replica to its primary (already in db->dbs). */

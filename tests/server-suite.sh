@@ -27,7 +27,7 @@ SUITES=(
 	"mariadb|tests/test_conformance mariadb"
 	"values-cli|$srcdir/tests/test_values_cli.sh"
 	"replication|tests/test_replication"
-	"tenant|tests/test_tenant postgres"
+	"tenant|tests/test_tenant servers"
 	"pool|tests/test_pool_server" # stops and restarts the PostgreSQL primary
 	"stress|tests/test_stress all"
 	"metrics|tests/test_metrics postgres"

@@ -3,10 +3,10 @@
  * test_tenant — the tenant directory router and read-only transactions.
  *
  *   test_tenant            SQLite files in a temp dir (no server)
- *   test_tenant postgres   the servers of tests/servers.sh: the directory on
+ *   test_tenant servers    the servers of tests/servers.sh: the directory on
  *                          the PostgreSQL primary, tenant databases created
  *                          there by the test; read-only transactions on a
- *                          streaming replica
+ *                          streaming replica and on MariaDB
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -206,11 +206,15 @@ static void unknown_tenant_refused(void **st)
 	(void)st;
 	dbr *db = open_sqlite("");
 	dbr_session *s = session(db);
+	/* an earlier, unrelated failure is no cause of the refusal */
+	assert_int_equal(run(NULL, s, NULL, "SELECT * FROM earlier_failure", NULL, 0), DBR_ESQL);
 	assert_int_equal(dbr_session_hint_set(s, "tenant", "nobody"), 0);
 	assert_int_equal(run(NULL, s, NULL, "SELECT 1", NULL, 0), DBR_EROUTE);
 	assert_contains(dbr_session_errmsg(s), "router \"tenant\"");
 	assert_contains(dbr_session_errmsg(s), "unknown tenant \"nobody\"");
 	assert_contains(dbr_session_errmsg(s), "\"meta\"");
+	if (strstr(dbr_session_errmsg(s), "earlier_failure"))
+		fail_msg("a stale error named as the cause: %s", dbr_session_errmsg(s));
 	/* explain refuses the same way, and says so in no trace */
 	dbr_query q = DBR_QUERY_INIT;
 	q.sql = "SELECT 1";
@@ -508,6 +512,36 @@ static void pg_read_only_tx_refuses_writes(void **st)
 	dbr_close(db);
 }
 
+/* MariaDB: START TRANSACTION READ ONLY, WITH CONSISTENT SNAPSHOT keeps one
+ * snapshot across statements and refuses writes with 25006. */
+static void my_read_only_tx(void **st)
+{
+	(void)st;
+	char text[1024], v[64];
+	snprintf(text, sizeof text, "databases = { default = { url = \"%s\"; }; };\n",
+	         env("DBR_MY_PRIMARY_URL"));
+	dbr *db = open_text(text);
+	dbr_session *s = session(db), *w = session(db);
+	ok(w, NULL, "DROP TABLE IF EXISTS dbr_ro", NULL, 0);
+	ok(w, NULL, "CREATE TABLE dbr_ro (v int) ENGINE=InnoDB", NULL, 0);
+	ok(w, NULL, "INSERT INTO dbr_ro VALUES (1)", NULL, 0);
+	assert_int_equal(dbr_tx_begin_read(s, NULL), 0);
+	cell(v, sizeof v, NULL, s, NULL, "SELECT count(*) FROM dbr_ro");
+	assert_string_equal(v, "1");
+	ok(w, NULL, "INSERT INTO dbr_ro VALUES (2)", NULL, 0);
+	cell(v, sizeof v, NULL, s, NULL, "SELECT count(*) FROM dbr_ro");
+	assert_string_equal(v, "1");
+	assert_int_equal(run(NULL, s, NULL, "INSERT INTO dbr_ro VALUES (3)", NULL, 0), DBR_ESQL);
+	assert_string_equal(dbr_session_sqlstate(s), "25006");
+	assert_int_equal(dbr_tx_commit(s, NULL), 0);
+	cell(v, sizeof v, NULL, s, NULL, "SELECT count(*) FROM dbr_ro");
+	assert_string_equal(v, "2");
+	ok(w, NULL, "DROP TABLE dbr_ro", NULL, 0);
+	dbr_session_free(w);
+	dbr_session_free(s);
+	dbr_close(db);
+}
+
 /* ------------------------------------------------------------ main */
 
 static int make_dir(void **st)
@@ -527,13 +561,14 @@ static int remove_dir(void **st)
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "postgres") == 0) {
-		const struct CMUnitTest pg[] = {
+	if (argc > 1 && strcmp(argv[1], "servers") == 0) {
+		const struct CMUnitTest srv[] = {
 			cmocka_unit_test(pg_tenant_adds_database),
 			cmocka_unit_test(pg_read_only_tx_on_replica),
 			cmocka_unit_test(pg_read_only_tx_refuses_writes),
+			cmocka_unit_test(my_read_only_tx),
 		};
-		return cmocka_run_group_tests_name("tenant-postgres", pg, NULL, NULL);
+		return cmocka_run_group_tests_name("tenant-servers", srv, NULL, NULL);
 	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(adds_database_on_first_use),

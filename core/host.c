@@ -124,7 +124,8 @@ static int host_query_row(char **out, size_t ncols, const dbr_route_req *req,
 	for (size_t i = 0; out && i < ncols; i++)
 		out[i] = NULL;
 	if (!db || !out || !alias || !sql || (nparams && !params))
-		return failed(req, dbr__err(DBR_EINVAL, NULL, "query_row: NULL argument or a request of no session"));
+		return failed(req, dbr__err(DBR_EINVAL, NULL,
+		                            "query_row: NULL argument or a request of no session"));
 	dbr__database *d = dbr__db_get(db, alias);
 	if (!d)
 		return failed(req, dbr__err(DBR_EINVAL, NULL, "query_row: no database \"%s\"", alias));
@@ -160,7 +161,8 @@ static int host_db_ensure(int *added, const dbr_route_req *req, const char *alia
 	if (added)
 		*added = 0;
 	if (!db || !alias || !url)
-		return failed(req, dbr__err(DBR_EINVAL, NULL, "db_ensure: NULL argument or a request of no session"));
+		return failed(req, dbr__err(DBR_EINVAL, NULL,
+		                            "db_ensure: NULL argument or a request of no session"));
 	if (dbr__db_find(db, alias))
 		return 0;
 	int rc = dbr_add_database(db, alias, url, NULL);

@@ -63,6 +63,7 @@ typedef struct tenant {
 /* ------------------------------------------------------------ settings */
 
 enum { K_KEY, K_DIRECTORY, K_QUERY, K_CACHE_TTL, K_NEGATIVE_TTL, K_IDLE_CLOSE };
+/* One line: tests/test_man.sh reads the settings from it. */
 static const char *const tenant_key[] = { "key", "directory", "query", "cache_ttl", "negative_ttl", "idle_close" };
 
 static int read_seconds(int64_t *out, const dbr_conf *conf, const char *key, double dflt)

@@ -100,6 +100,7 @@ typedef struct dbr__tx {
 	int depth;       /* 1 = BEGIN, >1 = savepoints */
 	int wrote;
 	int64_t begun_us;
+	int readonly;    /* dbr_tx_begin_read: also named by d's primary's alias */
 } dbr__tx;
 
 struct dbr_session {
@@ -165,6 +166,9 @@ void dbr__db_put(dbr *db, dbr__database *d); /* NULL d is a no-op */
 /* Replicas of `primary` into a new array (caller frees, after dbr__db_put
  * of each: they are referenced) of *n entries. */
 dbr__database **dbr__db_replicas(dbr *db, const dbr__database *primary, size_t *n);
+/* Removes `alias` only if no reference is held now (never waits): 0,
+ * DBR_ESTATE (in use; no message), DBR_ENOTFOUND, DBR_EINVAL. */
+int dbr__db_remove_unused(dbr *db, const char *alias);
 
 /* ---- chain.c */
 dbr__chain *dbr__chain_get(dbr *db);
@@ -222,6 +226,14 @@ int dbr__host_last_write(int64_t *when_us, const char **position,
 const char *dbr__host_hint(const dbr_route_req *req, const char *key);
 int dbr__host_refuse(const dbr_route_req *req, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The session a request is routed for (NULL for a foreign req). */
+dbr_session *dbr__req_session(const dbr_route_req *req);
+/* Keeps the thread's error as the cause a refusal of this request names
+ * (a host service that failed for the router). */
+void dbr__req_cause(const dbr_route_req *req);
+/* Stage 2 for the cluster of `alias` as for a read, outside transactions
+ * (dbr_tx_begin_read): fills *out like dbr__route_statement. */
+int dbr__route_member(dbr__route *out, dbr_trace *t, dbr_session *s, const char *alias);
 /* ---- session.c: the session's hint `key`, or NULL. */
 const char *dbr__session_hint(const dbr_session *s, const char *key);
 
@@ -242,6 +254,11 @@ dbr__tx *dbr__session_tx(dbr_session *s, const dbr__database *d);
 int dbr__session_tx_claim(dbr_session *s, dbr__tx *tx, const char *fn);
 void dbr__session_tx_unclaim(dbr__tx *tx);
 dbr__tx *dbr__session_tx_latest(dbr_session *s);
+/* The transaction `alias` names: its database's alias, or for a read-only
+ * one the alias of its member's primary. NULL if none. */
+dbr__tx *dbr__session_tx_named(dbr_session *s, const char *alias);
+/* The session's hint `key`, or NULL. */
+const char *dbr__session_hint(const dbr_session *s, const char *key);
 void dbr__session_pin(dbr_session *s, const char *primary, int64_t when_us, const char *position);
 
 /* ---- conn.c */

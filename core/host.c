@@ -77,6 +77,111 @@ static char *host_strdup(const char *s)
 	return dbr__strdup(s);
 }
 
+/* ------------------------------------------------------ run-time databases
+ *
+ * Called by routers from db_for_read/db_for_write, where the core holds no
+ * lock (only references: the chain's, none on databases yet), so taking
+ * the registry's lock (db_ensure, db_close_idle) or a pool's (query_row)
+ * cannot deadlock; see docs/design.md, "Run-time databases". */
+
+static dbr *req_db(const dbr_route_req *req)
+{
+	dbr_session *s = dbr__req_session(req);
+	return s ? s->db : NULL;
+}
+
+/* A failure the router may refuse over: host->refuse names it as cause. */
+static int failed(const dbr_route_req *req, int rc)
+{
+	if (rc)
+		dbr__req_cause(req);
+	return rc;
+}
+
+/* The first row's first ncols columns of r as allocated text. */
+static int row_texts(char **out, size_t ncols, const dbr_result *r, const char *alias)
+{
+	if (dbr_result_nrows(r) == 0)
+		return DBR_ENOTFOUND; /* an answer, not a failure: no message */
+	if (dbr_result_ncols(r) < ncols)
+		return dbr__err(DBR_ERANGE, NULL, "the query on \"%s\" returned %zu column(s), not %zu",
+		                alias, dbr_result_ncols(r), ncols);
+	for (size_t i = 0; i < ncols; i++) {
+		const char *t = NULL;
+		if (dbr_result_type(r, 0, i) == DBR_TYPE_NULL)
+			continue;
+		if (dbr_result_text(&t, NULL, r, 0, i) || !(out[i] = dbr__strdup(t)))
+			return dbr__err(DBR_ENOMEM, NULL, "out of memory");
+	}
+	return 0;
+}
+
+static int host_query_row(char **out, size_t ncols, const dbr_route_req *req,
+                          const char *alias, const char *sql, const char *const *params,
+                          size_t nparams)
+{
+	dbr *db = req_db(req);
+	for (size_t i = 0; out && i < ncols; i++)
+		out[i] = NULL;
+	if (!db || !out || !alias || !sql || (nparams && !params))
+		return failed(req, dbr__err(DBR_EINVAL, NULL,
+		                            "query_row: NULL argument or a request of no session"));
+	dbr__database *d = dbr__db_get(db, alias);
+	if (!d)
+		return failed(req, dbr__err(DBR_EINVAL, NULL, "query_row: no database \"%s\"", alias));
+	dbr_value *v = calloc(nparams + 1, sizeof(*v));
+	dbr__conn *c = NULL;
+	dbr_result *r = NULL;
+	int rc = v ? 0 : dbr__err(DBR_ENOMEM, NULL, "out of memory");
+	for (size_t i = 0; rc == 0 && i < nparams; i++)
+		v[i] = params[i] ? dbr_text(params[i]) : dbr_null();
+	if (rc == 0 && (rc = dbr__pool_acquire(&c, d->pool)) == 0) {
+		rc = dbr__exec_on(&r, d, c, sql, v, nparams);
+		dbr__pool_release(d->pool, c, rc == DBR_ECONNECT);
+	}
+	int norow = rc == 0 && dbr_result_nrows(r) == 0;
+	if (rc == 0)
+		rc = row_texts(out, ncols, r, alias);
+	if (!norow)
+		failed(req, rc);
+	for (size_t i = 0; rc && i < ncols; i++) {
+		free(out[i]);
+		out[i] = NULL;
+	}
+	dbr_result_free(r);
+	free(v);
+	dbr__db_put(db, d);
+	return rc;
+}
+
+static int host_db_ensure(int *added, const dbr_route_req *req, const char *alias,
+                          const char *url)
+{
+	dbr *db = req_db(req);
+	if (added)
+		*added = 0;
+	if (!db || !alias || !url)
+		return failed(req, dbr__err(DBR_EINVAL, NULL,
+		                            "db_ensure: NULL argument or a request of no session"));
+	if (dbr__db_find(db, alias))
+		return 0;
+	int rc = dbr_add_database(db, alias, url, NULL);
+	/* Another thread added it between the look and the add: kept. */
+	if (rc == DBR_EINVAL && dbr__db_find(db, alias))
+		return 0;
+	if (rc == 0 && added)
+		*added = 1;
+	return failed(req, rc);
+}
+
+static int host_db_close_idle(const dbr_route_req *req, const char *alias)
+{
+	dbr *db = req_db(req);
+	if (!db || !alias)
+		return dbr__err(DBR_EINVAL, NULL, "db_close_idle: NULL argument or a request of no session");
+	return dbr__db_remove_unused(db, alias);
+}
+
 const dbr_host dbr__host = {
 	.struct_size = sizeof(dbr_host),
 	.abi_major = DBR_ABI_MAJOR,
@@ -121,6 +226,10 @@ const dbr_host dbr__host = {
 	.lru_clear = dbr__lru_clear,
 	.lru_free = dbr__lru_free,
 	.lru_count = dbr__lru_count,
+	/* ABI 1.1: run-time databases */
+	.query_row = host_query_row,
+	.db_ensure = host_db_ensure,
+	.db_close_idle = host_db_close_idle,
 };
 
 /* ------------------------------------------------------------ plugin calls */

@@ -189,14 +189,19 @@ dbr__database **dbr__db_replicas(dbr *db, const dbr__database *primary, size_t *
 	return out;
 }
 
-/* Unlinks `alias` under the write lock: from then on nobody finds it. */
-static int unlink_database(dbr__database **out, dbr *db, const char *alias)
+/* Unlinks `alias` under the write lock: from then on nobody finds it.
+ * With `only_unused`, a database someone references stays (DBR_ESTATE, no
+ * message): new references are taken under the read lock, so none can
+ * appear while this holds the write lock. */
+static int unlink_database(dbr__database **out, dbr *db, const char *alias, int only_unused)
 {
 	int rc = 0;
 	pthread_rwlock_wrlock(&db->dbs_lock);
 	dbr__database *d = find_locked(db, alias);
 	if (!d)
 		rc = dbr__err(DBR_ENOTFOUND, NULL, "no database \"%s\"", alias);
+	else if (only_unused && atomic_load(&d->refs) != 0)
+		rc = DBR_ESTATE;
 	else if (strcmp(alias, "default") == 0)
 		rc = dbr__err(DBR_EINVAL, NULL, "database \"default\" cannot be removed");
 	else if (atomic_load(&d->nreplicas) > 0)
@@ -222,7 +227,7 @@ int dbr_remove_database(dbr *db, const char *alias)
 	if (!db || !alias)
 		return dbr__err(DBR_EINVAL, NULL, "dbr_remove_database: NULL argument");
 	dbr__database *d = NULL;
-	int rc = unlink_database(&d, db, alias);
+	int rc = unlink_database(&d, db, alias, 0);
 	if (rc)
 		return dbr__db_fail(db, rc);
 	/* Drain: statements, transactions and raw connections in flight end. */
@@ -232,6 +237,17 @@ int dbr_remove_database(dbr *db, const char *alias)
 	pthread_mutex_unlock(&db->drain_lock);
 	dbr__logm(DBR_LOG_INFO, "registry", "database \"%s\" removed", alias);
 	dbr__db_free(d);
+	return 0;
+}
+
+int dbr__db_remove_unused(dbr *db, const char *alias)
+{
+	dbr__database *d = NULL;
+	int rc = unlink_database(&d, db, alias, 1);
+	if (rc)
+		return rc;
+	dbr__logm(DBR_LOG_INFO, "registry", "database \"%s\" removed (unused)", alias);
+	dbr__db_free(d); /* nobody held it: nothing to drain */
 	return 0;
 }
 

@@ -21,6 +21,7 @@ typedef struct route_ctx {
 	const dbr__sql_hints *sqlh;  /* its dbr: comments, or NULL */
 	int refused;                 /* host->refuse was called: msg holds why */
 	char msg[512];
+	char cause[512];             /* a host service's failure in this call */
 } route_ctx;
 
 /* ------------------------------------------------------------ trace */
@@ -177,10 +178,25 @@ int dbr__host_refuse(const dbr_route_req *req, const char *fmt, ...)
 	return DBR_EROUTE;
 }
 
-/* A router refused the statement (host->refuse): its error, naming it. */
+dbr_session *dbr__req_session(const dbr_route_req *req)
+{
+	return req && req->priv ? ((const route_ctx *)req->priv)->s : NULL;
+}
+
+void dbr__req_cause(const dbr_route_req *req)
+{
+	if (!req || !req->priv)
+		return;
+	route_ctx *ctx = (route_ctx *)(uintptr_t)req->priv;
+	snprintf(ctx->cause, sizeof(ctx->cause), "%s", dbr_error_last()->message);
+}
+
+/* A router refused the statement (host->refuse): its error, naming it,
+ * with the cause a host service failed with in the same call. */
 static int refused(const route_ctx *ctx, const char *who)
 {
-	return dbr__err(DBR_EROUTE, NULL, "router \"%s\" refused the statement: %s", who, ctx->msg);
+	return dbr__err(DBR_EROUTE, NULL, "router \"%s\" refused the statement: %s%s%s", who,
+	                ctx->msg, *ctx->cause ? ": " : "", ctx->cause);
 }
 
 /* The "hints" line of the trace: each hint in effect and where it comes
@@ -263,6 +279,8 @@ static int ask_routers(dbr__database **out, dbr_session *s, dbr_trace *t, dbr__c
 			fn = r->ops->db_for_write;
 		if (!fn)
 			continue;
+		/* A cause belongs to the router call that met it. */
+		((route_ctx *)(uintptr_t)ctx)->cause[0] = '\0';
 		const char *alias = fn(r->state, req);
 		if (ctx->refused) {
 			step(t, DBR_STAGE_TARGET, r->name, "refused", "", NULL);
@@ -390,12 +408,8 @@ out:
  * latest begun. */
 static int route_tx(dbr__route *out, dbr_trace *t, dbr_session *s, const char *using_alias)
 {
-	dbr__tx *tx = NULL;
-	for (size_t i = 0; using_alias && i < s->ntxs && !tx; i++)
-		if (strcmp(s->txs[i].d->conf.alias, using_alias) == 0)
-			tx = &s->txs[i];
-	if (!using_alias)
-		tx = dbr__session_tx_latest(s);
+	dbr__tx *tx = using_alias ? dbr__session_tx_named(s, using_alias)
+	                          : dbr__session_tx_latest(s);
 	if (!tx)
 		return 1;
 	/* Held until dbr__route_done: the pool's reaper leaves it alone. */
@@ -538,6 +552,35 @@ int dbr__route_hinted(dbr__route *out, dbr_trace *t, dbr_session *s, const char 
 	note_hints(t, &ctx);
 	rc = route(out, t, &ctx, sql, model, intent, using_alias, using_who, use_primary, flags);
 	dbr__sql_hints_free(&sqlh);
+	return rc;
+}
+
+int dbr__route_member(dbr__route *out, dbr_trace *t, dbr_session *s, const char *alias)
+{
+	memset(out, 0, sizeof(*out));
+	out->intent = t->intent = DBR_INTENT_READ;
+	dbr__database *target = NULL;
+	int rc = find_alias(&target, s->db, alias, "using");
+	if (rc)
+		return rc;
+	step(t, DBR_STAGE_TARGET, "read-only", "chose", alias, "dbr_tx_begin_read");
+	dbr__database *d = target;
+	route_ctx ctx = { .s = s, .t = t };
+	dbr_route_req req = { sizeof(req), NULL, NULL, DBR_INTENT_READ, NULL, s->use_primary,
+	                      &ctx, 0u };
+	dbr__chain *chain = dbr__chain_get(s->db);
+	if (!target->primary && target->nreplicas > 0)
+		rc = stage2(&d, s, t, chain, &req, target);
+	else
+		dbr__db_ref(d);
+	dbr__chain_put(chain);
+	if (rc) {
+		dbr__db_put(s->db, target);
+		return rc;
+	}
+	rc = finish(out, t, d, target);
+	if (rc)
+		dbr__route_done(s, out);
 	return rc;
 }
 

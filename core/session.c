@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dbr_private.h"
+#include "tokenize.h"
 
 int dbr_session_new(dbr_session **out, dbr *db)
 {
@@ -45,7 +46,8 @@ static void tx_end(dbr_session *s, dbr__tx *tx, int broken)
 
 /* Transaction control: the driver's op when it has one, else its SQL text
  * through exec (driver.h documents both for driver authors). */
-enum tx_verb { TX_BEGIN, TX_COMMIT, TX_ROLLBACK, TX_SAVEPOINT, TX_RELEASE, TX_ROLLBACK_TO };
+enum tx_verb { TX_BEGIN, TX_COMMIT, TX_ROLLBACK, TX_SAVEPOINT, TX_RELEASE, TX_ROLLBACK_TO,
+               TX_BEGIN_READ };
 
 static const struct {
 	const char *sql;  /* the text sent through exec; savepoints append the name */
@@ -57,6 +59,19 @@ static const struct {
 	[TX_SAVEPOINT] = { "SAVEPOINT", "savepoint" },
 	[TX_RELEASE] = { "RELEASE SAVEPOINT", "release" },
 	[TX_ROLLBACK_TO] = { "ROLLBACK TO SAVEPOINT", "rollback_to" },
+	[TX_BEGIN_READ] = { NULL, "begin_read" }, /* read_begin_sql */
+};
+
+/* The read-only begin each dialect understands (driver without begin_read;
+ * the SQLite driver has one: a deferred BEGIN alone would let writes in).
+ * One snapshot for the whole transaction: PostgreSQL's default READ
+ * COMMITTED would take one per statement (REPEATABLE READ works on a hot
+ * standby); InnoDB takes it at the start with CONSISTENT SNAPSHOT. */
+static const char *const read_begin_sql[] = {
+	[DBR_SQL_GENERIC] = "START TRANSACTION READ ONLY",
+	[DBR_SQL_POSTGRES] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+	[DBR_SQL_MYSQL] = "START TRANSACTION READ ONLY, WITH CONSISTENT SNAPSHOT",
+	[DBR_SQL_SQLITE] = "BEGIN DEFERRED",
 };
 
 /* Runs `v` on the connection through the driver's op, or as SQL text when
@@ -74,16 +89,19 @@ static int tx_control(dbr__database *d, dbr__conn *c, enum tx_verb v, int depth)
 	case TX_SAVEPOINT: named = o->savepoint; break;
 	case TX_RELEASE: named = o->release; break;
 	case TX_ROLLBACK_TO: named = o->rollback_to; break;
+	case TX_BEGIN_READ: plain = o->begin_read; break;
 	default: break;
 	}
-	char name[32], sql[64];
+	char name[32], sql[96];
 	snprintf(name, sizeof(name), "dbr_sp_%d", depth);
 	const char *drv = d->driver->desc->name;
 	if (plain)
 		return DBR__CALL("driver", drv, tx_verbs[v].op, plain(c->conn));
 	if (named)
 		return DBR__CALL("driver", drv, tx_verbs[v].op, named(c->conn, name));
-	if (v >= TX_SAVEPOINT)
+	if (v == TX_BEGIN_READ)
+		snprintf(sql, sizeof(sql), "%s", read_begin_sql[dbr__dialect_of(drv)]);
+	else if (v >= TX_SAVEPOINT)
 		snprintf(sql, sizeof(sql), "%s %s", tx_verbs[v].sql, name);
 	else
 		snprintf(sql, sizeof(sql), "%s", tx_verbs[v].sql);
@@ -391,13 +409,23 @@ dbr__tx *dbr__session_tx(dbr_session *s, const dbr__database *d)
 	return NULL;
 }
 
-/* By name: a database being removed keeps its open transactions. */
-static dbr__tx *tx_by_alias(dbr_session *s, const char *alias)
+/* By name: a database being removed keeps its open transactions. A
+ * read-only transaction on a replica is named by its primary too. */
+dbr__tx *dbr__session_tx_named(dbr_session *s, const char *alias)
 {
 	for (size_t i = 0; i < s->ntxs; i++)
 		if (strcmp(s->txs[i].d->conf.alias, alias) == 0)
 			return &s->txs[i];
+	for (size_t i = 0; i < s->ntxs; i++)
+		if (s->txs[i].readonly && s->txs[i].d->primary &&
+		    strcmp(s->txs[i].d->primary->conf.alias, alias) == 0)
+			return &s->txs[i];
 	return NULL;
+}
+
+static dbr__tx *tx_by_alias(dbr_session *s, const char *alias)
+{
+	return dbr__session_tx_named(s, alias);
 }
 
 dbr__tx *dbr__session_tx_latest(dbr_session *s)
@@ -412,8 +440,9 @@ static int savepoint(dbr_session *s, dbr__tx *tx, enum tx_verb v, int depth)
 }
 
 /* A new transaction on `d` (borrowed: the transaction takes a reference of
- * its own, held until it ends). */
-static int tx_open(dbr_session *s, dbr__database *d)
+ * its own, held until it ends), begun by `begin` (TX_BEGIN or
+ * TX_BEGIN_READ). */
+static int tx_open(dbr_session *s, dbr__database *d, enum tx_verb begin)
 {
 	if (s->ntxs == s->captxs) {
 		size_t cap = s->captxs ? s->captxs * 2 : 4;
@@ -428,7 +457,7 @@ static int tx_open(dbr_session *s, dbr__database *d)
 	int rc = dbr__pool_acquire(&c, d->pool);
 	if (rc)
 		return fail(s, rc);
-	rc = tx_control(d, c, TX_BEGIN, 0);
+	rc = tx_control(d, c, begin, 0);
 	if (rc == 0 && (rc = dbr__lease_new(&l, d->pool, c)))
 		tx_control(d, c, TX_ROLLBACK, 0);
 	if (rc) {
@@ -436,7 +465,7 @@ static int tx_open(dbr_session *s, dbr__database *d)
 		return fail(s, rc);
 	}
 	dbr__db_ref(d);
-	s->txs[s->ntxs++] = (dbr__tx){ d, c, l, 1, 0, dbr_clock_now() };
+	s->txs[s->ntxs++] = (dbr__tx){ d, c, l, 1, 0, dbr_clock_now(), begin == TX_BEGIN_READ };
 	return 0;
 }
 
@@ -444,7 +473,7 @@ static int tx_begin_on(dbr_session *s, dbr__database *d)
 {
 	dbr__tx *tx = dbr__session_tx(s, d);
 	if (!tx)
-		return tx_open(s, d);
+		return tx_open(s, d, TX_BEGIN);
 	int rc = dbr__session_tx_claim(s, tx, "dbr_tx_begin");
 	if (rc)
 		return rc;
@@ -467,7 +496,7 @@ int dbr_tx_begin(dbr_session *s, const char *alias)
 	dbr__database *d = dbr__db_get(s->db, a);
 	if (!d)
 		return fail(s, dbr__err(DBR_ENOTFOUND, NULL, "no database \"%s\"", a));
-	rc = tx_open(s, d);
+	rc = tx_open(s, d, TX_BEGIN);
 	dbr__db_put(s->db, d);
 	return rc;
 }
@@ -488,6 +517,34 @@ int dbr_tx_begin_model(dbr_session *s, const char *model)
 	if (rc)
 		return fail(s, rc);
 	rc = tx_begin_on(s, r.d);
+	dbr__route_done(s, &r);
+	return rc;
+}
+
+int dbr_tx_begin_read(dbr_session *s, const char *alias)
+{
+	int rc = dbr__session_enter(s, "dbr_tx_begin_read");
+	if (rc)
+		return rc;
+	const char *a = alias ? alias : "default";
+	dbr__tx *tx = tx_by_alias(s, a);
+	if (tx)
+		return tx_begin_on(s, tx->d);
+	dbr_trace *t = NULL;
+	if ((rc = dbr__trace_new(&t)))
+		return fail(s, rc);
+	dbr__route r;
+	rc = dbr__route_member(&r, t, s, a);
+	dbr_trace_free(t);
+	if (rc)
+		return fail(s, rc);
+	/* The member may carry a transaction of its own (dbr_tx_begin on a
+	 * replica's alias): one transaction per database. */
+	if (dbr__session_tx(s, r.d))
+		rc = fail(s, dbr__err(DBR_ESTATE, NULL, "dbr_tx_begin_read: \"%s\" (picked for \"%s\") "
+		                      "has a transaction open already", r.d->conf.alias, a));
+	else
+		rc = tx_open(s, r.d, TX_BEGIN_READ);
 	dbr__route_done(s, &r);
 	return rc;
 }

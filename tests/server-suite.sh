@@ -28,6 +28,7 @@ SUITES=(
 	"mariadb-repl|tests/test_my_repl" # SIGSTOPs the MariaDB replica (continued)
 	"values-cli|$srcdir/tests/test_values_cli.sh"
 	"replication|tests/test_replication"
+	"tenant|tests/test_tenant servers"
 	"pool|tests/test_pool_server" # stops and restarts the PostgreSQL primary
 	"stress|tests/test_stress all"
 	"metrics|tests/test_metrics postgres"

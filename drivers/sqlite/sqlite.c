@@ -257,6 +257,7 @@ typedef struct sq_conn {
 	long long busy_ms;
 	dbr_lru *stmts;   /* SQL text -> sq_entry, or NULL: statement_cache = 0 */
 	unsigned threshold; /* the use from which a statement is kept */
+	int query_only;   /* set by sq_begin_read until the reset */
 } sq_conn;
 
 /* A statement of the cache: counted from its first use, kept prepared
@@ -730,13 +731,31 @@ static int sq_ping(void *conn)
 	return 0;
 }
 
-/* A transaction left open is rolled back; failing that, drop the connection. */
+/* A transaction left open is rolled back and query_only turned off;
+ * failing that, drop the connection. */
 static int sq_reset(void *conn)
 {
 	sq_conn *c = conn;
-	if (sqlite3_get_autocommit(c->db))
-		return 0;
-	return sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK;
+	if (!sqlite3_get_autocommit(c->db) &&
+	    sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
+		return 1;
+	if (c->query_only && sqlite3_exec(c->db, "PRAGMA query_only = OFF", NULL, NULL, NULL) != SQLITE_OK)
+		return 1;
+	c->query_only = 0;
+	return 0;
+}
+
+/* SQLite has no read-only transaction: query_only refuses writes
+ * (SQLITE_READONLY) until the connection goes back to the pool (reset). */
+static int sq_begin_read(void *conn)
+{
+	sq_conn *c = conn;
+	int rc = sqlite3_exec(c->db, "BEGIN DEFERRED", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return sq_fail(c, rc);
+	c->query_only = 1;
+	rc = sqlite3_exec(c->db, "PRAGMA query_only = ON", NULL, NULL, NULL);
+	return rc == SQLITE_OK ? 0 : sq_fail(c, rc);
 }
 
 static int sq_server_version(char *buf, size_t size, void *conn)
@@ -765,6 +784,8 @@ static const dbr_driver_ops OPS = {
 	.reset = sq_reset,
 	.server_version = sq_server_version,
 	.schemes = SCHEMES,
+	/* ABI 1.1: read-only transactions */
+	.begin_read = sq_begin_read,
 };
 
 static const dbr_plugin_desc DESC = DBR_PLUGIN_DESC(DBR_PLUGIN_DRIVER, "sqlite",

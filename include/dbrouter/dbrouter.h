@@ -339,6 +339,20 @@ DBR_API int dbr_tx_begin(dbr_session *s, const char *alias);
  * routers are asked even while another transaction is open, so a model
  * routed elsewhere begins an independent transaction). */
 DBR_API int dbr_tx_begin_model(dbr_session *s, const char *model);
+/* Begins a read-only transaction for the cluster of `alias` (NULL =
+ * "default") on a member chosen by stage 2 as for a read (a replica when
+ * the routers pick one, else the primary), so several reads see one
+ * snapshot: BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY on PostgreSQL,
+ * START TRANSACTION READ ONLY, WITH CONSISTENT SNAPSHOT on MariaDB, BEGIN
+ * DEFERRED plus PRAGMA query_only on SQLite (the driver's begin_read op
+ * when it has one, else the core's text for the dialect). Per session, as
+ * every dbr_tx_* call. Statements of the session run in it as in any
+ * transaction; `alias` (or the member's own alias) names it to
+ * dbr_tx_commit/dbr_tx_rollback/using; a write inside fails with the
+ * backend's error (SQLSTATE 25006 on PostgreSQL). A begin while a
+ * transaction is open on `alias` is a savepoint of that one.
+ * Errors: DBR_ENOTFOUND, DBR_ECONNECT, DBR_ETIMEOUT, DBR_ESQL, DBR_EROUTE. */
+DBR_API int dbr_tx_begin_read(dbr_session *s, const char *alias);
 /* Commits (or releases the savepoint of) the innermost level on `alias`
  * (NULL = the latest begun). A committed write transaction records its pin
  * once. Errors: DBR_ESTATE (none open), DBR_ESQL. */

@@ -216,6 +216,15 @@ typedef struct dbr_driver_ops {
 	 * lineage or GTID domain set, or text not a position. Pure: no
 	 * connection, thread-safe. */
 	int (*position_cmp)(int *out, const char *a, const char *b);
+	/* ABI 1.1: read-only transactions */
+	/* Optional. Begins a read-only transaction (dbr_tx_begin_read): a
+	 * write inside it must fail with the backend's error. NULL: the core
+	 * sends its dialect's text through exec(): BEGIN ISOLATION LEVEL
+	 * REPEATABLE READ READ ONLY on PostgreSQL, START TRANSACTION READ
+	 * ONLY, WITH CONSISTENT SNAPSHOT on MariaDB/MySQL, START TRANSACTION
+	 * READ ONLY on others (one snapshot for the whole transaction). The
+	 * transaction ends with commit/rollback as any other. Errors as exec. */
+	int (*begin_read)(void *conn);
 } dbr_driver_ops;
 
 #ifdef __cplusplus

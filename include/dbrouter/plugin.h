@@ -225,6 +225,34 @@ typedef struct dbr_host {
 	void (*lru_free)(dbr_lru *lru);
 	/* The number of entries. */
 	size_t (*lru_count)(const dbr_lru *lru);
+	/* ABI 1.1: run-time databases */
+	/* For routers, from db_for_read/db_for_write only (no lock of the
+	 * host is held there; docs/design.md, "Run-time databases"). A failure
+	 * of these services is kept as the cause a host->refuse in the same
+	 * call appends to its message.
+	 * Runs the read `sql` (`?` placeholders, nparams text values) on
+	 * database `alias` with a connection of its own pool (never the
+	 * session's transaction) and stores the first row's first ncols
+	 * columns in out[0..ncols) as text (host->malloc'd, the caller frees
+	 * each with host->free; NULL for SQL NULL). Returns 0, DBR_ENOTFOUND
+	 * (no row; out all NULL; no message), DBR_EINVAL (no database `alias`),
+	 * or the error of the pool or the statement (message set). */
+	int (*query_row)(char **out, size_t ncols, const struct dbr_route_req *req,
+	                 const char *alias, const char *sql, const char *const *params,
+	                 size_t nparams);
+	/* Adds database `alias` at `url` (as dbr_add_database, no settings) if
+	 * the handle of `req` has none of that name; *added is 1 if this call
+	 * added it, else 0 (an existing database is kept as it is, whatever its
+	 * URL). Connects nothing. Error messages show the URL masked.
+	 * Errors: DBR_EINVAL (bad URL), DBR_ECONFIG, DBR_EPLUGIN, DBR_ENOMEM. */
+	int (*db_ensure)(int *added, const struct dbr_route_req *req, const char *alias,
+	                 const char *url);
+	/* Removes database `alias` if nothing uses it now (no statement,
+	 * transaction or raw connection holds it; never waits): its pooled
+	 * connections close. 0 if removed, DBR_ESTATE if in use (nothing
+	 * done, no message), DBR_ENOTFOUND if absent; DBR_EINVAL for
+	 * "default" or a primary with replicas. */
+	int (*db_close_idle)(const struct dbr_route_req *req, const char *alias);
 } dbr_host;
 
 /* What a plugin's entry returns: a static descriptor. */

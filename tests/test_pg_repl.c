@@ -354,6 +354,12 @@ static void test_statement_and_read_timeouts(void **state)
 	assert_string_equal(dbr_error_last()->sqlstate, "57014");
 	assert_int_equal(F.ops->ping(c), 0);
 	F.ops->close(c);
+	/* Added to libpq's own `options`, which keep working. */
+	c = must_connect("DBR_PG_PRIMARY_URL", "options=-c work_mem=7MB&statement_timeout=0.25");
+	assert_int_equal(F.ops->script(c, "DO $$ BEGIN IF current_setting('work_mem') <> '7MB' "
+	                               "OR current_setting('statement_timeout') <> '250ms' "
+	                               "THEN RAISE 'not set'; END IF; END $$"), 0);
+	F.ops->close(c);
 
 	c = must_connect("DBR_PG_PRIMARY_URL", "read_timeout=0.3");
 	t0 = now_ms();

@@ -2,10 +2,13 @@
 /*
  * postgres.c — the PostgreSQL driver (libpq).
  *
- * The URL goes to libpq whole, as a URI (PQconnectdbParams with
+ * The URL goes to libpq whole, as a URI (PQconnectStartParams with
  * expand_dbname), so everything libpq accepts keeps working: multi-host
- * lists, target_session_attrs, sslmode, connect_timeout, a socket directory
- * as host. Keys of the `options` group are passed as extra libpq keywords.
+ * lists, target_session_attrs, sslmode, a socket directory as host. Keys of
+ * the `options` group are passed as extra libpq keywords, except the
+ * driver's own (statement cache, timeouts). Every round trip is
+ * non-blocking and bounded by connect_timeout / read_timeout (io.c);
+ * replication facts and positions are in repl.c.
  *
  * Statements: `?` → `$n` (the host's SQL lexer, sql_placeholders). Each
  * connection keeps up to statement_cache (default 256) named prepared

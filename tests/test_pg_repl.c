@@ -6,7 +6,7 @@
  * every member, write_position then wait_position on a replica, positions
  * ordered and refused by position_cmp, statement_timeout, read_timeout on
  * a slow and on a frozen (SIGSTOPped) replica, connect_timeout on a server
- * that never answers. The replica frozen is always thawed again, also on
+ * that never answers; and SQLite's repl_info. The replica frozen is always thawed again, also on
  * failure (teardown, and at exit).
  *
  * The driver ops have no public door yet (the monitor and the causal
@@ -465,6 +465,32 @@ static void test_connect_timeout(void **state)
 	assert_null(strstr(dbr_error_last()->message, ":pw@"));
 }
 
+/* SQLite has no replication: a writable primary, no position, no lag. */
+static void test_sqlite_repl_info(void **state)
+{
+	(void)state;
+	dbr__plugin *sq = NULL;
+	assert_int_equal(dbr__plugin_load(&sq, DBR_PLUGIN_DRIVER, "sqlite", NULL), 0);
+	dbr__url u;
+	assert_int_equal(dbr__url_parse(&u, "sqlite::memory:"), 0);
+	dbr_url_view v = { .struct_size = sizeof v, .alias = "lite", .uid = "lite-1",
+	                   .raw = u.raw, .masked = u.masked, .scheme = u.scheme, .path = u.path };
+	void *c = NULL;
+	assert_int_equal(sq->ops.driver.connect(&c, &v), 0);
+	dbr_repl_info info;
+	memset(&info, 0x55, sizeof info);
+	info.struct_size = sizeof info;
+	assert_int_equal(sq->ops.driver.repl_info(&info, c), 0);
+	assert_int_equal(info.role, DBR_ROLE_PRIMARY);
+	assert_int_equal(info.read_only, 0);
+	assert_int_equal(info.lag_us, 0);
+	assert_int_equal(info.lag_bytes, 0);
+	assert_string_equal(info.position, "");
+	sq->ops.driver.close(c);
+	dbr__url_clear(&u);
+	dbr__plugin_release(sq);
+}
+
 int main(void)
 {
 	atexit(thaw); /* a frozen replica never outlives the test */
@@ -476,6 +502,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_statement_and_read_timeouts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frozen_replica, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_timeout, setup, teardown),
+		cmocka_unit_test(test_sqlite_repl_info),
 	};
 	return cmocka_run_group_tests_name("pg_repl", tests, NULL, NULL);
 }

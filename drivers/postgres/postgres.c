@@ -220,8 +220,8 @@ static int pg_check(const dbr_url_view *url)
 		if (extra_keyword(url, i) && !pq_keyword(url->keys[i]))
 			return svc->error(DBR_ECONFIG, NULL, "database \"%s\": unknown postgres "
 			                   "option \"%s\" (options are libpq connection "
-			                   "keywords, e.g. sslmode, connect_timeout, "
-			                   "application_name, and the driver's own "
+			                   "keywords, e.g. sslmode, application_name, "
+			                   "target_session_attrs, and the driver's own "
 			                   "statement_cache, prepare_threshold, prepare, "
 			                   "connect_timeout, read_timeout, statement_timeout)",
 			                   url->alias, url->keys[i]);

@@ -53,11 +53,12 @@ int pg_wait_socket(int fd, short events, int64_t deadline)
 
 /* The deadline passed: the connection is closed (the server may be frozen:
  * no cancel, no goodbye awaited) and its statements forgotten. */
-static int expired(pg_conn *c, const char *what, double seconds)
+static int expired(pg_conn *c)
 {
 	pg_drop(c);
 	return svc->error(DBR_ECONNECT, "08006", "database \"%s\": postgres: no answer "
-	                  "within %s %g s (connection closed)", c->alias, what, seconds);
+	                  "within read_timeout %g s (connection closed)", c->alias,
+	                  c->read_timeout);
 }
 
 /* Waits until libpq has a whole result (PQisBusy false). 0, or an error
@@ -67,7 +68,7 @@ static int await_idle(pg_conn *c, int64_t deadline)
 	while (PQisBusy(c->pg)) {
 		int w = pg_wait_socket(PQsocket(c->pg), POLLIN, deadline);
 		if (w == 0)
-			return expired(c, "read_timeout", c->read_timeout);
+			return expired(c);
 		if (w < 0 || !PQconsumeInput(c->pg))
 			return pg_fail(c, NULL);
 	}
@@ -83,7 +84,7 @@ static int flush_out(pg_conn *c, int64_t deadline)
 		 * (libpq buffers it) so neither side blocks on a full buffer. */
 		int w = pg_wait_socket(PQsocket(c->pg), POLLIN | POLLOUT, deadline);
 		if (w == 0)
-			return expired(c, "read_timeout", c->read_timeout);
+			return expired(c);
 		if (w < 0 || !PQconsumeInput(c->pg))
 			return pg_fail(c, NULL);
 	}

@@ -30,6 +30,7 @@ SUITES=(
 	"replication|tests/test_replication"
 	"tenant|tests/test_tenant servers"
 	"pool|tests/test_pool_server" # stops and restarts the PostgreSQL primary
+	"pg-repl|tests/test_pg_repl" # freezes (SIGSTOP) a PostgreSQL replica, thaws it
 	"stress|tests/test_stress all"
 	"metrics|tests/test_metrics postgres"
 	"secrets|$srcdir/tests/test_secrets.sh servers"

@@ -767,6 +767,19 @@ static int sq_server_version(char *buf, size_t size, void *conn)
 	return 0;
 }
 
+/* A file has no replication: always a writable primary, no position, no
+ * lag. */
+static int sq_repl_info(dbr_repl_info *out, void *conn)
+{
+	(void)conn;
+	out->role = DBR_ROLE_PRIMARY;
+	out->read_only = 0;
+	out->lag_us = 0;
+	out->lag_bytes = 0;
+	out->position[0] = '\0';
+	return 0;
+}
+
 /* ------------------------------------------------------------ entry */
 
 static const char *const SCHEMES[] = { "sqlite", NULL };
@@ -786,6 +799,7 @@ static const dbr_driver_ops OPS = {
 	.schemes = SCHEMES,
 	/* ABI 1.1: read-only transactions */
 	.begin_read = sq_begin_read,
+	.repl_info = sq_repl_info,
 };
 
 static const dbr_plugin_desc DESC = DBR_PLUGIN_DESC(DBR_PLUGIN_DRIVER, "sqlite",

@@ -28,6 +28,7 @@ SUITES=(
 	"values-cli|$srcdir/tests/test_values_cli.sh"
 	"replication|tests/test_replication"
 	"pool|tests/test_pool_server" # stops and restarts the PostgreSQL primary
+	"monitor|tests/test_monitor" # stops replicas and the primary, delays a replica
 	"stress|tests/test_stress all"
 	"metrics|tests/test_metrics postgres"
 	"secrets|$srcdir/tests/test_secrets.sh servers"
@@ -150,6 +151,8 @@ emit ok "servers: PostgreSQL primary + 2 replicas, MariaDB primary + replica up"
 . "$SERVERS/env"
 
 for s in "${SUITES[@]}"; do
+	# DBR_SERVER_SUITES="monitor pool": only those (while iterating).
+	case " ${DBR_SERVER_SUITES:-${s%%|*}} " in *" ${s%%|*} "*) ;; *) continue ;; esac
 	run_suite "${s%%|*}" ${s#*|}
 done
 echo "1..$N"

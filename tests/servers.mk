@@ -22,3 +22,9 @@ tests_test_pool_server_LDADD = $(DBR_TEST_LIBS)
 # A run with the server tests disabled counts each server suite as SKIP.
 TESTS += tests/test_server_skip.sh
 dist_noinst_SCRIPTS += tests/test_server_skip.sh
+
+# The cluster monitor: replicas stopped, lagging, the primary stopped.
+check_PROGRAMS += tests/test_monitor
+tests_test_monitor_SOURCES = tests/test_monitor.c
+tests_test_monitor_CFLAGS = $(DBR_TEST_COPTS)
+tests_test_monitor_LDADD = $(DBR_TEST_LIBS) $(PTHREAD_LIBS)

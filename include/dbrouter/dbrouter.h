@@ -637,8 +637,8 @@ typedef struct dbr_metrics_alias {
 	uint64_t latency_buckets[DBR_METRICS_NBUCKETS]; /* per bucket, not cumulative */
 	uint64_t latency_count;   /* = reads + writes (read once more: may run ahead) */
 	uint64_t latency_sum_ns;  /* total time of the statements */
-	uint64_t retries;         /* always 0: no retry feature yet */
-	uint64_t bans;            /* always 0: no ban feature yet */
+	uint64_t retries;         /* reads that failed here and were retried elsewhere */
+	uint64_t bans;            /* times the monitor banned it */
 	uint64_t pool_waits;      /* acquires that had to queue for a connection */
 	uint64_t pool_wait_us;    /* time spent queued, summed */
 	uint64_t connects;        /* connections opened */

@@ -29,6 +29,7 @@ SUITES=(
 	"replication|tests/test_replication"
 	"pool|tests/test_pool_server" # stops and restarts the PostgreSQL primary
 	"monitor|tests/test_monitor" # stops replicas and the primary, delays a replica
+	"pg-repl|tests/test_pg_repl" # freezes (SIGSTOP) a PostgreSQL replica, thaws it
 	"stress|tests/test_stress all"
 	"metrics|tests/test_metrics postgres"
 	"secrets|$srcdir/tests/test_secrets.sh servers"

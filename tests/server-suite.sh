@@ -25,6 +25,7 @@ SUITES=(
 	"sqlite|tests/test_conformance sqlite"
 	"postgres|tests/test_conformance postgres"
 	"mariadb|tests/test_conformance mariadb"
+	"mariadb-repl|tests/test_my_repl" # SIGSTOPs the MariaDB replica (continued)
 	"values-cli|$srcdir/tests/test_values_cli.sh"
 	"replication|tests/test_replication"
 	"pool|tests/test_pool_server" # stops and restarts the PostgreSQL primary

@@ -35,3 +35,11 @@ check_PROGRAMS += tests/test_pg_repl
 tests_test_pg_repl_SOURCES = tests/test_pg_repl.c
 tests_test_pg_repl_CFLAGS = $(DBR_TEST_COPTS)
 tests_test_pg_repl_LDADD = core/libdbrcore.la $(CMOCKA_LIBS) $(PTHREAD_LIBS)
+
+# The MariaDB driver's replication ops and deadlines, on the driver module
+# directly (links the core's objects to load it and read its results).
+check_PROGRAMS += tests/test_my_repl
+tests_test_my_repl_SOURCES = tests/test_my_repl.c
+tests_test_my_repl_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core
+tests_test_my_repl_CFLAGS = $(DBR_TEST_COPTS)
+tests_test_my_repl_LDADD = core/libdbrcore.la $(CMOCKA_LIBS) $(PTHREAD_LIBS)

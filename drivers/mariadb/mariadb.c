@@ -4,7 +4,8 @@
  *
  * URL: mysql://user:password@host:port/database?option=value (or
  * mariadb://). Options (URL query, then the `options` group) are in OPTS:
- * socket, charset (default utf8mb4), connect/read/write timeouts, TLS.
+ * socket, charset (default utf8mb4), connect/read/write/statement timeouts
+ * (every wait on a hung server is bounded), TLS. Replication ops: repl.c.
  *
  * Statements run as server-side prepared statements with native `?`
  * binding; the few statements the binary protocol refuses (ER_UNSUPPORTED_PS)
@@ -21,6 +22,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +37,7 @@ const dbr_host *my_svc;
 
 /* ------------------------------------------------------------ options */
 
-typedef enum { T_STRING, T_UINT, T_BOOL } opt_type;
+typedef enum { T_STRING, T_UINT, T_BOOL, T_SECONDS } opt_type;
 
 typedef struct opt_def {
 	const char *name;
@@ -46,12 +48,17 @@ typedef struct opt_def {
 
 enum { OPT_SOCKET = -1, OPT_DRIVER = -2 /* read by the driver */ };
 
+/* Timeouts (T_SECONDS, read by the driver): seconds with decimals, 0 = no
+ * limit. The largest keeps milliseconds in an int. */
+#define MAX_SECONDS 2000000.0
+
 static const opt_def OPTS[] = {
 	{ "socket", T_STRING, OPT_SOCKET, 0 },
 	{ "charset", T_STRING, MYSQL_SET_CHARSET_NAME, 0 },
-	{ "connect_timeout", T_UINT, MYSQL_OPT_CONNECT_TIMEOUT, 0 },
-	{ "read_timeout", T_UINT, MYSQL_OPT_READ_TIMEOUT, 0 },
-	{ "write_timeout", T_UINT, MYSQL_OPT_WRITE_TIMEOUT, 0 },
+	{ "connect_timeout", T_SECONDS, OPT_DRIVER, 0 },
+	{ "read_timeout", T_SECONDS, OPT_DRIVER, 0 },
+	{ "write_timeout", T_SECONDS, OPT_DRIVER, 0 },
+	{ "statement_timeout", T_SECONDS, OPT_DRIVER, 0 },
 	{ "init_command", T_STRING, MYSQL_INIT_COMMAND, 0 },
 	{ "ssl", T_BOOL, MYSQL_OPT_SSL_ENFORCE, 0 },
 	{ "ssl_verify_server_cert", T_BOOL, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, 0 },
@@ -104,11 +111,25 @@ static int parse_uint(unsigned *out, const char *v)
 	return 0;
 }
 
+/* Seconds: a non-negative decimal number, at most MAX_SECONDS. */
+static int parse_seconds(double *out, const char *v)
+{
+	char *end = NULL;
+	errno = 0;
+	double d = strtod(v, &end);
+	if (errno || end == v || *end != '\0' || !(d >= 0 && d <= MAX_SECONDS) ||
+	    strpbrk(v, "xXnNiI") != NULL) /* no hex, nan, inf */
+		return -1;
+	*out = d;
+	return 0;
+}
+
 static int bad_value(const dbr_url_view *url, const opt_def *d, const char *v)
 {
 	return my_svc->error(DBR_ECONFIG, NULL, "database \"%s\": mysql option %s: "
 	                  "\"%s\" is not %s", url->alias, d->name, v,
 	                  d->type == T_BOOL ? "a boolean (true/false)" :
+	                  d->type == T_SECONDS ? "a number of seconds (0 = no limit)" :
 	                  d->min ? "a positive integer" : "a non-negative integer");
 }
 
@@ -130,10 +151,12 @@ static int my_check(const dbr_url_view *url)
 		const char *v = url->values[i] ? url->values[i] : "";
 		unsigned u;
 		int b;
+		double sec;
 		if (d == NULL)
 			return unknown_opt(url, url->keys[i]);
 		if ((d->type == T_UINT && (parse_uint(&u, v) || u < d->min)) ||
-		    (d->type == T_BOOL && parse_bool(&b, v)))
+		    (d->type == T_BOOL && parse_bool(&b, v)) ||
+		    (d->type == T_SECONDS && parse_seconds(&sec, v)))
 			return bad_value(url, d, v);
 	}
 	if (url->port < 0 || url->port > 65535)
@@ -165,27 +188,47 @@ static int oom(void)
 	return my_svc->error(DBR_ENOMEM, "HY001", "out of memory");
 }
 
-/* Client errors that mean the connection is gone. */
-static int lost_errno(unsigned e)
+/* MySQL 8's "disconnected for inactivity"; the same number is a trigger
+ * error on MariaDB. */
+#define MYSQL_ER_CLIENT_INTERACTION_TIMEOUT 4031
+
+/* Errors that mean the connection is gone (connection-class, as the core
+ * counts them: DBR_ECONNECT): refused, unreachable, lost (a client read
+ * or write deadline expired included), server shutdown, killed. */
+static int lost_errno(const my_conn *c, unsigned e)
 {
 	static const unsigned LOST[] = {
 		CR_SERVER_GONE_ERROR, CR_SERVER_LOST, CR_CONNECTION_ERROR,
 		CR_CONN_HOST_ERROR, CR_SERVER_LOST_EXTENDED, ER_CONNECTION_KILLED,
+		ER_SERVER_SHUTDOWN,
 	};
 	for (size_t i = 0; i < sizeof LOST / sizeof LOST[0]; i++)
 		if (LOST[i] == e)
 			return 1;
-	return 0;
+	return c->mysql && e == MYSQL_ER_CLIENT_INTERACTION_TIMEOUT;
+}
+
+/* The SQLSTATE of a lost connection: the server's own class 08 one, else
+ * 08006 (the client library says HY000). */
+static const char *lost_state(unsigned e, const char *state)
+{
+	int client = e >= CR_MIN_ERROR && e <= CR_MAX_ERROR;
+	return !client && state && strncmp(state, "08", 2) == 0 ? state : "08006";
 }
 
 int my_fail_with(my_conn *c, unsigned e, const char *state, const char *msg)
 {
-	int lost = lost_errno(e);
-	if (state == NULL || state[0] == '\0' || (lost && strcmp(state, "HY000") == 0))
-		state = lost ? "08S01" : "HY000";
-	return my_svc->error(lost ? DBR_ECONNECT : DBR_ESQL, state,
-	                  "database \"%s\": mysql: %s (error %u, SQLSTATE %s)",
-	                  c->alias, msg, e, state);
+	int code = DBR_ESQL;
+	if (lost_errno(c, e)) {
+		code = DBR_ECONNECT;
+		state = lost_state(e, state);
+	} else if (e == ER_STATEMENT_TIMEOUT) {
+		code = DBR_ETIMEOUT; /* the server cancelled it: the connection lives */
+	}
+	if (state == NULL || state[0] == '\0')
+		state = "HY000";
+	return my_svc->error(code, state, "database \"%s\": mysql: %s (error %u, "
+	                     "SQLSTATE %s)", c->alias, msg, e, state);
 }
 
 int my_fail(my_conn *c)
@@ -254,18 +297,67 @@ static int set_cache(my_conn *c, const dbr_url_view *url)
 	return 0;
 }
 
+/* The timeouts in seconds (checked by my_check), the last occurrence of
+ * each key winning: the monitor appends its own to the configured ones. */
+typedef struct my_timeouts {
+	double connect, read, write, statement; /* write < 0: as read */
+} my_timeouts;
+
+static void read_timeouts(my_timeouts *t, const dbr_url_view *url)
+{
+	static const struct {
+		const char *name;
+		size_t offset;
+	} KEYS[] = {
+		{ "connect_timeout", offsetof(my_timeouts, connect) },
+		{ "read_timeout", offsetof(my_timeouts, read) },
+		{ "write_timeout", offsetof(my_timeouts, write) },
+		{ "statement_timeout", offsetof(my_timeouts, statement) },
+	};
+	*t = (my_timeouts){ .connect = 5, .read = 30, .write = -1, .statement = 0 };
+	for (size_t i = 0; i < url->noptions; i++)
+		for (size_t k = 0; k < sizeof KEYS / sizeof KEYS[0]; k++)
+			if (strcmp(url->keys[i], KEYS[k].name) == 0)
+				parse_seconds((double *)((char *)t + KEYS[k].offset),
+				              url->values[i] ? url->values[i] : "");
+	if (t->write < 0)
+		t->write = t->read;
+}
+
+/* Connector/C counts its timeouts in whole seconds: a fraction rounds up
+ * (0.2 → 1 s), 0 stays "no limit". It waits once per timeout (no retries,
+ * unlike libmysqlclient which triples the read timeout). */
+static unsigned whole_seconds(double s)
+{
+	unsigned u = (unsigned)s;
+	return u < s ? u + 1 : u;
+}
+
+static int set_timeouts(my_conn *c, const my_timeouts *t)
+{
+	unsigned connect = whole_seconds(t->connect), read = whole_seconds(t->read),
+	         write = whole_seconds(t->write);
+	c->read_timeout_ms = (int)(read * 1000);
+	if (mysql_optionsv(c->m, MYSQL_OPT_CONNECT_TIMEOUT, &connect) ||
+	    mysql_optionsv(c->m, MYSQL_OPT_READ_TIMEOUT, &read) ||
+	    mysql_optionsv(c->m, MYSQL_OPT_WRITE_TIMEOUT, &write))
+		return oom();
+	return 0;
+}
+
 /* Defaults first; the options given override them. *socket is the socket=
  * option, if any. */
-static int set_options(my_conn *c, const dbr_url_view *url, const char **socket)
+static int set_options(my_conn *c, const dbr_url_view *url, const my_timeouts *t,
+                       const char **socket)
 {
 	my_bool off = 0;
-	unsigned timeout = 10;
 	int rc;
 	*socket = NULL;
 	if (mysql_optionsv(c->m, MYSQL_OPT_RECONNECT, &off) ||
-	    mysql_optionsv(c->m, MYSQL_SET_CHARSET_NAME, "utf8mb4") ||
-	    mysql_optionsv(c->m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout))
+	    mysql_optionsv(c->m, MYSQL_SET_CHARSET_NAME, "utf8mb4"))
 		return oom();
+	if ((rc = set_timeouts(c, t)) != 0)
+		return rc;
 	for (size_t i = 0; i < url->noptions; i++) {
 		const opt_def *d = find_opt(url->keys[i]);
 		const char *v = url->values[i] ? url->values[i] : "";
@@ -279,33 +371,56 @@ static int set_options(my_conn *c, const dbr_url_view *url, const char **socket)
 	return 0;
 }
 
-/* The session's settings, in one round trip after connect (MariaDB):
- * @@last_gtid tracked in OK packets (write_position). */
-static int session_init(my_conn *c)
+/* The session's settings, in one round trip after connect: @@last_gtid
+ * tracked in OK packets (write_position, MariaDB) and statement_timeout as
+ * max_statement_time (MariaDB; MySQL's max_execution_time is in ms and for
+ * SELECT only). */
+static int session_init(my_conn *c, const my_timeouts *t)
 {
-	static const char SQL[] = "SET SESSION session_track_system_variables = "
-		"CONCAT_WS(',', NULLIF(@@session.session_track_system_variables, ''), "
-		"'last_gtid')";
+	char sql[320];
+	int n = 0;
 	if (c->mysql)
 		return 0;
-	if (mysql_real_query(c->m, SQL, sizeof SQL - 1) != 0)
+	n = snprintf(sql, sizeof sql, "SET SESSION session_track_system_variables = "
+	             "CONCAT_WS(',', NULLIF(@@session.session_track_system_variables, "
+	             "''), 'last_gtid')");
+	if (t->statement > 0)
+		snprintf(sql + n, sizeof sql - (size_t)n, ", SESSION max_statement_time = "
+		         "%.6f", t->statement);
+	if (mysql_real_query(c->m, sql, (unsigned long)strlen(sql)) != 0)
 		return my_fail(c);
 	return 0;
+}
+
+/* A failed connect: DBR_ECONNECT, SQLSTATE 08006 unless the server said
+ * why (e.g. 28000 for a bad password). */
+static int connect_failed(my_conn *c, const dbr_url_view *url)
+{
+	unsigned e = mysql_errno(c->m);
+	const char *state = mysql_sqlstate(c->m);
+	if (lost_errno(c, e) || state == NULL || strcmp(state, "HY000") == 0)
+		state = lost_state(e, state);
+	/* The client's messages name user and host, never the password. */
+	return my_svc->error(DBR_ECONNECT, state, "database \"%s\": cannot connect to "
+	                     "%s: mysql: %s (error %u)", url->alias, url->masked,
+	                     mysql_error(c->m), e);
 }
 
 static int my_connect(void **conn, const dbr_url_view *url)
 {
 	const char *socket = NULL;
+	my_timeouts t;
 	int rc = my_check(url);
 	if (rc)
 		return rc;
+	read_timeouts(&t, url);
 	my_conn *c = my_svc->calloc(1, sizeof *c);
 	if (c == NULL || (c->alias = my_svc->strdup(url->alias)) == NULL ||
 	    (c->m = mysql_init(NULL)) == NULL) {
 		my_close(c);
 		return oom();
 	}
-	if ((rc = set_cache(c, url)) != 0 || (rc = set_options(c, url, &socket)) != 0) {
+	if ((rc = set_cache(c, url)) != 0 || (rc = set_options(c, url, &t, &socket)) != 0) {
 		my_close(c);
 		return rc;
 	}
@@ -313,16 +428,13 @@ static int my_connect(void **conn, const dbr_url_view *url)
 	if (!mysql_real_connect(c->m, url->host, url->user, url->password,
 	                        db && db[0] ? db : NULL, (unsigned)url->port, socket,
 	                        CLIENT_MULTI_RESULTS)) {
-		/* The client's messages name user and host, never the password. */
-		rc = my_svc->error(DBR_ECONNECT, mysql_sqlstate(c->m), "database \"%s\": "
-		                "cannot connect to %s: mysql: %s (error %u)", url->alias,
-		                url->masked, mysql_error(c->m), mysql_errno(c->m));
+		rc = connect_failed(c, url);
 		my_close(c);
 		return rc;
 	}
 	const char *server = mysql_get_server_info(c->m);
 	c->mysql = server == NULL || strstr(server, "MariaDB") == NULL;
-	if ((rc = session_init(c)) != 0) {
+	if ((rc = session_init(c, &t)) != 0) {
 		my_close(c);
 		return rc;
 	}

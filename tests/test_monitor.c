@@ -33,6 +33,7 @@ static struct {
 	dbr *db;
 	int stopped[3];   /* 0 primary, 1 replica1, 2 replica2: to start again */
 	int delayed;      /* replica2 has recovery_min_apply_delay set */
+	int frozen[3];    /* SIGSTOPped: to SIGCONT */
 } F;
 
 static const char *env(const char *name)
@@ -84,9 +85,25 @@ static int psql(int i, const char *sql)
 	return system(cmd);
 }
 
+/* SIGSTOP / SIGCONT of a replica's postmaster and its backends. */
+static int freeze(int i, int on)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof cmd,
+	         "pid=$(head -n1 \"$DBR_PG_SOCKET_DIR/%s/postmaster.pid\") && "
+	         "kill -%s $pid $(pgrep -P $pid) 2>/dev/null", DIRS[i], on ? "STOP" : "CONT");
+	int rc = system(cmd);
+	if (rc == 0)
+		F.frozen[i] = on;
+	return rc;
+}
+
 static int teardown(void **state)
 {
 	(void)state;
+	for (int i = 0; i < 3; i++)
+		if (F.frozen[i])
+			freeze(i, 0);
 	dbr_close(F.db);
 	F.db = NULL;
 	for (int i = 0; i < 3; i++)
@@ -101,24 +118,30 @@ static int teardown(void **state)
 }
 
 /* The cluster: default = the primary, r1 and r2 its replicas, round_robin;
- * `extra` goes into the primary's monitor group. */
-static void open_cluster(const char *extra)
+ * `extra` goes into the primary's monitor group, `opts` into every
+ * database's options. */
+static void open_cluster_opts(const char *extra, const char *opts)
 {
 	char text[4096];
 	snprintf(text, sizeof text,
 	         "databases = {\n"
-	         "  default = { url = \"%s\"; options = { connect_timeout = 2; };\n"
+	         "  default = { url = \"%s\"; options = { %s };\n"
 	         "              monitor = { interval = %g; timeout = 1.0; %s }; };\n"
-	         "  r1 = { url = \"%s\"; replica_of = \"default\"; options = { connect_timeout = 2; }; };\n"
-	         "  r2 = { url = \"%s\"; replica_of = \"default\"; options = { connect_timeout = 2; }; };\n"
+	         "  r1 = { url = \"%s\"; replica_of = \"default\"; options = { %s }; };\n"
+	         "  r2 = { url = \"%s\"; replica_of = \"default\"; options = { %s }; };\n"
 	         "};\n"
 	         "routers = ( { name = \"round_robin\"; } );\n",
-	         env("DBR_PG_PRIMARY_URL"), INTERVAL, extra, env("DBR_PG_REPLICA1_URL"),
-	         env("DBR_PG_REPLICA2_URL"));
+	         env("DBR_PG_PRIMARY_URL"), opts, INTERVAL, extra, env("DBR_PG_REPLICA1_URL"), opts,
+	         env("DBR_PG_REPLICA2_URL"), opts);
 	int rc = dbr_open_string(&F.db, text);
 	if (rc)
 		fprintf(stderr, "# dbr_open_string: %s\n", dbr_error_last()->message);
 	assert_int_equal(rc, 0);
+}
+
+static void open_cluster(const char *extra)
+{
+	open_cluster_opts(extra, "connect_timeout = 2;");
 }
 
 /* The monitor's state of `alias`. */
@@ -280,6 +303,40 @@ static void test_replica_stopped_under_load(void **state)
 	load_stop();
 	assert_int_equal(atomic_load(&L.failures), 0);
 	assert_true(state_of("r1").bans >= 1);
+}
+
+/* A hung replica (SIGSTOP) under the read load: no call waits longer than
+ * monitor.timeout + connect_timeout (+ slack), no read fails, and after
+ * SIGCONT the replica is back in rotation. */
+static void test_hung_replica(void **state)
+{
+	(void)state;
+	if (!have_servers())
+		skip();
+	open_cluster_opts("", "connect_timeout = 1; read_timeout = 1;");
+	assert_true(wait_for(is_probed, "r1", 5) >= 0);
+	load_start();
+	sleep(1);
+	assert_int_equal(freeze(1, 1), 0);
+	double banned_after = wait_for(is_banned, "r1", 10);
+	fprintf(stderr, "# r1 banned %.2f s after SIGSTOP\n", banned_after);
+	sleep(2);
+	double longest = atomic_load(&L.longest);
+	assert_int_equal(freeze(1, 0), 0);
+	double back = wait_for(is_admitted, "r1", 15);
+	fprintf(stderr, "# r1 re-admitted %.2f s after SIGCONT\n", back);
+	long served = atomic_load(&L.served_r1);
+	double t_back = now_s();
+	while (atomic_load(&L.served_r1) == served && now_s() - t_back < 5)
+		usleep(20000);
+	long served_after = atomic_load(&L.served_r1);
+	load_stop();
+	fprintf(stderr, "# longest call while hung %.2f s\n", longest);
+	assert_true(banned_after >= 0 && banned_after <= INTERVAL + 1.0 + 1.5);
+	assert_true(longest <= 1.0 + 1.0 + 1.5); /* monitor.timeout + connect_timeout + slack */
+	assert_true(back >= 0);
+	assert_true(served_after > served);
+	assert_int_equal(atomic_load(&L.failures), 0);
 }
 
 /* Lag injected on r2 (recovery_min_apply_delay while the primary writes):
@@ -458,6 +515,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_settings_checked),
 		cmocka_unit_test_teardown(test_replica_stopped_under_load, teardown),
+		cmocka_unit_test_teardown(test_hung_replica, teardown),
 		cmocka_unit_test_teardown(test_lagging_replica_excluded, teardown),
 		cmocka_unit_test_teardown(test_primary_stopped_mixed_load, teardown),
 	};

@@ -19,6 +19,7 @@ srcdir=${DBR_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 builddir=${DBR_BUILDDIR:-$(pwd)}
 export DBROUTER_PLUGIN_PATH=${DBROUTER_PLUGIN_PATH:-$builddir}
 export CMOCKA_MESSAGE_OUTPUT=TAP
+export DBR_SRCDIR="$srcdir" # test_monitor starts a private cluster with servers.sh
 
 # name | command (run from $builddir); "sqlite" needs no server.
 SUITES=(

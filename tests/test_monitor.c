@@ -20,6 +20,7 @@
 #include <string.h>
 #include <pthread.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -34,6 +35,7 @@ static struct {
 	int stopped[3];   /* 0 primary, 1 replica1, 2 replica2: to start again */
 	int delayed;      /* replica2 has recovery_min_apply_delay set */
 	int frozen[3];    /* SIGSTOPped: to SIGCONT */
+	char private_dir[256]; /* a private cluster (servers.sh start-pg): stopped */
 } F;
 
 static const char *env(const char *name)
@@ -109,6 +111,14 @@ static int teardown(void **state)
 	for (int i = 0; i < 3; i++)
 		if (F.stopped[i] && pg_ctl(i, "start") != 0)
 			fprintf(stderr, "# could not start PostgreSQL %s again\n", DIRS[i]);
+	if (F.private_dir[0]) {
+		char cmd[1200];
+		snprintf(cmd, sizeof cmd, "[ ! -e '%s/c' ] || \"$DBR_SRCDIR/tests/servers.sh\" stop '%s/c' "
+		         ">/dev/null 2>&1; rm -rf '%s'", F.private_dir, F.private_dir, F.private_dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "# could not stop the private cluster %s\n", F.private_dir);
+		F.private_dir[0] = '\0';
+	}
 	if (F.delayed) {
 		psql(2, "ALTER SYSTEM RESET recovery_min_apply_delay");
 		psql(2, "SELECT pg_reload_conf()");
@@ -483,6 +493,76 @@ static void test_primary_stopped_mixed_load(void **state)
 	assert_int_equal(found, 0);
 }
 
+/* ------------------------------------------------------------ failover seen */
+
+/* NAME's value in the private cluster's env file, into buf. */
+static int private_env(char *buf, size_t size, const char *name)
+{
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, ". '%s/c/env' && printf '%%s' \"$%s\"", F.private_dir, name);
+	FILE *p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	size_t n = fread(buf, 1, size - 1, p);
+	buf[n] = '\0';
+	return pclose(p) == 0 && n > 0 ? 0 : -1;
+}
+
+static int is_primary_role(const char *a) { return state_of(a).role == 1; }
+
+/* A replica promoted (pg_promote()) on a private cluster (promotion cannot
+ * be undone): the monitor sees the new role; status and explain show it. */
+static void test_promoted_replica_seen(void **state)
+{
+	(void)state;
+	if (!have_servers() || !env("DBR_SRCDIR"))
+		skip();
+	snprintf(F.private_dir, sizeof F.private_dir, "/tmp/dbr-mon-XXXXXX");
+	assert_non_null(mkdtemp(F.private_dir));
+	assert_int_equal(chmod(F.private_dir, 0755), 0); /* the servers' users enter it */
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "\"$DBR_SRCDIR/tests/servers.sh\" start-pg '%s/c' >/dev/null 2>&1",
+	         F.private_dir);
+	assert_int_equal(system(cmd), 0);
+	char primary[512], replica[512], sock[300], port[16];
+	assert_int_equal(private_env(primary, sizeof primary, "DBR_PG_PRIMARY_URL"), 0);
+	assert_int_equal(private_env(replica, sizeof replica, "DBR_PG_REPLICA1_URL"), 0);
+	assert_int_equal(private_env(sock, sizeof sock, "DBR_PG_SOCKET_DIR"), 0);
+	assert_int_equal(private_env(port, sizeof port, "DBR_PG_REPLICA1_PORT"), 0);
+	char text[2048];
+	snprintf(text, sizeof text,
+	         "databases = {\n"
+	         "  default = { url = \"%s\"; monitor = { interval = %g; }; };\n"
+	         "  r1 = { url = \"%s\"; replica_of = \"default\"; };\n"
+	         "};\n"
+	         "routers = ( { name = \"round_robin\"; } );\n", primary, INTERVAL, replica);
+	assert_int_equal(dbr_open_string(&F.db, text), 0);
+	assert_true(wait_for(is_probed, "r1", 10) >= 0);
+	assert_int_equal(state_of("r1").role, 2);
+	snprintf(cmd, sizeof cmd,
+	         "run() { if [ \"$(id -u)\" = 0 ]; then runuser -u postgres -- \"$@\"; else \"$@\"; fi; }; "
+	         "run \"$DBR_PG_BINDIR/psql\" -X -q -h '%s' -p %s -U postgres -d postgres "
+	         "-c 'SELECT pg_promote()' >/dev/null 2>&1", sock, port);
+	assert_int_equal(system(cmd), 0);
+	double t = wait_for(is_primary_role, "r1", 15);
+	fprintf(stderr, "# r1 seen as a primary %.2f s after pg_promote()\n", t);
+	assert_true(t >= 0);
+	char *x = explain_read();
+	fprintf(stderr, "# %s", x);
+	assert_non_null(strstr(x, "r1 primary (configured as a replica)"));
+	free(x);
+	/* dbrouter status shows it too (its MONITOR column). */
+	char conf[400];
+	snprintf(conf, sizeof conf, "%s/dbr.conf", F.private_dir);
+	FILE *f = fopen(conf, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	snprintf(cmd, sizeof cmd, "tools/dbrouter -c '%s' status 2>/dev/null | grep -E '^r1 .*primary, '",
+	         conf);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* Settings: unknown keys and a replica's own monitor group are refused,
  * naming the setting. */
 static void test_settings_checked(void **state)
@@ -518,6 +598,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_hung_replica, teardown),
 		cmocka_unit_test_teardown(test_lagging_replica_excluded, teardown),
 		cmocka_unit_test_teardown(test_primary_stopped_mixed_load, teardown),
+		cmocka_unit_test_teardown(test_promoted_replica_seen, teardown),
 	};
 	return cmocka_run_group_tests_name("monitor", tests, NULL, NULL);
 }

@@ -36,6 +36,7 @@ static struct {
 	int delayed;      /* replica2 has recovery_min_apply_delay set */
 	int frozen[3];    /* SIGSTOPped: to SIGCONT */
 	char private_dir[256]; /* a private cluster (servers.sh start-pg): stopped */
+	int my_frozen;    /* the MariaDB replica is SIGSTOPped */
 } F;
 
 static const char *env(const char *name)
@@ -100,9 +101,23 @@ static int freeze(int i, int on)
 	return rc;
 }
 
+/* SIGSTOP / SIGCONT of the MariaDB replica (servers.sh records its pid). */
+static int my_freeze(int on)
+{
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "kill -%s $(cat \"$DBR_MY_SOCKET_DIR/replica.launched\")",
+	         on ? "STOP" : "CONT");
+	int rc = system(cmd);
+	if (rc == 0)
+		F.my_frozen = on;
+	return rc;
+}
+
 static int teardown(void **state)
 {
 	(void)state;
+	if (F.my_frozen)
+		my_freeze(0);
 	for (int i = 0; i < 3; i++)
 		if (F.frozen[i])
 			freeze(i, 0);
@@ -493,6 +508,54 @@ static void test_primary_stopped_mixed_load(void **state)
 	assert_int_equal(found, 0);
 }
 
+/* The same with MariaDB's replica hung (SIGSTOP): its one replica banned,
+ * reads go to the primary (fallback), no read fails, no call waits longer
+ * than monitor.timeout + connect_timeout; back after SIGCONT. */
+static void test_mariadb_replica_hung(void **state)
+{
+	(void)state;
+	if (!env("DBR_MY_PRIMARY_URL") || !env("DBR_MY_REPLICA_URL") || !env("DBR_MY_SOCKET_DIR"))
+		skip();
+	char text[2048];
+	snprintf(text, sizeof text,
+	         "databases = {\n"
+	         "  default = { url = \"%s\"; options = { connect_timeout = 1; read_timeout = 1; };\n"
+	         "              monitor = { interval = %g; timeout = 1.0; }; };\n"
+	         "  r1 = { url = \"%s\"; replica_of = \"default\";\n"
+	         "         options = { connect_timeout = 1; read_timeout = 1; }; };\n"
+	         "};\n"
+	         "routers = ( { name = \"round_robin\"; } );\n",
+	         env("DBR_MY_PRIMARY_URL"), INTERVAL, env("DBR_MY_REPLICA_URL"));
+	int rc = dbr_open_string(&F.db, text);
+	if (rc)
+		fprintf(stderr, "# dbr_open_string: %s\n", dbr_error_last()->message);
+	assert_int_equal(rc, 0);
+	assert_true(wait_for(is_probed, "r1", 5) >= 0);
+	assert_int_equal(state_of("r1").role, 2);
+	load_start();
+	sleep(1);
+	assert_int_equal(my_freeze(1), 0);
+	double banned_after = wait_for(is_banned, "r1", 10);
+	fprintf(stderr, "# MariaDB r1 banned %.2f s after SIGSTOP\n", banned_after);
+	sleep(2);
+	double longest = atomic_load(&L.longest);
+	assert_int_equal(my_freeze(0), 0);
+	double back = wait_for(is_admitted, "r1", 15);
+	fprintf(stderr, "# MariaDB r1 re-admitted %.2f s after SIGCONT\n", back);
+	long served = atomic_load(&L.served_r1);
+	double t_back = now_s();
+	while (atomic_load(&L.served_r1) == served && now_s() - t_back < 5)
+		usleep(20000);
+	long served_after = atomic_load(&L.served_r1);
+	load_stop();
+	fprintf(stderr, "# longest call while hung %.2f s\n", longest);
+	assert_true(banned_after >= 0 && banned_after <= INTERVAL + 1.0 + 1.5);
+	assert_true(longest <= 1.0 + 1.0 + 1.5);
+	assert_true(back >= 0);
+	assert_true(served_after > served);
+	assert_int_equal(atomic_load(&L.failures), 0);
+}
+
 /* ------------------------------------------------------------ failover seen */
 
 /* NAME's value in the private cluster's env file, into buf. */
@@ -598,6 +661,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_hung_replica, teardown),
 		cmocka_unit_test_teardown(test_lagging_replica_excluded, teardown),
 		cmocka_unit_test_teardown(test_primary_stopped_mixed_load, teardown),
+		cmocka_unit_test_teardown(test_mariadb_replica_hung, teardown),
 		cmocka_unit_test_teardown(test_promoted_replica_seen, teardown),
 	};
 	return cmocka_run_group_tests_name("monitor", tests, NULL, NULL);

@@ -147,9 +147,10 @@ void dbr__db_watch_free(dbr__database *d)
 	free(d->probe_values);
 }
 
+/* A replica's copy of its primary's, taken when it was linked. */
 const dbr__monconf *dbr__db_monconf(const dbr__database *d)
 {
-	return d->primary ? &d->primary->mc : &d->mc;
+	return &d->mc;
 }
 
 int dbr__db_monitored(const dbr__database *d)

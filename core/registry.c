@@ -249,6 +249,7 @@ int dbr__link_replica(dbr *db, dbr__database *d)
 		return dbr__err(DBR_ECONFIG, NULL, "%s: databases.%s.replica_of: \"%s\" is not a primary database",
 		                d->conf.where ? d->conf.where : "?", d->conf.alias, d->conf.replica_of);
 	d->primary = p;
+	d->mc = p->mc; /* the cluster's monitor settings, copied: p may go first */
 	atomic_fetch_add(&p->nreplicas, 1);
 	return 0;
 }

@@ -113,9 +113,14 @@ static int my_freeze(int on)
 	return rc;
 }
 
+static void load_stop(void);
+static void writer_stop(void);
+
 static int teardown(void **state)
 {
 	(void)state;
+	writer_stop();
+	load_stop(); /* before dbr_close: readers use the handle */
 	if (F.my_frozen)
 		my_freeze(0);
 	for (int i = 0; i < 3; i++)
@@ -262,9 +267,23 @@ static void *reader(void *arg)
 }
 
 static pthread_t readers[NTHREADS];
+static int loading; /* readers run: a failed test's teardown stops them */
+static pthread_t wthread; /* a writer, when wrunning */
+static int wrunning;
+
+/* Stops and joins the writer thread, if one runs. */
+static void writer_stop(void)
+{
+	if (!wrunning)
+		return;
+	wrunning = 0;
+	atomic_store(&L.stop, 1);
+	pthread_join(wthread, NULL);
+}
 
 static void load_start(void)
 {
+	loading = 1;
 	memset(&L, 0, sizeof L);
 	pthread_mutex_init(&L.lock, NULL);
 	for (int i = 0; i < NTHREADS; i++)
@@ -273,6 +292,9 @@ static void load_start(void)
 
 static void load_stop(void)
 {
+	if (!loading)
+		return;
+	loading = 0;
 	atomic_store(&L.stop, 1);
 	for (int i = 0; i < NTHREADS; i++)
 		pthread_join(readers[i], NULL);
@@ -319,7 +341,8 @@ static void test_replica_stopped_under_load(void **state)
 	assert_int_equal(pg_ctl(1, "start"), 0);
 	double back = wait_for(is_admitted, "r1", 15);
 	fprintf(stderr, "# r1 re-admitted %.2f s after its restart\n", back);
-	assert_true(back >= 0 && back <= 2 * INTERVAL * 1.1 + 1.0 + 1.5);
+	/* A just-started server may fail a probe ("starting up"): slack. */
+	assert_true(back >= 0 && back <= 2 * INTERVAL * 1.1 + 1.0 + 5.0);
 	long served = atomic_load(&L.served_r1);
 	double t_back = now_s();
 	while (atomic_load(&L.served_r1) == served && now_s() - t_back < 5)
@@ -396,8 +419,8 @@ static void test_lagging_replica_excluded(void **state)
 	assert_int_equal(psql(2, "ALTER SYSTEM SET recovery_min_apply_delay = '30s'"), 0);
 	assert_int_equal(psql(2, "SELECT pg_reload_conf()"), 0);
 	memset(&L, 0, sizeof L);
-	pthread_t w;
-	assert_int_equal(pthread_create(&w, NULL, writer, NULL), 0);
+	assert_int_equal(pthread_create(&wthread, NULL, writer, NULL), 0);
+	wrunning = 1;
 	double t = wait_for(is_lagging, "r2", 15);
 	fprintf(stderr, "# r2 lagging after %.2f s\n", t);
 	int ok = t >= 0;
@@ -414,8 +437,7 @@ static void test_lagging_replica_excluded(void **state)
 	F.delayed = 0;
 	double back = wait_for(not_lagging, "r2", 15);
 	fprintf(stderr, "# r2 caught up %.2f s after the reset\n", back);
-	atomic_store(&L.stop, 1);
-	pthread_join(w, NULL);
+	writer_stop();
 	assert_true(ok);
 	assert_true(st.lag_us > 1000000);
 	assert_true(back >= 0);
@@ -469,15 +491,15 @@ static void test_primary_stopped_mixed_load(void **state)
 	assert_int_equal(dbr_exec_sql(NULL, s, "CREATE TABLE mon_writes (id int PRIMARY KEY)"), 0);
 	memset(&W, 0, sizeof W);
 	load_start();
-	pthread_t w;
-	assert_int_equal(pthread_create(&w, NULL, mixed_writer, NULL), 0);
+	assert_int_equal(pthread_create(&wthread, NULL, mixed_writer, NULL), 0);
+	wrunning = 1;
 	sleep(1);
 	assert_int_equal(pg_ctl(0, "stop"), 0);
 	sleep(2);
 	assert_int_equal(pg_ctl(0, "start"), 0);
 	sleep(1);
 	atomic_store(&L.stop, 1);
-	pthread_join(w, NULL);
+	writer_stop();
 	load_stop();
 	int nfailed = 0;
 	for (int i = 0; i < W.n; i++)

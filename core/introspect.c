@@ -34,6 +34,7 @@ int dbr_server_version(char *buf, size_t size, dbr *db, const char *alias)
  * snapshot frees its own, never the list's. */
 struct dbr_alias_list {
 	dbr_alias_info *items;
+	dbr_member_state *states; /* the monitor's facts, same order */
 	size_t n;
 };
 
@@ -67,10 +68,14 @@ int dbr_alias_list_get(dbr_alias_list **out, dbr *db)
 	dbr_alias_list *l = calloc(1, sizeof(*l));
 	int rc = l ? 0 : DBR_ENOMEM;
 	pthread_rwlock_rdlock(&db->dbs_lock);
-	if (l && !(l->items = calloc(db->ndbs + 1, sizeof(dbr_alias_info))))
+	if (l && (!(l->items = calloc(db->ndbs + 1, sizeof(dbr_alias_info))) ||
+	          !(l->states = calloc(db->ndbs + 1, sizeof(dbr_member_state)))))
 		rc = DBR_ENOMEM;
-	for (size_t i = 0; rc == 0 && i < db->ndbs; i++)
+	for (size_t i = 0; rc == 0 && i < db->ndbs; i++) {
+		l->states[l->n].struct_size = sizeof(dbr_member_state);
+		dbr__db_state(&l->states[l->n], db->dbs[i]);
 		rc = info_fill(&l->items[l->n++], db->dbs[i]);
+	}
 	pthread_rwlock_unlock(&db->dbs_lock);
 	if (rc) {
 		dbr_alias_list_free(l);
@@ -87,6 +92,17 @@ const dbr_alias_info *dbr_alias_list_at(const dbr_alias_list *l, size_t i)
 	return l && i < l->n ? &l->items[i] : NULL;
 }
 
+int dbr_alias_list_state(dbr_member_state *out, const dbr_alias_list *l, size_t i)
+{
+	if (!out || !l || i >= l->n || out->struct_size == 0)
+		return dbr__err(DBR_EINVAL, NULL, "dbr_alias_list_state: NULL argument, struct_size 0 "
+		                "or index %zu out of range", i);
+	size_t keep = out->struct_size;
+	memcpy(out, &l->states[i], keep < sizeof(*out) ? keep : sizeof(*out));
+	out->struct_size = keep;
+	return 0;
+}
+
 void dbr_alias_list_free(dbr_alias_list *l)
 {
 	if (!l)
@@ -94,6 +110,7 @@ void dbr_alias_list_free(dbr_alias_list *l)
 	for (size_t i = 0; i < l->n; i++)
 		info_clear(&l->items[i]);
 	free(l->items);
+	free(l->states);
 	free(l);
 }
 

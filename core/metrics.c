@@ -117,6 +117,8 @@ static int alias_fill(dbr_metrics_alias *a, dbr__database *d)
 	dbr__pool_counts(&a->pool_waits, &a->connects, d->pool);
 	a->pool_wait_us = ps.wait_us_total;
 	a->connect_failures = ps.connect_errors;
+	a->retries = LOAD(d->h.retries);
+	a->bans = LOAD(d->h.bans);
 	return 0;
 }
 
@@ -230,8 +232,8 @@ static const alias_counter alias_counters[] = {
 	{ "rows_total", "Rows returned by statements.", AOFF(rows), 1 },
 	{ "affected_rows_total", "Rows changed by statements, as the driver reports them.",
 	  AOFF(affected_rows), 1 },
-	{ "retries_total", "Statements retried (always 0: no retry feature yet).", AOFF(retries), 1 },
-	{ "bans_total", "Times the database was banned (always 0: no ban feature yet).", AOFF(bans), 1 },
+	{ "retries_total", "Reads that failed here (connection-class) and were retried elsewhere.", AOFF(retries), 1 },
+	{ "bans_total", "Times the cluster monitor banned the database.", AOFF(bans), 1 },
 	{ "pool_waits_total", "Connection acquires that queued for a connection.", AOFF(pool_waits), 1 },
 	{ "pool_wait_seconds_total", "Time spent queued for a connection.", AOFF(pool_wait_us), 1e-6 },
 	{ "connects_total", "Connections opened.", AOFF(connects), 1 },

@@ -15,6 +15,8 @@ void dbr__db_free(dbr__database *d)
 {
 	if (!d)
 		return;
+	if (d->pool) /* watch_init ran (it follows the pool) */
+		dbr__db_watch_free(d);
 	dbr__pool_free(d->pool);
 	if (d->driver)
 		dbr__plugin_release(d->driver);
@@ -102,6 +104,8 @@ int dbr__db_build(dbr__database **out, dbr *db, dbr__dbconf *conf)
 		rc = dbr__remember_plugin(db, d->driver);
 	if (rc == 0)
 		rc = dbr__pool_new(&d->pool, d->ops, d->driver->desc->name, &d->view, &d->conf.pool);
+	if (rc == 0)
+		rc = dbr__db_watch_init(d, db);
 	if (rc) {
 		dbr__db_free(d);
 		return rc;
@@ -261,6 +265,7 @@ int dbr__link_replica(dbr *db, dbr__database *d)
 		return dbr__err(DBR_ECONFIG, NULL, "%s: databases.%s.replica_of: \"%s\" is not a primary database",
 		                d->conf.where ? d->conf.where : "?", d->conf.alias, d->conf.replica_of);
 	d->primary = p;
+	d->mc = p->mc; /* the cluster's monitor settings, copied: p may go first */
 	atomic_fetch_add(&p->nreplicas, 1);
 	return 0;
 }

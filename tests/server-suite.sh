@@ -19,6 +19,7 @@ srcdir=${DBR_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 builddir=${DBR_BUILDDIR:-$(pwd)}
 export DBROUTER_PLUGIN_PATH=${DBROUTER_PLUGIN_PATH:-$builddir}
 export CMOCKA_MESSAGE_OUTPUT=TAP
+export DBR_SRCDIR="$srcdir" # test_monitor starts a private cluster with servers.sh
 
 # name | command (run from $builddir); "sqlite" needs no server.
 SUITES=(
@@ -30,6 +31,7 @@ SUITES=(
 	"replication|tests/test_replication"
 	"tenant|tests/test_tenant servers"
 	"pool|tests/test_pool_server" # stops and restarts the PostgreSQL primary
+	"monitor|tests/test_monitor" # stops replicas and the primary, delays a replica
 	"pg-repl|tests/test_pg_repl" # freezes (SIGSTOP) a PostgreSQL replica, thaws it
 	"stress|tests/test_stress all"
 	"metrics|tests/test_metrics postgres"
@@ -153,6 +155,8 @@ emit ok "servers: PostgreSQL primary + 2 replicas, MariaDB primary + replica up"
 . "$SERVERS/env"
 
 for s in "${SUITES[@]}"; do
+	# DBR_SERVER_SUITES="monitor pool": only those (while iterating).
+	case " ${DBR_SERVER_SUITES:-${s%%|*}} " in *" ${s%%|*} "*) ;; *) continue ;; esac
 	run_suite "${s%%|*}" ${s#*|}
 done
 echo "1..$N"

@@ -36,3 +36,9 @@ check_PROGRAMS += tests/test_pg_repl
 tests_test_pg_repl_SOURCES = tests/test_pg_repl.c
 tests_test_pg_repl_CFLAGS = $(DBR_TEST_COPTS)
 tests_test_pg_repl_LDADD = core/libdbrcore.la $(CMOCKA_LIBS) $(PTHREAD_LIBS)
+
+# The cluster monitor: replicas stopped, lagging, the primary stopped.
+check_PROGRAMS += tests/test_monitor
+tests_test_monitor_SOURCES = tests/test_monitor.c
+tests_test_monitor_CFLAGS = $(DBR_TEST_COPTS)
+tests_test_monitor_LDADD = $(DBR_TEST_LIBS) $(PTHREAD_LIBS)

@@ -5,6 +5,8 @@
 #   servers.sh start DIR    PostgreSQL primary + 2 streaming replicas and a
 #                           MariaDB primary + GTID replica under DIR; writes
 #                           DIR/env (shell exports of the DBR_* URLs)
+#   servers.sh start-pg DIR only the PostgreSQL primary + 2 replicas (a
+#                           private cluster a test may break: promotions)
 #   servers.sh stop DIR     stops them all and removes DIR
 #   servers.sh run -- CMD…  start in a temp dir, export the env, run CMD, stop
 #                           (also on failure or interrupt); exits with CMD's status
@@ -248,6 +250,18 @@ cmd_start() {
 	log "servers up in $(( ($(date +%s%N) - t0) / 1000000 )) ms (env: $dir/env)"
 }
 
+cmd_start_pg() {
+	local dir=$1
+	mkdir -p "$dir"
+	chmod 755 "$dir"
+	touch "$dir/.dbr-servers"
+	enterable "$dir"
+	for p in 1 2 3; do free_port >/dev/null; done
+	set -- $USED_PORTS
+	pg_start "$dir" "$1" "$2" "$3" || { cmd_stop "$dir"; die "PostgreSQL did not start"; }
+	cp "$dir/env.pg" "$dir/env"
+}
+
 # Every parent of a data dir must be enterable by the server users.
 enterable() {
 	local u
@@ -294,6 +308,7 @@ cmd_run() {
 main() {
 	case "${1:-}" in
 	start) [ $# = 2 ] || die "usage: servers.sh start DIR"; cmd_start "$2" ;;
+	start-pg) [ $# = 2 ] || die "usage: servers.sh start-pg DIR"; cmd_start_pg "$2" ;;
 	stop) [ $# = 2 ] || die "usage: servers.sh stop DIR"; cmd_stop "$2" ;;
 	run)
 		shift
@@ -301,7 +316,7 @@ main() {
 		[ $# -ge 1 ] || die "usage: servers.sh run -- CMD [ARG…]"
 		cmd_run "$@"
 		;;
-	*) die "usage: servers.sh start DIR | stop DIR | run -- CMD [ARG…]" ;;
+	*) die "usage: servers.sh start DIR | start-pg DIR | stop DIR | run -- CMD [ARG…]" ;;
 	esac
 }
 

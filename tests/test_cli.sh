@@ -458,7 +458,7 @@ t "write_functions: a string instead of a list is refused" eval 'is 2 && err_has
 cli -c "$C" status
 t "status: every alias with backend, server version, role, connection and pool" \
 	eval 'is 0 && out_has "replica of default, weight 2" &&
-	      grep -Eq "^default +\| sqlite +\| SQLite 3\.[0-9.]+ +\| sqlite://[^|]*\| primary +\| [0-9]+/[0-9]+/[0-9]+/[0-9]+ +\| [0-9]+ [0-9]+/[0-9]+/[0-9]+/[0-9.]+ +\| yes$" "$T/last.out" &&
+	      grep -Eq "^default +\| sqlite +\| SQLite 3\.[0-9.]+ +\| sqlite://[^|]*\| primary +\| [0-9]+/[0-9]+/[0-9]+/[0-9]+ +\| [0-9]+ [0-9]+/[0-9]+/[0-9]+/[0-9.]+ +\| [^|]+\| yes$" "$T/last.out" &&
 	      [ "$(grep -c "| sqlite " "$T/last.out")" -eq 4 ]'
 cli -c "$C" status --aliases
 t "status --aliases: the names, one a line" \
@@ -472,7 +472,7 @@ st = json.load(open(sys.argv[1], encoding="utf-8"))
 assert [a["alias"] for a in st] == ["default", "replica1", "replica2", "logs"], st
 for a in st:
     assert set(a) == {"alias", "backend", "server_version", "url", "role", "replica_of",
-                      "weight", "connected", "error", "pool"}, a
+                      "weight", "connected", "error", "pool", "monitor"}, a
     assert set(a["pool"]) == {"size", "idle", "in_use", "max", "acquires", "waiting",
                               "timeouts", "connect_errors", "wait_us_total", "wait_us_max"}, a
     assert a["backend"] == "sqlite" and a["server_version"].startswith("SQLite 3.")

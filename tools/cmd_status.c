@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 
@@ -51,19 +52,83 @@ static size_t probe_all(probe *p, dbr *db, const dbr_alias_list *l)
 	return down;
 }
 
+/* ------------------------------------------------------------ monitor */
+
+static const char *role_text(int role)
+{
+	return role == 1 ? "primary" : role == 2 ? "replica" : "unknown";
+}
+
+/* The monitor's facts of one alias on one line: "-" when not watched. */
+static void monitor_text(char *buf, size_t size, const dbr_member_state *st)
+{
+	if (!st->monitored) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	if (st->probed_us_ago < 0) {
+		snprintf(buf, size, "not probed yet");
+		return;
+	}
+	int n = snprintf(buf, size, "%s%s, ", role_text(st->role), st->read_only ? " (read-only)" : "");
+	if (!st->healthy)
+		n += snprintf(buf + n, size - (size_t)n, "banned %.1f s more, ", st->banned_for_us / 1e6);
+	else
+		n += snprintf(buf + n, size - (size_t)n, "%s, ", st->lagging ? "lagging" : "healthy");
+	if (st->lag_us >= 0 && n < (int)size)
+		n += snprintf(buf + n, size - (size_t)n, "lag %.1f s / %" PRId64 " B, ", st->lag_us / 1e6,
+		              st->lag_bytes);
+	if (n < (int)size)
+		snprintf(buf + n, size - (size_t)n, "%s%s%sprobed %.1f s ago",
+		         st->position[0] ? "at " : "", st->position, st->position[0] ? ", " : "",
+		         st->probed_us_ago / 1e6);
+}
+
+static dbr_member_state state_at(const dbr_alias_list *l, size_t k)
+{
+	dbr_member_state st;
+	memset(&st, 0, sizeof st);
+	st.struct_size = sizeof st;
+	if (dbr_alias_list_state(&st, l, k) != 0)
+		st.monitored = 0;
+	return st;
+}
+
+/* A one-shot status waits (at most 2 s) for the monitor's first probe of
+ * every watched alias, so that it has facts to show. */
+static void wait_probed(dbr *db)
+{
+	for (int tries = 0; tries < 100; tries++) {
+		dbr_alias_list *l = NULL;
+		int pending = 0;
+		if (dbr_alias_list_get(&l, db) != 0)
+			return;
+		for (size_t k = 0; k < dbr_alias_list_count(l); k++) {
+			dbr_member_state st = state_at(l, k);
+			pending += st.monitored && st.probed_us_ago < 0;
+		}
+		dbr_alias_list_free(l);
+		if (!pending)
+			return;
+		struct timespec ts = { 0, 20000000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
 /* ------------------------------------------------------------ table */
 
 /* CONNECTED is last: a failure's message can be long. */
-enum { ST_ALIAS, ST_BACKEND, ST_VERSION, ST_URL, ST_ROLE, ST_POOL, ST_USE, ST_CONNECTED, ST_NCOLS };
-enum { ST_TEXT = 160 }; /* room for a role, pool or acquires cell */
+enum { ST_ALIAS, ST_BACKEND, ST_VERSION, ST_URL, ST_ROLE, ST_POOL, ST_USE, ST_MONITOR,
+       ST_CONNECTED, ST_NCOLS };
+enum { ST_TEXT = 480 }; /* room for a role, pool, acquires or monitor cell */
 
 static int print_table(const dbr_alias_list *l, size_t n, const probe *p)
 {
 	static const char *const header[ST_NCOLS] = {
 		"ALIAS", "BACKEND", "SERVER", "URL", "ROLE", "POOL size/idle/in_use/max",
-		"ACQUIRES (waiting/timeouts/errors/wait ms)", "CONNECTED"};
+		"ACQUIRES (waiting/timeouts/errors/wait ms)", "MONITOR", "CONNECTED"};
 	const char **cells = calloc(ST_NCOLS * (n ? n : 1), sizeof *cells);
-	char(*text)[3][ST_TEXT] = calloc(n ? n : 1, sizeof *text);
+	char(*text)[4][ST_TEXT] = calloc(n ? n : 1, sizeof *text);
 	if (!cells || !text) {
 		free(cells);
 		free(text);
@@ -72,7 +137,9 @@ static int print_table(const dbr_alias_list *l, size_t n, const probe *p)
 	for (size_t k = 0; k < n; k++) {
 		const dbr_alias_info *a = dbr_alias_list_at(l, k);
 		const char **row = cells + ST_NCOLS * k;
-		char *role = text[k][0], *pool = text[k][1], *use = text[k][2];
+		char *role = text[k][0], *pool = text[k][1], *use = text[k][2], *mon = text[k][3];
+		dbr_member_state st = state_at(l, k);
+		monitor_text(mon, ST_TEXT, &st);
 		if (a->replica_of)
 			snprintf(role, ST_TEXT, "replica of %s, weight %d", a->replica_of, a->weight);
 		else
@@ -89,6 +156,7 @@ static int print_table(const dbr_alias_list *l, size_t n, const probe *p)
 		row[ST_ROLE] = role;
 		row[ST_POOL] = pool;
 		row[ST_USE] = use;
+		row[ST_MONITOR] = mon;
 		row[ST_CONNECTED] = p[k].why ? p[k].why : a->connected ? "yes" : "no";
 	}
 	cli_table(stdout, ST_NCOLS, n, header, cells, NULL);
@@ -106,6 +174,28 @@ static void json_field(const char *name, const char *value, int first)
 		cli_json_string(stdout, value, strlen(value));
 	else
 		fputs("null", stdout);
+}
+
+/* "monitor": the monitor's facts (null when it does not watch the alias). */
+static void print_json_monitor(const dbr_alias_list *l, size_t k)
+{
+	dbr_member_state st = state_at(l, k);
+	fputs(", \"monitor\": ", stdout);
+	if (!st.monitored) {
+		fputs("null", stdout);
+		return;
+	}
+	printf("{\"probed\": %s, \"role\": \"%s\", \"read_only\": %s, \"healthy\": %s, "
+	       "\"lagging\": %s, \"banned_for_us\": %" PRId64 ", \"lag_us\": %" PRId64
+	       ", \"lag_bytes\": %" PRId64 ", \"probed_us_ago\": %" PRId64 ", \"bans\": %" PRIu64
+	       ", \"retries\": %" PRIu64 ", \"connect_attempts\": %" PRIu64,
+	       st.probed_us_ago >= 0 ? "true" : "false", role_text(st.role),
+	       st.read_only ? "true" : "false", st.healthy ? "true" : "false",
+	       st.lagging ? "true" : "false", st.banned_for_us, st.lag_us, st.lag_bytes,
+	       st.probed_us_ago, st.bans, st.retries, st.connect_attempts);
+	json_field("position", st.position[0] ? st.position : NULL, 0);
+	json_field("ban_reason", st.ban_reason[0] ? st.ban_reason : NULL, 0);
+	fputc('}', stdout);
 }
 
 /* One object per alias; strings through the same writer as exec --json. */
@@ -128,9 +218,11 @@ static void print_json(const dbr_alias_list *l, size_t n, const probe *p)
 		printf(", \"pool\": {\"size\": %zu, \"idle\": %zu, \"in_use\": %zu, \"max\": %zu, "
 		       "\"acquires\": %" PRIu64 ", \"waiting\": %zu, \"timeouts\": %" PRIu64
 		       ", \"connect_errors\": %" PRIu64 ", \"wait_us_total\": %" PRIu64
-		       ", \"wait_us_max\": %" PRIu64 "}}",
+		       ", \"wait_us_max\": %" PRIu64 "}",
 		       ps->size, ps->idle, ps->in_use, ps->max, ps->acquires, ps->waiting,
 		       ps->timeouts, ps->connect_errors, ps->wait_us_total, ps->wait_us_max);
+		print_json_monitor(l, k);
+		fputc('}', stdout);
 	}
 	fputs(n ? "\n]\n" : "]\n", stdout);
 }
@@ -182,6 +274,7 @@ int cmd_status(cli *c, int argc, char **argv)
 	n = dbr_alias_list_count(l);
 	if ((p = calloc(n ? n : 1, sizeof *p)) != NULL)
 		down = probe_all(p, c->db, l);
+	wait_probed(c->db);
 	dbr_alias_list_free(l);
 	l = NULL;
 	if (!p)

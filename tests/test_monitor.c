@@ -1,0 +1,690 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_monitor.c — the cluster monitor against the real PostgreSQL primary
+ * and two streaming replicas of tests/servers.sh (run by
+ * tests/server-suite.sh): faults are injected with pg_ctl (as the postgres
+ * user, DBR_PG_BINDIR / DBR_PG_SOCKET_DIR) and ALTER SYSTEM over the unix
+ * socket, and every server a test touches is restored by its teardown,
+ * also when an assertion failed.
+ *
+ * Bounds are generous (a loaded 2-core machine): the monitor probes every
+ * 0.3 s; "within one interval" is checked as interval + timeout + slack.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+#include <time.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <dbrouter/dbrouter.h>
+
+#define INTERVAL 0.3
+#define NTHREADS 16
+
+static struct {
+	dbr *db;
+	int stopped[3];   /* 0 primary, 1 replica1, 2 replica2: to start again */
+	int delayed;      /* replica2 has recovery_min_apply_delay set */
+	int frozen[3];    /* SIGSTOPped: to SIGCONT */
+	char private_dir[256]; /* a private cluster (servers.sh start-pg): stopped */
+	int my_frozen;    /* the MariaDB replica is SIGSTOPped */
+} F;
+
+static const char *env(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : NULL;
+}
+
+static int have_servers(void)
+{
+	return env("DBR_PG_PRIMARY_URL") && env("DBR_PG_REPLICA1_URL") && env("DBR_PG_REPLICA2_URL") &&
+	       env("DBR_PG_BINDIR") && env("DBR_PG_SOCKET_DIR");
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static const char *const DIRS[3] = { "primary", "replica1", "replica2" };
+static const char *const PORTS[3] = { "DBR_PG_PRIMARY_PORT", "DBR_PG_REPLICA1_PORT",
+                                      "DBR_PG_REPLICA2_PORT" };
+
+/* pg_ctl stop (immediate) or start of server i, as the postgres user. */
+static int pg_ctl(int i, const char *action)
+{
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd,
+	         "run() { if [ \"$(id -u)\" = 0 ]; then runuser -u postgres -- \"$@\"; else \"$@\"; fi; }; "
+	         "run \"$DBR_PG_BINDIR/pg_ctl\" -D \"$DBR_PG_SOCKET_DIR/%s\" "
+	         "-l \"$DBR_PG_SOCKET_DIR/%s.log\" -o \"-p $%s\" -m immediate -w -t 60 %s >/dev/null 2>&1",
+	         DIRS[i], DIRS[i], PORTS[i], action);
+	int rc = system(cmd);
+	if (rc == 0)
+		F.stopped[i] = strcmp(action, "stop") == 0;
+	return rc;
+}
+
+/* SQL as the superuser over the unix socket of server i. */
+static int psql(int i, const char *sql)
+{
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd,
+	         "run() { if [ \"$(id -u)\" = 0 ]; then runuser -u postgres -- \"$@\"; else \"$@\"; fi; }; "
+	         "run \"$DBR_PG_BINDIR/psql\" -X -q -h \"$DBR_PG_SOCKET_DIR\" -p \"$%s\" -U postgres "
+	         "-d postgres -c \"%s\" >/dev/null 2>&1", PORTS[i], sql);
+	return system(cmd);
+}
+
+/* SIGSTOP / SIGCONT of a replica's postmaster and its backends. */
+static int freeze(int i, int on)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof cmd,
+	         "pid=$(head -n1 \"$DBR_PG_SOCKET_DIR/%s/postmaster.pid\") && "
+	         "kill -%s $pid $(pgrep -P $pid) 2>/dev/null", DIRS[i], on ? "STOP" : "CONT");
+	int rc = system(cmd);
+	if (rc == 0)
+		F.frozen[i] = on;
+	return rc;
+}
+
+/* SIGSTOP / SIGCONT of the MariaDB replica (servers.sh records its pid). */
+static int my_freeze(int on)
+{
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "kill -%s $(cat \"$DBR_MY_SOCKET_DIR/replica.launched\")",
+	         on ? "STOP" : "CONT");
+	int rc = system(cmd);
+	if (rc == 0)
+		F.my_frozen = on;
+	return rc;
+}
+
+static void load_stop(void);
+static void writer_stop(void);
+
+static int teardown(void **state)
+{
+	(void)state;
+	writer_stop();
+	load_stop(); /* before dbr_close: readers use the handle */
+	if (F.my_frozen)
+		my_freeze(0);
+	for (int i = 0; i < 3; i++)
+		if (F.frozen[i])
+			freeze(i, 0);
+	dbr_close(F.db);
+	F.db = NULL;
+	for (int i = 0; i < 3; i++)
+		if (F.stopped[i] && pg_ctl(i, "start") != 0)
+			fprintf(stderr, "# could not start PostgreSQL %s again\n", DIRS[i]);
+	if (F.private_dir[0]) {
+		char cmd[1200];
+		snprintf(cmd, sizeof cmd, "[ ! -e '%s/c' ] || \"$DBR_SRCDIR/tests/servers.sh\" stop '%s/c' "
+		         ">/dev/null 2>&1; rm -rf '%s'", F.private_dir, F.private_dir, F.private_dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "# could not stop the private cluster %s\n", F.private_dir);
+		F.private_dir[0] = '\0';
+	}
+	if (F.delayed) {
+		psql(2, "ALTER SYSTEM RESET recovery_min_apply_delay");
+		psql(2, "SELECT pg_reload_conf()");
+		F.delayed = 0;
+	}
+	return 0;
+}
+
+/* The cluster: default = the primary, r1 and r2 its replicas, round_robin;
+ * `extra` goes into the primary's monitor group, `opts` into every
+ * database's options. */
+static void open_cluster_opts(const char *extra, const char *opts)
+{
+	char text[4096];
+	snprintf(text, sizeof text,
+	         "databases = {\n"
+	         "  default = { url = \"%s\"; options = { %s };\n"
+	         "              monitor = { interval = %g; timeout = 1.0; %s }; };\n"
+	         "  r1 = { url = \"%s\"; replica_of = \"default\"; options = { %s }; };\n"
+	         "  r2 = { url = \"%s\"; replica_of = \"default\"; options = { %s }; };\n"
+	         "};\n"
+	         "routers = ( { name = \"round_robin\"; } );\n",
+	         env("DBR_PG_PRIMARY_URL"), opts, INTERVAL, extra, env("DBR_PG_REPLICA1_URL"), opts,
+	         env("DBR_PG_REPLICA2_URL"), opts);
+	int rc = dbr_open_string(&F.db, text);
+	if (rc)
+		fprintf(stderr, "# dbr_open_string: %s\n", dbr_error_last()->message);
+	assert_int_equal(rc, 0);
+}
+
+static void open_cluster(const char *extra)
+{
+	open_cluster_opts(extra, "connect_timeout = 2;");
+}
+
+/* The monitor's state of `alias`. */
+static dbr_member_state state_of(const char *alias)
+{
+	dbr_member_state st;
+	memset(&st, 0, sizeof st);
+	st.struct_size = sizeof st;
+	dbr_alias_list *l = NULL;
+	assert_int_equal(dbr_alias_list_get(&l, F.db), 0);
+	size_t i = 0;
+	while (i < dbr_alias_list_count(l) && strcmp(dbr_alias_list_at(l, i)->alias, alias) != 0)
+		i++;
+	assert_int_equal(dbr_alias_list_state(&st, l, i), 0);
+	dbr_alias_list_free(l);
+	return st;
+}
+
+/* Waits until `cond(alias)` holds, at most `limit` s; the time it took, or
+ * -1. */
+static double wait_for(int (*cond)(const char *), const char *alias, double limit)
+{
+	double t0 = now_s();
+	while (now_s() - t0 < limit) {
+		if (cond(alias))
+			return now_s() - t0;
+		usleep(20000);
+	}
+	return -1;
+}
+
+static int is_banned(const char *a) { return !state_of(a).healthy; }
+static int is_admitted(const char *a) { return state_of(a).healthy; }
+static int is_probed(const char *a) { return state_of(a).probed_us_ago >= 0; }
+static int is_lagging(const char *a) { return state_of(a).lagging; }
+static int not_lagging(const char *a) { return !state_of(a).lagging; }
+
+/* The explain text of a read. */
+static char *explain_read(void)
+{
+	dbr_session *s = NULL;
+	assert_int_equal(dbr_session_new(&s, F.db), 0);
+	dbr_query q = DBR_QUERY_INIT;
+	q.sql = "SELECT 1";
+	dbr_trace *t = NULL;
+	assert_int_equal(dbr_explain(&t, s, &q), 0);
+	char *text = strdup(dbr_trace_text(t));
+	dbr_trace_free(t);
+	dbr_session_free(s);
+	return text;
+}
+
+/* ------------------------------------------------------------ read load */
+
+static struct {
+	atomic_int stop;
+	atomic_long reads, failures, served_r1;
+	_Atomic double last_r1;     /* when r1 last served a read */
+	_Atomic double longest;     /* the longest call */
+	char first_error[512];
+	pthread_mutex_t lock;
+} L;
+
+static void *reader(void *arg)
+{
+	(void)arg;
+	dbr_session *s = NULL;
+	if (dbr_session_new(&s, F.db))
+		return NULL;
+	dbr_query q = DBR_QUERY_INIT;
+	q.sql = "SELECT 1";
+	while (!atomic_load(&L.stop)) {
+		dbr_result *r = NULL;
+		double t0 = now_s();
+		int rc = dbr_exec(&r, s, &q);
+		double t = now_s(), d = t - t0;
+		if (d > atomic_load(&L.longest))
+			atomic_store(&L.longest, d);
+		atomic_fetch_add(&L.reads, 1);
+		if (rc) {
+			pthread_mutex_lock(&L.lock);
+			if (atomic_fetch_add(&L.failures, 1) == 0)
+				snprintf(L.first_error, sizeof L.first_error, "%s", dbr_session_errmsg(s));
+			pthread_mutex_unlock(&L.lock);
+		} else if (strcmp(dbr_result_alias(r), "r1") == 0) {
+			atomic_fetch_add(&L.served_r1, 1);
+			atomic_store(&L.last_r1, t);
+		}
+		dbr_result_free(r);
+	}
+	dbr_session_free(s);
+	return NULL;
+}
+
+static pthread_t readers[NTHREADS];
+static int loading; /* readers run: a failed test's teardown stops them */
+static pthread_t wthread; /* a writer, when wrunning */
+static int wrunning;
+
+/* Stops and joins the writer thread, if one runs. */
+static void writer_stop(void)
+{
+	if (!wrunning)
+		return;
+	wrunning = 0;
+	atomic_store(&L.stop, 1);
+	pthread_join(wthread, NULL);
+}
+
+static void load_start(void)
+{
+	loading = 1;
+	memset(&L, 0, sizeof L);
+	pthread_mutex_init(&L.lock, NULL);
+	for (int i = 0; i < NTHREADS; i++)
+		assert_int_equal(pthread_create(&readers[i], NULL, reader, NULL), 0);
+}
+
+static void load_stop(void)
+{
+	if (!loading)
+		return;
+	loading = 0;
+	atomic_store(&L.stop, 1);
+	for (int i = 0; i < NTHREADS; i++)
+		pthread_join(readers[i], NULL);
+	pthread_mutex_destroy(&L.lock);
+	fprintf(stderr, "# %ld reads, %ld failed, %ld on r1, longest call %.2f s\n",
+	        atomic_load(&L.reads), atomic_load(&L.failures), atomic_load(&L.served_r1),
+	        atomic_load(&L.longest));
+	if (atomic_load(&L.failures))
+		fprintf(stderr, "# first failure: %s\n", L.first_error);
+}
+
+/* ------------------------------------------------------------ tests */
+
+/* A replica stopped under a 16-thread read load: no read fails (retries),
+ * it is out of rotation within an interval, back within two after it
+ * restarts, and it sees a bounded number of connects while down. */
+static void test_replica_stopped_under_load(void **state)
+{
+	(void)state;
+	if (!have_servers())
+		skip();
+	open_cluster("");
+	assert_true(wait_for(is_probed, "r1", 5) >= 0);
+	load_start();
+	sleep(1);
+	assert_true(atomic_load(&L.served_r1) > 0);
+	assert_int_equal(pg_ctl(1, "stop"), 0);
+	double t_stop = now_s();
+	double banned_after = wait_for(is_banned, "r1", 10);
+	fprintf(stderr, "# r1 banned %.2f s after its stop\n", banned_after);
+	assert_true(banned_after >= 0 && banned_after <= INTERVAL + 1.0 + 1.0);
+	uint64_t attempts0 = state_of("r1").connect_attempts;
+	double t_down0 = now_s();
+	sleep(3);
+	char *text = explain_read();
+	assert_non_null(strstr(text, "banned"));
+	assert_null(strstr(text, "Sekr1t"));
+	free(text);
+	uint64_t attempts = state_of("r1").connect_attempts - attempts0;
+	double down = now_s() - t_down0;
+	fprintf(stderr, "# %llu connects to r1 in %.1f s down\n", (unsigned long long)attempts, down);
+	assert_true(attempts <= (uint64_t)(down / (INTERVAL * 0.9)) + 8);
+	assert_true(atomic_load(&L.last_r1) < t_stop + 0.5);
+	assert_int_equal(pg_ctl(1, "start"), 0);
+	double back = wait_for(is_admitted, "r1", 15);
+	fprintf(stderr, "# r1 re-admitted %.2f s after its restart\n", back);
+	/* A just-started server may fail a probe ("starting up"): slack. */
+	assert_true(back >= 0 && back <= 2 * INTERVAL * 1.1 + 1.0 + 5.0);
+	long served = atomic_load(&L.served_r1);
+	double t_back = now_s();
+	while (atomic_load(&L.served_r1) == served && now_s() - t_back < 5)
+		usleep(20000);
+	assert_true(atomic_load(&L.served_r1) > served);
+	load_stop();
+	assert_int_equal(atomic_load(&L.failures), 0);
+	assert_true(state_of("r1").bans >= 1);
+}
+
+/* A hung replica (SIGSTOP) under the read load: no call waits longer than
+ * monitor.timeout + connect_timeout (+ slack), no read fails, and after
+ * SIGCONT the replica is back in rotation. */
+static void test_hung_replica(void **state)
+{
+	(void)state;
+	if (!have_servers())
+		skip();
+	open_cluster_opts("", "connect_timeout = 1; read_timeout = 1;");
+	assert_true(wait_for(is_probed, "r1", 5) >= 0);
+	load_start();
+	sleep(1);
+	assert_int_equal(freeze(1, 1), 0);
+	double banned_after = wait_for(is_banned, "r1", 10);
+	fprintf(stderr, "# r1 banned %.2f s after SIGSTOP\n", banned_after);
+	sleep(2);
+	double longest = atomic_load(&L.longest);
+	assert_int_equal(freeze(1, 0), 0);
+	double back = wait_for(is_admitted, "r1", 15);
+	fprintf(stderr, "# r1 re-admitted %.2f s after SIGCONT\n", back);
+	long served = atomic_load(&L.served_r1);
+	double t_back = now_s();
+	while (atomic_load(&L.served_r1) == served && now_s() - t_back < 5)
+		usleep(20000);
+	long served_after = atomic_load(&L.served_r1);
+	load_stop();
+	fprintf(stderr, "# longest call while hung %.2f s\n", longest);
+	assert_true(banned_after >= 0 && banned_after <= INTERVAL + 1.0 + 1.5);
+	assert_true(longest <= 1.0 + 1.0 + 1.5); /* monitor.timeout + connect_timeout + slack */
+	assert_true(back >= 0);
+	assert_true(served_after > served);
+	assert_int_equal(atomic_load(&L.failures), 0);
+}
+
+/* Lag injected on r2 (recovery_min_apply_delay while the primary writes):
+ * excluded while over max_lag, re-admitted once caught up. */
+static void *writer(void *arg)
+{
+	(void)arg;
+	dbr_session *s = NULL;
+	if (dbr_session_new(&s, F.db))
+		return NULL;
+	while (!atomic_load(&L.stop)) {
+		dbr_exec_sql(NULL, s, "INSERT INTO mon_lag (at) VALUES (now())");
+		usleep(100000);
+	}
+	dbr_session_free(s);
+	return NULL;
+}
+
+static void test_lagging_replica_excluded(void **state)
+{
+	(void)state;
+	if (!have_servers())
+		skip();
+	open_cluster("max_lag = 1.0; lag_breaches = 2;");
+	dbr_session *s = NULL;
+	assert_int_equal(dbr_session_new(&s, F.db), 0);
+	assert_int_equal(dbr_exec_sql(NULL, s, "CREATE TABLE IF NOT EXISTS mon_lag (at timestamptz)"), 0);
+	dbr_session_free(s);
+	assert_true(wait_for(is_probed, "r2", 5) >= 0);
+	assert_int_equal(state_of("r2").lagging, 0);
+	F.delayed = 1;
+	assert_int_equal(psql(2, "ALTER SYSTEM SET recovery_min_apply_delay = '30s'"), 0);
+	assert_int_equal(psql(2, "SELECT pg_reload_conf()"), 0);
+	memset(&L, 0, sizeof L);
+	assert_int_equal(pthread_create(&wthread, NULL, writer, NULL), 0);
+	wrunning = 1;
+	double t = wait_for(is_lagging, "r2", 15);
+	fprintf(stderr, "# r2 lagging after %.2f s\n", t);
+	int ok = t >= 0;
+	char *text = ok ? explain_read() : NULL;
+	if (text) {
+		fprintf(stderr, "# %s", text);
+		ok = strstr(text, "lagging") != NULL && strstr(text, "r2") != NULL;
+		free(text);
+	}
+	dbr_member_state st = state_of("r2");
+	fprintf(stderr, "# r2 lag %.2f s / %lld bytes\n", st.lag_us / 1e6, (long long)st.lag_bytes);
+	psql(2, "ALTER SYSTEM RESET recovery_min_apply_delay");
+	psql(2, "SELECT pg_reload_conf()");
+	F.delayed = 0;
+	double back = wait_for(not_lagging, "r2", 15);
+	fprintf(stderr, "# r2 caught up %.2f s after the reset\n", back);
+	writer_stop();
+	assert_true(ok);
+	assert_true(st.lag_us > 1000000);
+	assert_true(back >= 0);
+}
+
+/* The primary stopped under a mixed load: writes fail fast naming it,
+ * reads go on on the replicas, and no write seen failing is in the table. */
+#define NWRITES 4000
+static struct {
+	int failed[NWRITES];
+	int n;
+	double slowest_failure;
+	char msg[512];
+} W;
+
+static void *mixed_writer(void *arg)
+{
+	(void)arg;
+	dbr_session *s = NULL;
+	if (dbr_session_new(&s, F.db))
+		return NULL;
+	while (!atomic_load(&L.stop) && W.n < NWRITES) {
+		char sql[128];
+		snprintf(sql, sizeof sql, "INSERT INTO mon_writes (id) VALUES (%d)", W.n);
+		double t0 = now_s();
+		int rc = dbr_exec_sql(NULL, s, sql);
+		double d = now_s() - t0;
+		if (rc) {
+			W.failed[W.n] = rc;
+			if (d > W.slowest_failure)
+				W.slowest_failure = d;
+			if (!W.msg[0] || !strstr(dbr_session_errmsg(s), "\"default\""))
+				snprintf(W.msg, sizeof W.msg, "%s", dbr_session_errmsg(s));
+		}
+		W.n++;
+		usleep(20000);
+	}
+	dbr_session_free(s);
+	return NULL;
+}
+
+static void test_primary_stopped_mixed_load(void **state)
+{
+	(void)state;
+	if (!have_servers())
+		skip();
+	open_cluster("");
+	dbr_session *s = NULL;
+	assert_int_equal(dbr_session_new(&s, F.db), 0);
+	assert_int_equal(dbr_exec_sql(NULL, s, "DROP TABLE IF EXISTS mon_writes"), 0);
+	assert_int_equal(dbr_exec_sql(NULL, s, "CREATE TABLE mon_writes (id int PRIMARY KEY)"), 0);
+	memset(&W, 0, sizeof W);
+	load_start();
+	assert_int_equal(pthread_create(&wthread, NULL, mixed_writer, NULL), 0);
+	wrunning = 1;
+	sleep(1);
+	assert_int_equal(pg_ctl(0, "stop"), 0);
+	sleep(2);
+	assert_int_equal(pg_ctl(0, "start"), 0);
+	sleep(1);
+	atomic_store(&L.stop, 1);
+	writer_stop();
+	load_stop();
+	int nfailed = 0;
+	for (int i = 0; i < W.n; i++)
+		nfailed += W.failed[i] != 0;
+	fprintf(stderr, "# %d writes, %d failed (slowest failure %.2f s): %s\n", W.n, nfailed,
+	        W.slowest_failure, W.msg);
+	assert_true(nfailed > 0);
+	assert_non_null(strstr(W.msg, "\"default\""));
+	assert_null(strstr(W.msg, "Sekr1t"));
+	assert_true(W.slowest_failure < 2.0 + 1.5); /* connect_timeout + slack */
+	assert_int_equal(atomic_load(&L.failures), 0);
+	/* No write the client saw fail made it. */
+	int found = 0;
+	for (int i = 0; i < W.n; i++) {
+		if (!W.failed[i])
+			continue;
+		char sql[128];
+		snprintf(sql, sizeof sql, "SELECT id FROM mon_writes WHERE id = %d", i);
+		dbr_query q = DBR_QUERY_INIT;
+		q.sql = sql;
+		q.using_alias = "default";
+		dbr_result *r = NULL;
+		assert_int_equal(dbr_exec(&r, s, &q), 0);
+		found += (int)dbr_result_nrows(r);
+		dbr_result_free(r);
+	}
+	dbr_session_free(s);
+	assert_int_equal(found, 0);
+}
+
+/* The same with MariaDB's replica hung (SIGSTOP): its one replica banned,
+ * reads go to the primary (fallback), no read fails, no call waits longer
+ * than monitor.timeout + connect_timeout; back after SIGCONT. */
+static void test_mariadb_replica_hung(void **state)
+{
+	(void)state;
+	if (!env("DBR_MY_PRIMARY_URL") || !env("DBR_MY_REPLICA_URL") || !env("DBR_MY_SOCKET_DIR"))
+		skip();
+	char text[2048];
+	snprintf(text, sizeof text,
+	         "databases = {\n"
+	         "  default = { url = \"%s\"; options = { connect_timeout = 1; read_timeout = 1; };\n"
+	         "              monitor = { interval = %g; timeout = 1.0; }; };\n"
+	         "  r1 = { url = \"%s\"; replica_of = \"default\";\n"
+	         "         options = { connect_timeout = 1; read_timeout = 1; }; };\n"
+	         "};\n"
+	         "routers = ( { name = \"round_robin\"; } );\n",
+	         env("DBR_MY_PRIMARY_URL"), INTERVAL, env("DBR_MY_REPLICA_URL"));
+	int rc = dbr_open_string(&F.db, text);
+	if (rc)
+		fprintf(stderr, "# dbr_open_string: %s\n", dbr_error_last()->message);
+	assert_int_equal(rc, 0);
+	assert_true(wait_for(is_probed, "r1", 5) >= 0);
+	assert_int_equal(state_of("r1").role, 2);
+	load_start();
+	sleep(1);
+	assert_int_equal(my_freeze(1), 0);
+	double banned_after = wait_for(is_banned, "r1", 10);
+	fprintf(stderr, "# MariaDB r1 banned %.2f s after SIGSTOP\n", banned_after);
+	sleep(2);
+	double longest = atomic_load(&L.longest);
+	assert_int_equal(my_freeze(0), 0);
+	double back = wait_for(is_admitted, "r1", 15);
+	fprintf(stderr, "# MariaDB r1 re-admitted %.2f s after SIGCONT\n", back);
+	long served = atomic_load(&L.served_r1);
+	double t_back = now_s();
+	while (atomic_load(&L.served_r1) == served && now_s() - t_back < 5)
+		usleep(20000);
+	long served_after = atomic_load(&L.served_r1);
+	load_stop();
+	fprintf(stderr, "# longest call while hung %.2f s\n", longest);
+	assert_true(banned_after >= 0 && banned_after <= INTERVAL + 1.0 + 1.5);
+	assert_true(longest <= 1.0 + 1.0 + 1.5);
+	assert_true(back >= 0);
+	assert_true(served_after > served);
+	assert_int_equal(atomic_load(&L.failures), 0);
+}
+
+/* ------------------------------------------------------------ failover seen */
+
+/* NAME's value in the private cluster's env file, into buf. */
+static int private_env(char *buf, size_t size, const char *name)
+{
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, ". '%s/c/env' && printf '%%s' \"$%s\"", F.private_dir, name);
+	FILE *p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	size_t n = fread(buf, 1, size - 1, p);
+	buf[n] = '\0';
+	return pclose(p) == 0 && n > 0 ? 0 : -1;
+}
+
+static int is_primary_role(const char *a) { return state_of(a).role == 1; }
+
+/* A replica promoted (pg_promote()) on a private cluster (promotion cannot
+ * be undone): the monitor sees the new role; status and explain show it. */
+static void test_promoted_replica_seen(void **state)
+{
+	(void)state;
+	if (!have_servers() || !env("DBR_SRCDIR"))
+		skip();
+	snprintf(F.private_dir, sizeof F.private_dir, "/tmp/dbr-mon-XXXXXX");
+	assert_non_null(mkdtemp(F.private_dir));
+	assert_int_equal(chmod(F.private_dir, 0755), 0); /* the servers' users enter it */
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "\"$DBR_SRCDIR/tests/servers.sh\" start-pg '%s/c' >/dev/null 2>&1",
+	         F.private_dir);
+	assert_int_equal(system(cmd), 0);
+	char primary[512], replica[512], sock[300], port[16];
+	assert_int_equal(private_env(primary, sizeof primary, "DBR_PG_PRIMARY_URL"), 0);
+	assert_int_equal(private_env(replica, sizeof replica, "DBR_PG_REPLICA1_URL"), 0);
+	assert_int_equal(private_env(sock, sizeof sock, "DBR_PG_SOCKET_DIR"), 0);
+	assert_int_equal(private_env(port, sizeof port, "DBR_PG_REPLICA1_PORT"), 0);
+	char text[2048];
+	snprintf(text, sizeof text,
+	         "databases = {\n"
+	         "  default = { url = \"%s\"; monitor = { interval = %g; }; };\n"
+	         "  r1 = { url = \"%s\"; replica_of = \"default\"; };\n"
+	         "};\n"
+	         "routers = ( { name = \"round_robin\"; } );\n", primary, INTERVAL, replica);
+	assert_int_equal(dbr_open_string(&F.db, text), 0);
+	assert_true(wait_for(is_probed, "r1", 10) >= 0);
+	assert_int_equal(state_of("r1").role, 2);
+	snprintf(cmd, sizeof cmd,
+	         "run() { if [ \"$(id -u)\" = 0 ]; then runuser -u postgres -- \"$@\"; else \"$@\"; fi; }; "
+	         "run \"$DBR_PG_BINDIR/psql\" -X -q -h '%s' -p %s -U postgres -d postgres "
+	         "-c 'SELECT pg_promote()' >/dev/null 2>&1", sock, port);
+	assert_int_equal(system(cmd), 0);
+	double t = wait_for(is_primary_role, "r1", 15);
+	fprintf(stderr, "# r1 seen as a primary %.2f s after pg_promote()\n", t);
+	assert_true(t >= 0);
+	char *x = explain_read();
+	fprintf(stderr, "# %s", x);
+	assert_non_null(strstr(x, "r1 primary (configured as a replica)"));
+	free(x);
+	/* dbrouter status shows it too (its MONITOR column). */
+	char conf[400];
+	snprintf(conf, sizeof conf, "%s/dbr.conf", F.private_dir);
+	FILE *f = fopen(conf, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	snprintf(cmd, sizeof cmd, "tools/dbrouter -c '%s' status 2>/dev/null | grep -E '^r1 .*primary, '",
+	         conf);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Settings: unknown keys and a replica's own monitor group are refused,
+ * naming the setting. */
+static void test_settings_checked(void **state)
+{
+	(void)state;
+	dbr *db = NULL;
+	int rc = dbr_open_string(&db, "monitor = { intervall = 1; };\n"
+	                              "databases = { default = { url = \"sqlite://:memory:\"; }; };\n");
+	assert_int_equal(rc, DBR_ECONFIG);
+	assert_non_null(strstr(dbr_error_last()->message, "monitor.intervall"));
+	rc = dbr_open_string(&db, "databases = { default = { url = \"sqlite://:memory:\"; };\n"
+	                          " r = { url = \"sqlite://:memory:\"; replica_of = \"default\";"
+	                          " monitor = { interval = 1; }; }; };\n");
+	assert_int_equal(rc, DBR_ECONFIG);
+	assert_non_null(strstr(dbr_error_last()->message, "databases.r.monitor"));
+	rc = dbr_open_string(&db, "monitor = { fallback = \"random\"; };\n"
+	                          "databases = { default = { url = \"sqlite://:memory:\"; }; };\n");
+	assert_int_equal(rc, DBR_ECONFIG);
+	assert_non_null(strstr(dbr_error_last()->message, "monitor.fallback"));
+	rc = dbr_open_string(&db, "monitor = { interval = 0.2; timeout = 0.5; recover_after = 3;"
+	                          " max_lag = 2.5; max_lag_bytes = 1000000; lag_breaches = 1;"
+	                          " fallback = \"error\"; backoff_max = 5; };\n"
+	                          "databases = { default = { url = \"sqlite://:memory:\"; }; };\n");
+	assert_int_equal(rc, 0);
+	dbr_close(db);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_settings_checked),
+		cmocka_unit_test_teardown(test_replica_stopped_under_load, teardown),
+		cmocka_unit_test_teardown(test_hung_replica, teardown),
+		cmocka_unit_test_teardown(test_lagging_replica_excluded, teardown),
+		cmocka_unit_test_teardown(test_primary_stopped_mixed_load, teardown),
+		cmocka_unit_test_teardown(test_mariadb_replica_hung, teardown),
+		cmocka_unit_test_teardown(test_promoted_replica_seen, teardown),
+	};
+	return cmocka_run_group_tests_name("monitor", tests, NULL, NULL);
+}

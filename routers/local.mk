@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # routers/ — one loadable module per policy (never linked to libdbrouter).
-routers_LTLIBRARIES += routers/per_model.la routers/round_robin.la routers/pinning.la routers/shard.la
+routers_LTLIBRARIES += routers/per_model.la routers/round_robin.la routers/pinning.la routers/shard.la \
+	routers/causal.la
 
 routers_per_model_la_SOURCES = routers/per_model.c
 routers_per_model_la_CFLAGS = $(DBR_PLUGIN_COPTS)
@@ -18,3 +19,7 @@ routers_pinning_la_LDFLAGS = $(DBR_PLUGIN_LDOPTS)
 routers_shard_la_SOURCES = routers/shard.c
 routers_shard_la_CFLAGS = $(DBR_PLUGIN_COPTS)
 routers_shard_la_LDFLAGS = $(DBR_PLUGIN_LDOPTS)
+
+routers_causal_la_SOURCES = routers/causal.c
+routers_causal_la_CFLAGS = $(DBR_PLUGIN_COPTS)
+routers_causal_la_LDFLAGS = $(DBR_PLUGIN_LDOPTS)

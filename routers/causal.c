@@ -151,7 +151,7 @@ static int needed(need *nd, const causal *c, const dbr_route_req *req)
 /* The picked member, with its note. */
 static int chose(const dbr_route_req *req, dbr_member *const *m, int i, const char *why)
 {
-	if (traced(req))
+	if (i >= 0 && traced(req))
 		h->note(req, "%s %s", m[i]->is_primary ? "primary" : "picked", why);
 	return i;
 }
@@ -236,6 +236,18 @@ static int in_turn(causal *c, const dbr_route_req *req, dbr_member *const *m, si
 	return -1;
 }
 
+/* Nothing to wait for: when nobody after us selects, a replica in turn;
+ * else pass (round_robin balances). */
+static int any_member(causal *c, const dbr_route_req *req, dbr_member *const *m, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		k += usable(m[i]) != 0;
+	if (!(req->flags & DBR_REQ_LAST_SELECT) || k == 0)
+		return -1;
+	return chose(req, m, in_turn(c, req, m, n, k), "(in turn)");
+}
+
 static int fast(causal *c, const dbr_route_req *req, dbr_member *const *m, size_t n,
                 const need *nd)
 {
@@ -310,10 +322,12 @@ static int causal_select(void *state, const dbr_route_req *req, dbr_member *cons
 	if (needed(&nd, c, req) != 0) {
 		if (traced(req))
 			h->note(req, "no write to %s known: any member", req->target);
-		return -1;
+		return any_member(c, req, m, n);
 	}
-	if (!nd.pos)
-		return like_pinning(c, req, m, n, &nd);
+	if (!nd.pos) {
+		int p = like_pinning(c, req, m, n, &nd);
+		return p >= 0 ? p : any_member(c, req, m, n);
+	}
 	if (traced(req))
 		h->note(req, "needs %s (%s) on %s", nd.pos, nd.whose, req->target);
 	return c->mode == WAIT ? wait_mode(c, req, m, n, &nd) : fast(c, req, m, n, &nd);

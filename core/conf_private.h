@@ -67,7 +67,7 @@ int dbr__conf_int_range(int *out, const config_setting_t *s, int64_t lo, int64_t
  * then not allowed) or NULL (plugins.conf: the key is required). */
 int dbr__conf_db_fill(dbr__dbconf *d, const config_setting_t *s, const char *alias,
                       const char *url);
-extern const keydef dbr__conf_top_keys[6];     /* the whole file */
+extern const keydef dbr__conf_top_keys[7];     /* the whole file */
 extern const keydef dbr__conf_routers_only[1]; /* dbr_set_routers */
 
 #endif

@@ -86,7 +86,120 @@ static const keydef pool_keys[] = {
 	{ "transaction_timeout", pool_set },
 };
 
+/* ---- monitor = { ... } (top level, or a primary's entry) */
+
+void dbr__monconf_defaults(dbr__monconf *m)
+{
+	*m = (dbr__monconf){
+		.interval = 1.0, .timeout = 1.0, .recover_after = 2, .max_lag = 0.0,
+		.max_lag_bytes = 0, .lag_breaches = 2, .fallback = DBR__FALLBACK_PRIMARY,
+		.backoff_max = 10.0,
+	};
+}
+
+enum { M_SECONDS, M_INT, M_INT64, M_FALLBACK };
+
+/* Each key's kind, place and range; its index is its bit in `set`. */
+static const struct mondef {
+	const char *key;
+	int kind;
+	size_t off;
+	double lo;        /* lowest value allowed */
+	int lo_excluded;  /* value must be > lo */
+	int64_t hi;       /* integers: highest value allowed */
+} mondefs[] = {
+	{ "interval", M_SECONDS, offsetof(dbr__monconf, interval), 0, 1, 0 },
+	{ "timeout", M_SECONDS, offsetof(dbr__monconf, timeout), 0, 1, 0 },
+	{ "recover_after", M_INT, offsetof(dbr__monconf, recover_after), 1, 0, 1000 },
+	{ "max_lag", M_SECONDS, offsetof(dbr__monconf, max_lag), 0, 0, 0 },
+	{ "max_lag_bytes", M_INT64, offsetof(dbr__monconf, max_lag_bytes), 0, 0, INT64_MAX },
+	{ "lag_breaches", M_INT, offsetof(dbr__monconf, lag_breaches), 1, 0, 1000 },
+	{ "fallback", M_FALLBACK, offsetof(dbr__monconf, fallback), 0, 0, 0 },
+	{ "backoff_max", M_SECONDS, offsetof(dbr__monconf, backoff_max), 0, 1, 0 },
+};
+
+void dbr__monconf_overlay(dbr__monconf *base, const dbr__monconf *over)
+{
+	static const size_t size[] = { [M_SECONDS] = sizeof(double), [M_INT] = sizeof(int),
+	                               [M_INT64] = sizeof(int64_t), [M_FALLBACK] = sizeof(int) };
+	for (size_t i = 0; i < NELEM(mondefs); i++)
+		if (over->set & (1u << i))
+			memcpy((char *)base + mondefs[i].off, (const char *)over + mondefs[i].off,
+			       size[mondefs[i].kind]);
+	base->set |= over->set;
+}
+
+static int mon_value(void *field, const struct mondef *md, const config_setting_t *s)
+{
+	double v;
+	int64_t i;
+	const char *t;
+	int rc;
+	switch (md->kind) {
+	case M_INT:
+		return dbr__conf_int_range(field, s, (int64_t)md->lo, md->hi);
+	case M_INT64:
+		if ((rc = dbr__conf_int(&i, (const dbr_conf *)s, NULL)))
+			return rc;
+		if (i < (int64_t)md->lo)
+			return dbr__conf_fail(s, NULL, "must be a number of bytes >= 0, got %lld", (long long)i);
+		*(int64_t *)field = i;
+		return 0;
+	case M_FALLBACK:
+		if ((rc = dbr__conf_string(&t, (const dbr_conf *)s, NULL)))
+			return rc;
+		if (strcmp(t, "primary") && strcmp(t, "error"))
+			return dbr__conf_fail(s, NULL, "must be \"primary\" or \"error\", got \"%s\"", t);
+		*(int *)field = strcmp(t, "error") == 0 ? DBR__FALLBACK_ERROR : DBR__FALLBACK_PRIMARY;
+		return 0;
+	default:
+		if ((rc = dbr__conf_double(&v, (const dbr_conf *)s, NULL)))
+			return rc;
+		if (!isfinite(v) || v < md->lo || (md->lo_excluded && v == md->lo))
+			return dbr__conf_fail(s, NULL, "must be a number of seconds %s %g, got %g",
+			                      md->lo_excluded ? ">" : ">=", md->lo, v);
+		*(double *)field = v;
+		return 0;
+	}
+}
+
+static int mon_set(void *obj, const config_setting_t *s)
+{
+	dbr__monconf *m = obj;
+	for (size_t i = 0; i < NELEM(mondefs); i++)
+		if (strcmp(mondefs[i].key, s->name) == 0) {
+			m->set |= 1u << i;
+			return mon_value((char *)m + mondefs[i].off, &mondefs[i], s);
+		}
+	return DBR_ERROR; /* unreachable: dbr__conf_dispatch checked the key */
+}
+
+static const keydef mon_keys[] = {
+	{ "interval", mon_set },      { "timeout", mon_set },       { "recover_after", mon_set },
+	{ "max_lag", mon_set },       { "max_lag_bytes", mon_set }, { "lag_breaches", mon_set },
+	{ "fallback", mon_set },      { "backoff_max", mon_set },
+};
+
+/* Fills m (defaults, then the keys written, each marked in m->set). */
+static int mon_group(dbr__monconf *m, const config_setting_t *s)
+{
+	const config_setting_t *g;
+	dbr__monconf_defaults(m);
+	int rc = dbr__conf_fetch(&g, (const dbr_conf *)s, NULL, W_GROUP);
+	return rc ? rc : dbr__conf_dispatch(m, g, mon_keys, NELEM(mon_keys));
+}
+
 /* ---- one database entry */
+
+static int db_monitor(void *obj, const config_setting_t *s)
+{
+	dbr__dbconf *d = obj;
+	int rc = mon_group(&d->monitor, s);
+	/* An empty group still means "watch this one". */
+	if (rc == 0 && !d->monitor.set)
+		d->monitor.set = 1u << 31;
+	return rc;
+}
 
 static int db_pool(void *obj, const config_setting_t *s)
 {
@@ -218,7 +331,7 @@ static int db_password_file(void *obj, const config_setting_t *s)
 static const keydef db_keys[] = {
 	{ "url", db_url },         { "replica_of", db_replica_of }, { "weight", db_weight },
 	{ "driver", db_driver },   { "options", db_options },       { "pool", db_pool },
-	{ "password_file", db_password_file },
+	{ "password_file", db_password_file }, { "monitor", db_monitor },
 };
 
 /* Fills `d` from the group `s`. `url` is given (dbr_add_database: the key is
@@ -227,6 +340,7 @@ int dbr__conf_db_fill(dbr__dbconf *d, const config_setting_t *s, const char *ali
 {
 	memset(d, 0, sizeof(*d));
 	d->weight = 1;
+	dbr__monconf_defaults(&d->monitor);
 	dbr__pool_conf_defaults(&d->pool);
 	if (!dbr__conf_alias_valid(alias))
 		return dbr__conf_fail(s, NULL, "invalid database alias \"%s\": use letters, digits, '_' "
@@ -248,6 +362,9 @@ int dbr__conf_db_fill(dbr__dbconf *d, const config_setting_t *s, const char *ali
 		return rc;
 	if (url && (rc = dbr__url_parse(&d->url, url)) != 0)
 		return rc == DBR_ENOMEM ? rc : dbr__conf_fail(s, "url", "%s", dbr_error_last()->message);
+	if (d->monitor.set && d->replica_of)
+		return dbr__conf_fail(s, "monitor", "a replica's cluster is monitored with the settings of "
+		                      "its primary: put monitor = { ... } in \"%s\"'s entry", d->replica_of);
 	if (d->file_password && d->url.password)
 		return dbr__conf_fail(s, "password_file", "database \"%s\" has a password in its url too: "
 		                      "keep one", d->alias);
@@ -404,8 +521,19 @@ static int top_sql_hints(void *obj, const config_setting_t *s)
 	return dbr__conf_bool(&((dbr__config *)obj)->sql_hints, (const dbr_conf *)s, NULL);
 }
 
+/* monitor = { ... }: every database is watched, with these defaults. */
+static int top_monitor(void *obj, const config_setting_t *s)
+{
+	dbr__config *c = obj;
+	c->has_monitor = 1;
+	int rc = mon_group(&c->monitor, s);
+	c->monitor.set = 0; /* the base of the entries' own, not an override */
+	return rc;
+}
+
 const keydef dbr__conf_top_keys[] = {
 	{ "plugin_path", top_plugin_path }, { "token_secret", top_token_secret },
+	{ "monitor", top_monitor },
 	{ "write_functions", top_write_functions }, { "sql_hints", top_sql_hints },
 	{ "databases", top_databases },     { "routers", top_routers },
 };

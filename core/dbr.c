@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dbr_private.h"
@@ -104,6 +105,13 @@ static int db_alloc(dbr **out)
 	pthread_mutex_init(&db->drain_lock, NULL);
 	pthread_cond_init(&db->drained, NULL);
 	pthread_mutex_init(&db->sessions_lock, NULL);
+	pthread_mutex_init(&db->mon_lock, NULL);
+	pthread_condattr_t ca; /* the monitor sleeps on the monotonic clock */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&db->mon_wake, &ca);
+	pthread_condattr_destroy(&ca);
+	dbr__monconf_defaults(&db->monitor);
 	db->id = atomic_fetch_add(&next_id, 1);
 	db->chain = calloc(1, sizeof(dbr__chain));
 	if (!db->chain) {
@@ -133,6 +141,10 @@ static int open_config(dbr **out, dbr__config *cfg)
 	db->plugin_path = dbr__strdup(cfg->plugin_path);
 	db->token_secret = dbr__strdup(cfg->token_secret);
 	db->sql_hints = cfg->sql_hints;
+	if (cfg->has_monitor) {
+		db->monitor = cfg->monitor;
+		db->has_monitor = 1;
+	}
 	rc = dbr__wfuncs_new(&db->wfuncs, cfg->write_functions, cfg->nwrite_functions);
 	if (rc) {
 		dbr_close(db);
@@ -154,6 +166,7 @@ static int open_config(dbr **out, dbr__config *cfg)
 		dbr_close(db);
 		return rc;
 	}
+	dbr__monitor_ensure(db);
 	*out = db;
 	return 0;
 }
@@ -191,6 +204,7 @@ void dbr_close(dbr *db)
 	while (db->sessions)
 		dbr__session_detach(db->sessions);
 	pthread_mutex_unlock(&db->sessions_lock);
+	dbr__monitor_stop(db); /* before the databases it probes go */
 	dbr__chain_put(db->chain);
 	for (size_t i = db->ndbs; i-- > 0;)
 		dbr__db_free(db->dbs[i]);
@@ -208,5 +222,7 @@ void dbr_close(dbr *db)
 	pthread_mutex_destroy(&db->drain_lock);
 	pthread_cond_destroy(&db->drained);
 	pthread_mutex_destroy(&db->sessions_lock);
+	pthread_mutex_destroy(&db->mon_lock);
+	pthread_cond_destroy(&db->mon_wake);
 	free(db);
 }

@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 
 #include "internal.h"
+#include "monitor.h"
 
 #define DBR__ERRMAX 1024
 
@@ -42,6 +43,16 @@ typedef struct dbr__database {
 	atomic_int nreplicas;
 	atomic_int refs;     /* users besides the dbr itself, | DBR__DB_REMOVED */
 	dbr__dbmetrics m;
+	/* replication awareness (monitor.h) */
+	dbr__health h;       /* its health facts */
+	dbr__monconf mc;     /* the handle's monitor settings, its own overlaid */
+	int monitor_all;     /* a top-level monitor group: watched even alone */
+	int timeouts_ok;     /* the driver takes connect_timeout / read_timeout */
+	dbr_url_view probe_view; /* the monitor's: timeouts forced to mc.timeout */
+	const char **probe_keys, **probe_values;
+	char probe_num[32];
+	void *probe;         /* the monitor's connection (monitor thread only) */
+	int64_t next_probe;  /* monotonic µs (monitor thread only) */
 	/* Causal reads, on a primary: the newest write position any session of
 	 * this dbr recorded here ("" none), guarded by a spin flag (a copy and
 	 * one pure position_cmp are all that run under it). session.c. */
@@ -88,6 +99,13 @@ struct dbr {
 	pthread_cond_t drained;
 	pthread_mutex_t sessions_lock; /* the live sessions list */
 	struct dbr_session *sessions;
+	dbr__monconf monitor;        /* the top-level monitor group (or defaults) */
+	int has_monitor;             /* that group is present */
+	pthread_mutex_t mon_lock;    /* with mon_wake: the monitor thread's sleep */
+	pthread_cond_t mon_wake;
+	pthread_t mon_thread;
+	atomic_int mon_running;      /* started (once) */
+	int mon_stop;                /* under mon_lock */
 };
 
 /* A session's record of a write to one cluster. */

@@ -77,6 +77,8 @@ static int run_routed(dbr_result **out, dbr__route *rt, const dbr_query *q, cons
 	dbr__conn *c = rt->tx ? rt->tx->c : NULL;
 	int rc = c ? 0 : dbr__pool_acquire(&c, rt->d->pool);
 	if (rc) {
+		if (rc == DBR_ECONNECT)
+			dbr__db_conn_failed(rt->d);
 		dbr__metrics_stmt(rt->d, rt->intent, rc, NULL, t0);
 		return rc;
 	}
@@ -93,6 +95,8 @@ static int run_routed(dbr_result **out, dbr__route *rt, const dbr_query *q, cons
 		broken = dbr__session_write_position(rt->wpos, sizeof(rt->wpos), rt->d, c);
 	if (!rt->tx)
 		dbr__pool_release(rt->d->pool, c, broken);
+	if (rc == DBR_ECONNECT) /* connection-class: ban (monitor.h) */
+		dbr__db_conn_failed(rt->d);
 	dbr__metrics_stmt(rt->d, rt->intent, rc, r, t0);
 	if (out && rc == 0) /* *out stays untouched on failure */
 		*out = r;
@@ -133,6 +137,64 @@ static int route_query(dbr__route *rt, dbr_trace **t, dbr_session *s, const dbr_
 	return 0;
 }
 
+/* ------------------------------------------------------------ read retry */
+
+/* A read routed through stage 2 (autocommit, no explicit alias, a
+ * cluster's primary as target) that failed with a connection-class error. */
+static int retryable(const dbr__route *rt, const dbr_query *q, int rc)
+{
+	return rc == DBR_ECONNECT && rt->intent == DBR_INTENT_READ && !rt->tx && !q->using_alias &&
+	       !rt->target->primary && atomic_load(&rt->target->nreplicas) > 0;
+}
+
+/* Where the retry goes: stage 2 again (the failed member is banned now),
+ * else the primary; NULL when neither differs from `failed` or the
+ * cluster's fallback is "error". Referenced. */
+static dbr__database *retry_member(dbr_session *s, const dbr_query *q, dbr__route *rt,
+                                   const dbr__database *failed, int attempt)
+{
+	dbr__database *next = NULL;
+	if (attempt == 0) {
+		dbr__route r2;
+		dbr_trace *t = NULL;
+		dbr__hints h;
+		if (query_hints(&h, q) == 0 && dbr__trace_new(&t) == 0 &&
+		    dbr__route_hinted(&r2, t, s, q->sql, q->model, DBR_INTENT_READ, NULL, &h,
+		                      DBR__ROUTE_STAGE2 | DBR__ROUTE_NO_TX) == 0) {
+			next = r2.d;
+			dbr__db_ref(next);
+			dbr__route_done(s, &r2);
+		}
+		dbr_trace_free(t);
+	}
+	if (next && next != failed)
+		return next;
+	dbr__db_put(s->db, next);
+	if (rt->target == failed || dbr__db_monconf(rt->target)->fallback == DBR__FALLBACK_ERROR)
+		return NULL;
+	dbr__db_ref(rt->target);
+	return rt->target;
+}
+
+/* Once on another eligible member, then on the primary; counted on the
+ * member that failed and logged. */
+static int retry_read(dbr_result **out, dbr_session *s, const dbr_query *q, dbr__route *rt, int rc)
+{
+	for (int attempt = 0; attempt < 2 && retryable(rt, q, rc); attempt++) {
+		dbr__database *failed = rt->d;
+		dbr__database *next = retry_member(s, q, rt, failed, attempt);
+		if (!next)
+			break;
+		DBR__COUNT(failed->h.retries, 1);
+		dbr__logm(DBR_LOG_WARN, "exec", "read on \"%s\" failed (%s): retried on \"%s\"",
+		          failed->conf.alias, dbr_error_last()->message, next->conf.alias);
+		rt->d = next;
+		dbr__db_put(s->db, failed);
+		rc = run_routed(out, rt, q, NULL);
+	}
+	return rc;
+}
+
 int dbr_exec(dbr_result **out, dbr_session *s, const dbr_query *q)
 {
 	dbr__route rt;
@@ -142,6 +204,8 @@ int dbr_exec(dbr_result **out, dbr_session *s, const dbr_query *q)
 		return rc;
 	dbr_trace_free(t);
 	rc = run_routed(out, &rt, q, NULL);
+	if (retryable(&rt, q, rc))
+		rc = retry_read(out, s, q, &rt, rc);
 	if (rc == 0 && rt.intent == DBR_INTENT_WRITE)
 		wrote(s, &rt);
 	dbr__route_done(s, &rt);

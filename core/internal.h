@@ -114,6 +114,24 @@ typedef struct dbr__pool_conf {
 
 void dbr__pool_conf_defaults(dbr__pool_conf *pc);
 
+/* monitor = { ... } (core/monitor.c): at the top level (defaults of every
+ * cluster) or in a primary's entry (its cluster's own). */
+typedef struct dbr__monconf {
+	double interval;       /* seconds between probes of a member, default 1 */
+	double timeout;        /* bound of one probe (connect and round trip), default 1 */
+	int recover_after;     /* good probes that re-admit a banned member, default 2 */
+	double max_lag;        /* seconds, 0 = off */
+	int64_t max_lag_bytes; /* 0 = off */
+	int lag_breaches;      /* probes over a max_lag* before exclusion, default 2 */
+	int fallback;          /* DBR__FALLBACK_*: every replica out */
+	double backoff_max;    /* seconds: the longest wait between connects to a banned member */
+	unsigned set;          /* bit i: the i-th key of the schema was written */
+} dbr__monconf;
+enum { DBR__FALLBACK_PRIMARY, DBR__FALLBACK_ERROR };
+void dbr__monconf_defaults(dbr__monconf *m);
+/* The keys written in `over` (over->set) replace those of `base`. */
+void dbr__monconf_overlay(dbr__monconf *base, const dbr__monconf *over);
+
 /* One database entry. Strings owned. */
 typedef struct dbr__dbconf {
 	char *alias;
@@ -128,6 +146,7 @@ typedef struct dbr__dbconf {
 	char **okeys, **ovalues;
 	char *where;          /* "file:line" of the entry, for messages */
 	char *file_password;  /* read from password_file until moved to url.password */
+	dbr__monconf monitor; /* its own monitor = { ... } (monitor.set 0: none) */
 } dbr__dbconf;
 
 /* One router entry. `node` is the libconfig setting of the entry (a
@@ -151,6 +170,8 @@ struct dbr__config {
 	size_t ndbs;
 	dbr__rconf *routers;
 	size_t nrouters;
+	dbr__monconf monitor; /* monitor = { ... }: defaults of every cluster */
+	int has_monitor;      /* the group is present: monitor every database */
 	void *cfg;            /* the libconfig config_t, kept for router nodes */
 	/* Aliases that exist beside dbs[] (a running dbr's databases, when a
 	 * fragment is validated against it); may be NULL. Returns 0 and sets
@@ -294,6 +315,23 @@ int dbr__pool_new(dbr__pool **out, const dbr_driver_ops *ops, const char *driver
 int dbr__pool_acquire(dbr__conn **out, dbr__pool *p);
 /* Gives a connection back; `broken` closes it. */
 void dbr__pool_release(dbr__pool *p, dbr__conn *c, int broken);
+/* The database owning the pool (health.c's gate and connect views); set
+ * once before the database is published. */
+void dbr__pool_set_owner(dbr__pool *p, void *owner);
+/* Closes every idle connection (the server was found dead: they are too). */
+void dbr__pool_drop_idle(dbr__pool *p);
+/* health.c, for the pool: 0 to go on with a connect, else DBR_ECONNECT
+ * with the message (a banned member between its backoff trials). */
+int dbr__health_gate_owner(void *owner);
+/* A connect of the pool ended (rc 0 or its error). */
+void dbr__health_connected_owner(void *owner, int rc);
+/* The view a pool connect uses: url, with connect_timeout bounded by
+ * `left_us` (the acquire's remaining time) appended when the driver takes
+ * it. keys/values have room for url->noptions + 1 entries; num a buffer. */
+const dbr_url_view *dbr__health_connect_view(dbr_url_view *tmp, const char **keys,
+                                             const char **values, char *num, size_t numsz,
+                                             void *owner, const dbr_url_view *url,
+                                             int64_t left_us);
 void dbr__pool_stats(dbr_pool_stats *out, dbr__pool *p);
 /* Metrics beyond dbr_pool_stats: acquires that queued, connections opened. */
 void dbr__pool_counts(uint64_t *waits, uint64_t *connects, dbr__pool *p);

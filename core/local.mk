@@ -9,7 +9,8 @@ core_libdbrcore_la_SOURCES = \
 	core/route.c core/session.c core/token.c core/sha256.c core/exec.c core/dbr.c \
 	core/registry.c core/chain.c core/introspect.c core/conn.c core/scrub.c core/metrics.c core/log.c \
 	core/log.h core/version.c \
-	core/dbr_private.h core/tokenize.h core/lru.c core/lru.h
+	core/dbr_private.h core/tokenize.h core/lru.c core/lru.h \
+	core/monitor.h core/monitor.c core/health.c
 core_libdbrcore_la_CPPFLAGS = $(AM_CPPFLAGS) -DDBR_BUILDING_LIBRARY
 core_libdbrcore_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden $(LIBCONFIG_CFLAGS)
 core_libdbrcore_la_LIBADD = $(LIBCONFIG_LIBS) $(LTDL_LIBS) $(PTHREAD_LIBS) -lm

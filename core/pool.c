@@ -52,6 +52,7 @@ struct dbr__pool {
 	pthread_cond_t wake;
 	int64_t tick_us;
 	struct dbr__lease *leases; /* with a deadline: the reaper's to watch */
+	void *owner;         /* the database (health.c: ban gate, connect view) */
 };
 
 enum { LEASE_ACTIVE, LEASE_IN_CALL, LEASE_EXPIRED };
@@ -163,15 +164,36 @@ static void discard(dbr__pool *p, dbr__conn *c)
 	pthread_mutex_unlock(&p->lock);
 }
 
-/* Opens a connection for a pending slot. On failure the slot is freed (an
- * `extra` one just goes away) and the error kept for the timeout message;
- * returns the driver's code. */
-static int connect_slot(dbr__conn **out, dbr__pool *p, int extra)
+/* The view a connect uses: with a deadline (an acquire's), its
+ * connect_timeout is bounded by the time left (health.c). */
+static int connect_driver(dbr__conn *c, dbr__pool *p, int64_t deadline)
+{
+	const dbr_url_view *v = p->url;
+	dbr_url_view tmp;
+	const char **keys = NULL, **values = NULL;
+	char num[32];
+	if (deadline && p->owner) {
+		keys = calloc(p->url->noptions + 1, sizeof(*keys));
+		values = calloc(p->url->noptions + 1, sizeof(*values));
+		if (keys && values)
+			v = dbr__health_connect_view(&tmp, keys, values, num, sizeof(num), p->owner, p->url,
+			                             deadline - mono_us());
+	}
+	int rc = DBR__DRIVER_CALL(p->driver, p->ops, connect, &c->conn, v);
+	free(keys);
+	free(values);
+	dbr__health_connected_owner(p->owner, rc);
+	return rc;
+}
+
+/* Opens a connection for a pending slot (bounded by `deadline`, 0: none).
+ * On failure the slot is freed (an `extra` one just goes away) and the
+ * error kept for the timeout message; returns the driver's code. */
+static int connect_slot(dbr__conn **out, dbr__pool *p, int extra, int64_t deadline)
 {
 	dbr__conn *c = calloc(1, sizeof(*c));
 	const dbr_url_view *scope = dbr__secret_scope(p->url);
-	int rc = c ? DBR__DRIVER_CALL(p->driver, p->ops, connect, &c->conn, p->url)
-	           : dbr__err(DBR_ENOMEM, NULL, "out of memory");
+	int rc = c ? connect_driver(c, p, deadline) : dbr__err(DBR_ENOMEM, NULL, "out of memory");
 	dbr__secret_scope(scope);
 	dbr__logm(rc ? DBR_LOG_WARN : DBR_LOG_INFO, "pool", "database \"%s\" (%s): %s%s", p->url->alias, p->url->masked, rc ? "connect failed: " : "connected", rc ? dbr_error_last()->message : "");
 	pthread_mutex_lock(&p->lock);
@@ -341,7 +363,17 @@ int dbr__pool_acquire(dbr__conn **out, dbr__pool *p)
 		if (took < 0)
 			return took;
 		if (took == TAKE_SLOT) {
-			int rc = connect_slot(out, p, 0);
+			/* A banned member between backoff trials: fail fast, no connect. */
+			int rc = dbr__health_gate_owner(p->owner);
+			if (rc) {
+				pthread_mutex_lock(&p->lock);
+				p->pending--;
+				p->connecting--;
+				give_locked(p, NULL);
+				pthread_mutex_unlock(&p->lock);
+				return rc;
+			}
+			rc = connect_slot(out, p, 0, deadline);
 			return rc ? unreachable(p) : 0;
 		}
 		if (took == TAKE_STALE)
@@ -353,6 +385,30 @@ int dbr__pool_acquire(dbr__conn **out, dbr__pool *p)
 			drop_broken(p, c);
 		}
 		pthread_mutex_lock(&p->lock);
+	}
+}
+
+void dbr__pool_set_owner(dbr__pool *p, void *owner)
+{
+	p->owner = owner;
+}
+
+/* The server was found dead: its idle connections are too (else each
+ * would fail one more statement after the member is re-admitted). */
+void dbr__pool_drop_idle(dbr__pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	dbr__conn *victims = p->keep_one ? NULL : p->idle;
+	if (victims) {
+		p->pending += p->nidle;
+		p->idle = NULL;
+		p->nidle = 0;
+	}
+	pthread_mutex_unlock(&p->lock);
+	while (victims) {
+		dbr__conn *next = victims->next;
+		discard(p, victims);
+		victims = next;
 	}
 }
 
@@ -435,7 +491,7 @@ static void warm(dbr__pool *p, int need)
 	int failed = 0;
 	for (int i = 0; i < need; i++) {
 		dbr__conn *c = NULL;
-		if (!failed && connect_slot(&c, p, 0) == 0) {
+		if (!failed && connect_slot(&c, p, 0, 0) == 0) {
 			pthread_mutex_lock(&p->lock);
 			give_locked(p, c);
 			pthread_mutex_unlock(&p->lock);
@@ -475,7 +531,7 @@ static dbr__conn *renewal_locked(dbr__pool *p)
 static void renew(dbr__pool *p, dbr__conn *old)
 {
 	dbr__conn *c = NULL;
-	if (connect_slot(&c, p, 1)) {
+	if (connect_slot(&c, p, 1, 0)) {
 		pthread_mutex_lock(&p->lock);
 		give_locked(p, old);
 		pthread_mutex_unlock(&p->lock);

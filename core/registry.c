@@ -15,6 +15,8 @@ void dbr__db_free(dbr__database *d)
 {
 	if (!d)
 		return;
+	if (d->pool) /* watch_init ran (it follows the pool) */
+		dbr__db_watch_free(d);
 	dbr__pool_free(d->pool);
 	if (d->driver)
 		dbr__plugin_release(d->driver);
@@ -102,6 +104,8 @@ int dbr__db_build(dbr__database **out, dbr *db, dbr__dbconf *conf)
 		rc = dbr__remember_plugin(db, d->driver);
 	if (rc == 0)
 		rc = dbr__pool_new(&d->pool, d->ops, d->driver->desc->name, &d->view, &d->conf.pool);
+	if (rc == 0)
+		rc = dbr__db_watch_init(d, db);
 	if (rc) {
 		dbr__db_free(d);
 		return rc;

@@ -283,15 +283,54 @@ static int ask_routers(dbr__database **out, dbr_session *s, dbr_trace *t, dbr__c
 
 /* ------------------------------------------------------------ stage 2 */
 
-static void fill_member(dbr_member *m, const dbr__database *d)
+/* The member as configured, with the monitor's facts (pos: its
+ * position's storage, DBR_POSITION_MAX bytes). */
+static void fill_member(dbr_member *m, char *pos, dbr__database *d, int64_t now)
 {
 	memset(m, 0, sizeof(*m));
 	m->struct_size = sizeof(*m);
 	m->alias = d->conf.alias;
 	m->is_primary = d->primary == NULL;
 	m->weight = d->conf.weight > 0 ? d->conf.weight : 1;
-	m->healthy = 1;
-	m->lag_us = -1;
+	dbr__db_member(m, pos, d, now);
+}
+
+/* The monitor's own stage-2 step: banned and lagging members are excluded
+ * before any router runs (was[] marks them). Returns how many replicas
+ * remain. With a trace, the facts of the probed members go to the next
+ * step's note ("monitor: r1 replica, lag 0.2 s"). */
+static size_t monitor_excludes(dbr_trace *t, const dbr_route_req *req, dbr_member *m,
+                               dbr__database **dbs, int *was, size_t n)
+{
+	size_t left = 0;
+	char note[600];
+	for (size_t i = 0; i < n; i++) {
+		if (dbr__db_member_out(note, sizeof(note), dbs[i], &m[i])) {
+			m[i].excluded = was[i] = 1;
+			step(t, DBR_STAGE_MEMBER, "monitor", "dropped", m[i].alias, note);
+		} else if (i > 0) {
+			left++;
+		}
+	}
+	if (!(req->flags & DBR_REQ_TRACE))
+		return left;
+	/* The facts ride on the next step's note, as a router's notes do. */
+	dbr__buf *b = &t->pending;
+	for (size_t i = 0; i < n; i++) {
+		if (m[i].probed_us_ago < 0)
+			continue;
+		dbr__buf_printf(b, "%smonitor: %s %s", b->len ? "; " : "", m[i].alias,
+		                dbr__role_name(m[i].role));
+		if (m[i].is_primary != (m[i].role == DBR_ROLE_PRIMARY))
+			dbr__buf_printf(b, " (configured as a %s)", m[i].is_primary ? "primary" : "replica");
+		if (m[i].lag_us >= 0 && !m[i].is_primary)
+			dbr__buf_printf(b, ", lag %.1f s", (double)m[i].lag_us / 1e6);
+		if (m[i].lag_bytes >= 0 && !m[i].is_primary)
+			dbr__buf_printf(b, " / %lld bytes", (long long)m[i].lag_bytes);
+		if (!m[i].healthy)
+			dbr__buf_printf(b, ", banned");
+	}
+	return left;
 }
 
 /* Notes (and counts, unless a dry run) the members a hook newly excluded. */
@@ -337,20 +376,30 @@ static int stage2(dbr__database **out, dbr_session *s, dbr_trace *t, dbr__chain 
 	dbr_member **mp = calloc(n, sizeof(*mp));
 	dbr__database **dbs = calloc(n, sizeof(*dbs));
 	int *was = calloc(n, sizeof(*was));
+	char *pos = calloc(n, DBR_POSITION_MAX);
 	int rc = 0;
-	if (!m || !mp || !dbs || !was) {
+	if (!m || !mp || !dbs || !was || !pos) {
 		rc = dbr__err(DBR_ENOMEM, NULL, "out of memory");
 		goto out;
 	}
 	dbs[0] = target;
 	for (size_t i = 0; i < nrep; i++)
 		dbs[i + 1] = reps[i];
+	int64_t now = dbr__mono_us();
 	for (size_t i = 0; i < n; i++) {
-		fill_member(&m[i], dbs[i]);
+		fill_member(&m[i], pos + i * DBR_POSITION_MAX, dbs[i], now);
 		mp[i] = &m[i];
 	}
 	req->target = target->conf.alias;
 	*out = NULL;
+	if (monitor_excludes(t, req, m, dbs, was, n) == 0 &&
+	    dbr__db_monconf(target)->fallback == DBR__FALLBACK_ERROR) {
+		step(t, DBR_STAGE_MEMBER, "monitor", "refused", "", "every replica is banned or lagging (fallback = \"error\")");
+		rc = dbr__err(DBR_EROUTE, "08006", "cluster \"%s\": every replica is banned or lagging and "
+		              "monitor.fallback = \"error\": the read is not sent to the primary",
+		              target->conf.alias);
+		goto out;
+	}
 	for (size_t i = 0; i < chain->n && !*out; i++) {
 		dbr__router *r = chain->routers[i];
 		if (!r->ops->select)
@@ -389,6 +438,7 @@ out:
 	free(mp);
 	free(dbs);
 	free(was);
+	free(pos);
 	return rc;
 }
 
@@ -494,9 +544,13 @@ static int route(dbr__route *out, dbr_trace *t, route_ctx *ctx, const char *sql,
 			step(t, DBR_STAGE_TARGET, "default", "chose", "default", "no router chose a database");
 	}
 	dbr__database *d = target;
+	if (rc == 0 && intent == DBR_INTENT_WRITE)
+		rc = dbr__db_writable(target); /* a primary the monitor saw demoted */
 	if (rc == 0 && stage2_on && intent == DBR_INTENT_READ && !target->primary &&
-	    target->nreplicas > 0)
+	    target->nreplicas > 0) {
+		dbr__monitor_ensure(s->db); /* replicas added at run time */
 		rc = stage2(&d, s, t, chain, &req, target);
+	}
 	else if (rc == 0)
 		dbr__db_ref(d);
 	dbr__chain_put(chain);

@@ -190,6 +190,8 @@ SET sql_log_bin = 1;
 CREATE DATABASE $APP_DB CHARACTER SET utf8mb4;
 CREATE USER '$APP_USER'@'%' IDENTIFIED BY '$APP_PASSWORD';
 GRANT ALL ON $APP_DB.* TO '$APP_USER'@'%';
+-- The monitor's probe reads SHOW ALL SLAVES STATUS (lag) as the app user.
+GRANT SLAVE MONITOR ON *.* TO '$APP_USER'@'%';
 EOF
 	my_sql "$mydir" replica <<EOF || die "MariaDB replica setup failed"
 CHANGE MASTER TO MASTER_HOST = '127.0.0.1', MASTER_PORT = $port1,

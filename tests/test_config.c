@@ -275,7 +275,7 @@ static void test_relative_path(void **state)
 	assert_int_equal(rc, DBR_ECONFIG);
 	assert_string_equal(msg, "bad-db-unknown.conf:4: databases.default.wieght: unknown setting "
 	                    "(known here: url, replica_of, weight, driver, options, pool, "
-	                    "password_file)");
+	                    "password_file, monitor)");
 	free(msg);
 	assert_int_equal(rc2, 0);
 	assert_string_equal(c->dbs[1].where, "part-include.conf:2");

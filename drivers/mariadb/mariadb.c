@@ -26,13 +26,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include <mysql.h>
 #include <mysqld_error.h>
 #include <errmsg.h>
 
-#include <dbrouter/driver.h>
+#include "mariadb.h"
 
-static const dbr_host *svc; /* the host services, kept by the entry */
+const dbr_host *my_svc;
 
 /* ------------------------------------------------------------ options */
 
@@ -107,7 +106,7 @@ static int parse_uint(unsigned *out, const char *v)
 
 static int bad_value(const dbr_url_view *url, const opt_def *d, const char *v)
 {
-	return svc->error(DBR_ECONFIG, NULL, "database \"%s\": mysql option %s: "
+	return my_svc->error(DBR_ECONFIG, NULL, "database \"%s\": mysql option %s: "
 	                  "\"%s\" is not %s", url->alias, d->name, v,
 	                  d->type == T_BOOL ? "a boolean (true/false)" :
 	                  d->min ? "a positive integer" : "a non-negative integer");
@@ -120,7 +119,7 @@ static int unknown_opt(const dbr_url_view *url, const char *key)
 	for (size_t i = 0; i < NOPTS && len < sizeof names; i++)
 		len += (size_t)snprintf(names + len, sizeof names - len, "%s%s",
 		                        i ? ", " : "", OPTS[i].name);
-	return svc->error(DBR_ECONFIG, NULL, "database \"%s\": unknown mysql option "
+	return my_svc->error(DBR_ECONFIG, NULL, "database \"%s\": unknown mysql option "
 	                  "\"%s\" (known: %s)", url->alias, key, names);
 }
 
@@ -138,19 +137,12 @@ static int my_check(const dbr_url_view *url)
 			return bad_value(url, d, v);
 	}
 	if (url->port < 0 || url->port > 65535)
-		return svc->error(DBR_ECONFIG, NULL, "database \"%s\": %s: bad port %d",
+		return my_svc->error(DBR_ECONFIG, NULL, "database \"%s\": %s: bad port %d",
 		                  url->alias, url->masked, url->port);
 	return 0;
 }
 
 /* ------------------------------------------------------------ errors */
-
-typedef struct my_conn {
-	MYSQL *m;
-	char *alias;
-	dbr_lru *stmts;     /* SQL text -> my_entry, or NULL: statement_cache = 0 */
-	unsigned threshold; /* the use from which a statement is kept */
-} my_conn;
 
 /* A statement of the cache: counted from its first use, kept prepared
  * from its threshold-th. */
@@ -165,12 +157,12 @@ static void entry_evict(void *arg, void *value)
 	(void)arg;
 	if (e->st != NULL)
 		mysql_stmt_close(e->st);
-	svc->free(e);
+	my_svc->free(e);
 }
 
 static int oom(void)
 {
-	return svc->error(DBR_ENOMEM, "HY001", "out of memory");
+	return my_svc->error(DBR_ENOMEM, "HY001", "out of memory");
 }
 
 /* Client errors that mean the connection is gone. */
@@ -186,24 +178,24 @@ static int lost_errno(unsigned e)
 	return 0;
 }
 
-static int fail_with(my_conn *c, unsigned e, const char *state, const char *msg)
+int my_fail_with(my_conn *c, unsigned e, const char *state, const char *msg)
 {
 	int lost = lost_errno(e);
 	if (state == NULL || state[0] == '\0' || (lost && strcmp(state, "HY000") == 0))
 		state = lost ? "08S01" : "HY000";
-	return svc->error(lost ? DBR_ECONNECT : DBR_ESQL, state,
+	return my_svc->error(lost ? DBR_ECONNECT : DBR_ESQL, state,
 	                  "database \"%s\": mysql: %s (error %u, SQLSTATE %s)",
 	                  c->alias, msg, e, state);
 }
 
-static int fail(my_conn *c)
+int my_fail(my_conn *c)
 {
-	return fail_with(c, mysql_errno(c->m), mysql_sqlstate(c->m), mysql_error(c->m));
+	return my_fail_with(c, mysql_errno(c->m), mysql_sqlstate(c->m), mysql_error(c->m));
 }
 
 static int stmt_fail(my_conn *c, MYSQL_STMT *st)
 {
-	return fail_with(c, mysql_stmt_errno(st), mysql_stmt_sqlstate(st),
+	return my_fail_with(c, mysql_stmt_errno(st), mysql_stmt_sqlstate(st),
 	                 mysql_stmt_error(st));
 }
 
@@ -214,10 +206,10 @@ static void my_close(void *conn)
 	my_conn *c = conn;
 	if (c == NULL)
 		return;
-	svc->lru_free(c->stmts); /* closed while the connection is */
+	my_svc->lru_free(c->stmts); /* closed while the connection is */
 	mysql_close(c->m);
-	svc->free(c->alias);
-	svc->free(c);
+	my_svc->free(c->alias);
+	my_svc->free(c);
 }
 
 static int set_option(my_conn *c, const opt_def *d, const char *v)
@@ -240,7 +232,7 @@ static int set_option(my_conn *c, const opt_def *d, const char *v)
 		rc = mysql_optionsv(c->m, (enum mysql_option)d->option, v);
 	}
 	if (rc != 0)
-		return svc->error(DBR_ECONFIG, NULL, "database \"%s\": mysql option %s "
+		return my_svc->error(DBR_ECONFIG, NULL, "database \"%s\": mysql option %s "
 		                  "not accepted by the client library", c->alias, d->name);
 	return 0;
 }
@@ -257,7 +249,7 @@ static int set_cache(my_conn *c, const dbr_url_view *url)
 			parse_uint(&threshold, v);
 	}
 	c->threshold = threshold ? threshold : 1;
-	if (cap > 0 && (c->stmts = svc->lru_new(cap, entry_evict, c)) == NULL)
+	if (cap > 0 && (c->stmts = my_svc->lru_new(cap, entry_evict, c)) == NULL)
 		return oom();
 	return 0;
 }
@@ -287,14 +279,28 @@ static int set_options(my_conn *c, const dbr_url_view *url, const char **socket)
 	return 0;
 }
 
+/* The session's settings, in one round trip after connect (MariaDB):
+ * @@last_gtid tracked in OK packets (write_position). */
+static int session_init(my_conn *c)
+{
+	static const char SQL[] = "SET SESSION session_track_system_variables = "
+		"CONCAT_WS(',', NULLIF(@@session.session_track_system_variables, ''), "
+		"'last_gtid')";
+	if (c->mysql)
+		return 0;
+	if (mysql_real_query(c->m, SQL, sizeof SQL - 1) != 0)
+		return my_fail(c);
+	return 0;
+}
+
 static int my_connect(void **conn, const dbr_url_view *url)
 {
 	const char *socket = NULL;
 	int rc = my_check(url);
 	if (rc)
 		return rc;
-	my_conn *c = svc->calloc(1, sizeof *c);
-	if (c == NULL || (c->alias = svc->strdup(url->alias)) == NULL ||
+	my_conn *c = my_svc->calloc(1, sizeof *c);
+	if (c == NULL || (c->alias = my_svc->strdup(url->alias)) == NULL ||
 	    (c->m = mysql_init(NULL)) == NULL) {
 		my_close(c);
 		return oom();
@@ -308,9 +314,15 @@ static int my_connect(void **conn, const dbr_url_view *url)
 	                        db && db[0] ? db : NULL, (unsigned)url->port, socket,
 	                        CLIENT_MULTI_RESULTS)) {
 		/* The client's messages name user and host, never the password. */
-		rc = svc->error(DBR_ECONNECT, mysql_sqlstate(c->m), "database \"%s\": "
+		rc = my_svc->error(DBR_ECONNECT, mysql_sqlstate(c->m), "database \"%s\": "
 		                "cannot connect to %s: mysql: %s (error %u)", url->alias,
 		                url->masked, mysql_error(c->m), mysql_errno(c->m));
+		my_close(c);
+		return rc;
+	}
+	const char *server = mysql_get_server_info(c->m);
+	c->mysql = server == NULL || strstr(server, "MariaDB") == NULL;
+	if ((rc = session_init(c)) != 0) {
 		my_close(c);
 		return rc;
 	}
@@ -324,7 +336,7 @@ static int my_ping(void *conn)
 	my_conn *c = conn;
 	if (mysql_ping(c->m) == 0)
 		return 0;
-	fail(c);
+	my_fail(c);
 	return DBR_ECONNECT;
 }
 
@@ -400,13 +412,13 @@ static dbr_value from_text(const char *s, size_t len, col_kind k)
 
 static int sink_columns(MYSQL_FIELD *fields, unsigned n, dbr_sink *sink)
 {
-	const char **names = svc->calloc(n ? n : 1, sizeof *names);
+	const char **names = my_svc->calloc(n ? n : 1, sizeof *names);
 	if (names == NULL)
 		return oom();
 	for (unsigned i = 0; i < n; i++)
 		names[i] = fields[i].name ? fields[i].name : "";
-	int rc = svc->sink_columns(sink, n, names);
-	svc->free(names);
+	int rc = my_svc->sink_columns(sink, n, names);
+	my_svc->free(names);
 	return rc ? oom() : 0;
 }
 
@@ -415,17 +427,17 @@ static int sink_text_result(MYSQL_RES *res, dbr_sink *sink)
 {
 	unsigned n = mysql_num_fields(res);
 	MYSQL_FIELD *fields = mysql_fetch_fields(res);
-	dbr_value *row = svc->calloc(n ? n : 1, sizeof *row);
+	dbr_value *row = my_svc->calloc(n ? n : 1, sizeof *row);
 	MYSQL_ROW r;
 	int rc = row ? sink_columns(fields, n, sink) : oom();
 	while (rc == 0 && (r = mysql_fetch_row(res)) != NULL) {
 		unsigned long *lens = mysql_fetch_lengths(res);
 		for (unsigned i = 0; i < n; i++)
 			row[i] = r[i] ? from_text(r[i], lens[i], kind_of(&fields[i])) : dbr_null();
-		if (svc->sink_row(sink, row) != 0)
+		if (my_svc->sink_row(sink, row) != 0)
 			rc = oom();
 	}
-	svc->free(row);
+	my_svc->free(row);
 	return rc;
 }
 
@@ -433,22 +445,23 @@ static int sink_text_result(MYSQL_RES *res, dbr_sink *sink)
 static int text_exec(my_conn *c, const char *sql, dbr_sink *sink)
 {
 	if (mysql_real_query(c->m, sql, strlen(sql)) != 0)
-		return fail(c);
+		return my_fail(c);
+	my_track_gtid(c);
 	MYSQL_RES *res = mysql_store_result(c->m);
 	int rc = 0;
 	if (res != NULL)
 		rc = sink_text_result(res, sink);
 	else if (mysql_field_count(c->m) != 0)
-		rc = fail(c);
+		rc = my_fail(c);
 	else {
-		svc->sink_affected(sink, (int64_t)mysql_affected_rows(c->m));
+		my_svc->sink_affected(sink, (int64_t)mysql_affected_rows(c->m));
 		if (mysql_insert_id(c->m) != 0)
-			svc->sink_insert_id(sink, (int64_t)mysql_insert_id(c->m));
+			my_svc->sink_insert_id(sink, (int64_t)mysql_insert_id(c->m));
 	}
 	mysql_free_result(res);
 	while (rc == 0 && mysql_more_results(c->m)) {
 		if (mysql_next_result(c->m) > 0)
-			return fail(c);
+			return my_fail(c);
 		mysql_free_result(mysql_store_result(c->m));
 	}
 	return rc;
@@ -484,7 +497,7 @@ static int bind_out(MYSQL_BIND *b, out_col *o, const MYSQL_FIELD *f)
 		return 0;
 	}
 	o->cap = f->max_length + 1;
-	if ((o->buf = svc->malloc(o->cap)) == NULL)
+	if ((o->buf = my_svc->malloc(o->cap)) == NULL)
 		return oom();
 	b->buffer_type = o->kind == K_BLOB ? MYSQL_TYPE_BLOB : MYSQL_TYPE_STRING;
 	b->buffer = o->buf;
@@ -495,7 +508,7 @@ static int bind_out(MYSQL_BIND *b, out_col *o, const MYSQL_FIELD *f)
 /* A column longer than its buffer (max_length is a hint): grow, refetch. */
 static int refetch(my_conn *c, MYSQL_STMT *st, MYSQL_BIND *b, out_col *o, unsigned i)
 {
-	char *p = svc->realloc(o->buf, o->len + 1);
+	char *p = my_svc->realloc(o->buf, o->len + 1);
 	if (p == NULL)
 		return oom();
 	o->buf = p;
@@ -529,7 +542,7 @@ static dbr_value out_value(out_col *o)
 static int fetch_rows(my_conn *c, MYSQL_STMT *st, MYSQL_BIND *b, out_col *o,
                       unsigned n, dbr_sink *sink)
 {
-	dbr_value *row = svc->calloc(n, sizeof *row);
+	dbr_value *row = my_svc->calloc(n, sizeof *row);
 	int rc = row ? 0 : oom(), f;
 	while (rc == 0 && (f = mysql_stmt_fetch(st)) != MYSQL_NO_DATA) {
 		if (f == 1) {
@@ -544,10 +557,10 @@ static int fetch_rows(my_conn *c, MYSQL_STMT *st, MYSQL_BIND *b, out_col *o,
 				o[i].buf[o[i].null ? 0 : o[i].len] = '\0';
 		for (unsigned i = 0; rc == 0 && i < n; i++)
 			row[i] = out_value(&o[i]);
-		if (rc == 0 && svc->sink_row(sink, row) != 0)
+		if (rc == 0 && my_svc->sink_row(sink, row) != 0)
 			rc = oom();
 	}
-	svc->free(row);
+	my_svc->free(row);
 	return rc;
 }
 
@@ -560,8 +573,8 @@ static int sink_stmt_result(my_conn *c, MYSQL_STMT *st, MYSQL_RES *meta, dbr_sin
 {
 	unsigned n = mysql_num_fields(meta);
 	MYSQL_FIELD *fields = mysql_fetch_fields(meta);
-	MYSQL_BIND *b = svc->calloc(n, sizeof *b);
-	out_col *o = svc->calloc(n, sizeof *o);
+	MYSQL_BIND *b = my_svc->calloc(n, sizeof *b);
+	out_col *o = my_svc->calloc(n, sizeof *o);
 	int rc = b && o ? 0 : oom();
 	for (unsigned i = 0; rc == 0 && i < n; i++)
 		rc = bind_out(&b[i], &o[i], &fields[i]);
@@ -573,9 +586,9 @@ static int sink_stmt_result(my_conn *c, MYSQL_STMT *st, MYSQL_RES *meta, dbr_sin
 	if (rc == 0)
 		rc = fetch_rows(c, st, b, o, n, sink);
 	for (unsigned i = 0; o && i < n; i++)
-		svc->free(o[i].buf);
-	svc->free(b);
-	svc->free(o);
+		my_svc->free(o[i].buf);
+	my_svc->free(b);
+	my_svc->free(o);
 	return rc;
 }
 
@@ -629,17 +642,17 @@ static int execute(my_conn *c, MYSQL_STMT *st, const dbr_value *params, size_t n
 {
 	unsigned long want = mysql_stmt_param_count(st);
 	if (want != n)
-		return svc->error(DBR_EPARAM, NULL, "database \"%s\": the statement has "
+		return my_svc->error(DBR_EPARAM, NULL, "database \"%s\": the statement has "
 		                  "%lu placeholder%s but %zu parameter%s given", c->alias,
 		                  want, want == 1 ? "" : "s", n, n == 1 ? " was" : "s were");
 	if (n == 0)
 		return mysql_stmt_execute(st) != 0 ? stmt_fail(c, st) : 0;
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned)params[i].type > DBR_TYPE_DECIMAL)
-			return svc->error(DBR_EINVAL, NULL, "parameter %zu has an unknown "
+			return my_svc->error(DBR_EINVAL, NULL, "parameter %zu has an unknown "
 			                  "type %d", i + 1, (int)params[i].type);
-	MYSQL_BIND *b = svc->calloc(n, sizeof *b);
-	in_val *iv = svc->calloc(n, sizeof *iv);
+	MYSQL_BIND *b = my_svc->calloc(n, sizeof *b);
+	in_val *iv = my_svc->calloc(n, sizeof *iv);
 	int rc = b && iv ? 0 : oom();
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		bind_in(&b[i], &iv[i], &params[i]);
@@ -647,8 +660,8 @@ static int execute(my_conn *c, MYSQL_STMT *st, const dbr_value *params, size_t n
 		rc = stmt_fail(c, st);
 	if (rc == 0 && mysql_stmt_execute(st) != 0)
 		rc = stmt_fail(c, st);
-	svc->free(b);
-	svc->free(iv);
+	my_svc->free(b);
+	my_svc->free(iv);
 	return rc;
 }
 
@@ -660,13 +673,14 @@ static int run_stmt(my_conn *c, MYSQL_STMT *st, const dbr_value *params, size_t 
 	int rc = execute(c, st, params, n);
 	if (rc)
 		return rc;
+	my_track_gtid(c);
 	MYSQL_RES *meta = mysql_stmt_result_metadata(st);
 	if (meta == NULL) {
 		if (mysql_stmt_field_count(st) != 0)
 			return stmt_fail(c, st);
-		svc->sink_affected(sink, (int64_t)mysql_stmt_affected_rows(st));
+		my_svc->sink_affected(sink, (int64_t)mysql_stmt_affected_rows(st));
 		if (mysql_stmt_insert_id(st) != 0)
-			svc->sink_insert_id(sink, (int64_t)mysql_stmt_insert_id(st));
+			my_svc->sink_insert_id(sink, (int64_t)mysql_stmt_insert_id(st));
 		return 0;
 	}
 	if (mysql_num_fields(meta) != mysql_stmt_field_count(st)) {
@@ -689,10 +703,10 @@ static int run_stmt(my_conn *c, MYSQL_STMT *st, const dbr_value *params, size_t 
  * without a cache or memory). */
 static my_entry *entry_use(my_conn *c, const char *sql)
 {
-	my_entry *e = svc->lru_get(c->stmts, sql);
-	if (e == NULL && c->stmts != NULL && (e = svc->calloc(1, sizeof *e)) != NULL &&
-	    svc->lru_put(c->stmts, sql, e) != 0) {
-		svc->free(e);
+	my_entry *e = my_svc->lru_get(c->stmts, sql);
+	if (e == NULL && c->stmts != NULL && (e = my_svc->calloc(1, sizeof *e)) != NULL &&
+	    my_svc->lru_put(c->stmts, sql, e) != 0) {
+		my_svc->free(e);
 		e = NULL;
 	}
 	if (e != NULL)
@@ -742,7 +756,7 @@ static int my_exec(void *conn, const char *sql, const dbr_value *params,
 		return rc == 1 ? text_exec(c, sql, sink) : rc;
 	rc = run_stmt(c, st, params, nparams, sink);
 	if ((rc < 0 && cached && stale(st)) || rc == RESHAPED) { /* prepared again, once */
-		svc->log(DBR_LOG_DEBUG, "mariadb", "database \"%s\": re-preparing a "
+		my_svc->log(DBR_LOG_DEBUG, "mariadb", "database \"%s\": re-preparing a "
 		         "cached statement (%s)", c->alias, rc == RESHAPED ? "its columns "
 		         "changed" : mysql_stmt_error(st));
 		mysql_stmt_close(st);
@@ -751,7 +765,7 @@ static int my_exec(void *conn, const char *sql, const dbr_value *params,
 			return rc == 1 ? text_exec(c, sql, sink) : rc;
 		rc = run_stmt(c, st, params, nparams, sink);
 		if (rc == RESHAPED)
-			rc = svc->error(DBR_ESQL, "HY000", "database \"%s\": mysql: the "
+			rc = my_svc->error(DBR_ESQL, "HY000", "database \"%s\": mysql: the "
 			                "result's columns changed while it ran", c->alias);
 	}
 	if (e != NULL && e->uses >= c->threshold) {
@@ -769,18 +783,19 @@ static int my_script(void *conn, const char *sql)
 	my_conn *c = conn;
 	int rc = 0, next;
 	if (mysql_set_server_option(c->m, MYSQL_OPTION_MULTI_STATEMENTS_ON) != 0)
-		return fail(c);
+		return my_fail(c);
 	if (mysql_real_query(c->m, sql, (unsigned long)strlen(sql)) != 0)
-		rc = fail(c);
+		rc = my_fail(c);
 	for (next = 0; rc == 0 && next == 0; next = mysql_next_result(c->m)) {
+		my_track_gtid(c);
 		mysql_free_result(mysql_store_result(c->m));
 		if (mysql_errno(c->m) != 0)
-			rc = fail(c);
+			rc = my_fail(c);
 	}
 	if (rc == 0 && next > 0)
-		rc = fail(c);
+		rc = my_fail(c);
 	if (mysql_set_server_option(c->m, MYSQL_OPTION_MULTI_STATEMENTS_OFF) != 0 && rc == 0)
-		rc = fail(c);
+		rc = my_fail(c);
 	return rc;
 }
 
@@ -796,7 +811,7 @@ static int my_reset(void *conn)
 		return 0;
 	if (mysql_query(c->m, "ROLLBACK") != 0)
 		return 1;
-	svc->log(DBR_LOG_DEBUG, "mariadb", "database \"%s\": rolled back a "
+	my_svc->log(DBR_LOG_DEBUG, "mariadb", "database \"%s\": rolled back a "
 	         "transaction left open", c->alias);
 	return 0;
 }
@@ -828,6 +843,10 @@ static const dbr_driver_ops OPS = {
 	.reset = my_reset,
 	.server_version = my_server_version,
 	.schemes = SCHEMES,
+	.repl_info = my_repl_info,
+	.write_position = my_write_position,
+	.wait_position = my_wait_position,
+	.position_cmp = my_position_cmp,
 };
 
 static const dbr_plugin_desc DESC = DBR_PLUGIN_DESC(DBR_PLUGIN_DRIVER, "mariadb",
@@ -835,6 +854,6 @@ static const dbr_plugin_desc DESC = DBR_PLUGIN_DESC(DBR_PLUGIN_DRIVER, "mariadb"
 
 DBR_DRIVER_ENTRY(mariadb)
 {
-	svc = host;
+	my_svc = host;
 	return &DESC;
 }

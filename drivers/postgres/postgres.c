@@ -30,28 +30,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libpq-fe.h>
+#include "pg.h"
 
-#include <dbrouter/driver.h>
-
-static const dbr_host *svc; /* the host services, kept by the entry */
+const dbr_host *svc; /* the host services, kept by the entry */
 
 /* Type OIDs (pg_type.dat; stable across versions). */
 enum {
 	OID_BOOL = 16, OID_BYTEA = 17, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23,
 	OID_OID = 26, OID_FLOAT4 = 700, OID_FLOAT8 = 701, OID_NUMERIC = 1700
 };
-
-typedef struct pg_conn {
-	PGconn *pg;
-	char *alias;
-	dbr_lru *stmts;      /* cache key -> pg_entry, or NULL: not preparing */
-	unsigned threshold;  /* the use at which a statement is prepared */
-	unsigned long next_id; /* names dbr_1, dbr_2 … */
-	int server_dropped;  /* evictions need no DEALLOCATE (closing, DISCARD ALL) */
-	char **pending;      /* names evicted, to DEALLOCATE outside a transaction */
-	size_t npending, cap_pending;
-} pg_conn;
 
 /* A statement of the cache: counted from its first use, prepared at its
  * threshold-th. */
@@ -400,9 +387,7 @@ static int pg_connect(void **conn, const dbr_url_view *url)
 	return 0;
 }
 
-/* Sets the host error from a failed result (or the connection when res is
- * NULL); a dead connection is DBR_ECONNECT. */
-static int pg_fail(pg_conn *c, const PGresult *res)
+int pg_fail(pg_conn *c, const PGresult *res)
 {
 	char msg[768], detail[512] = "";
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
@@ -418,6 +403,18 @@ static int pg_fail(pg_conn *c, const PGresult *res)
 	return svc->error(lost ? DBR_ECONNECT : DBR_ESQL, state,
 	                  "database \"%s\": postgres: %s%s%s (SQLSTATE %s)", c->alias,
 	                  msg[0] ? msg : "no message", detail[0] ? ": " : "", detail, state);
+}
+
+int pg_query(PGresult **res, pg_conn *c, const char *sql)
+{
+	*res = PQexec(c->pg, sql);
+	ExecStatusType st = *res ? PQresultStatus(*res) : PGRES_FATAL_ERROR;
+	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+		return 0;
+	int rc = pg_fail(c, *res);
+	PQclear(*res);
+	*res = NULL;
+	return rc;
 }
 
 static int pg_ping(void *conn)
@@ -948,6 +945,7 @@ static const dbr_driver_ops OPS = {
 	.reset = pg_reset,
 	.server_version = pg_server_version,
 	.schemes = SCHEMES,
+	.repl_info = pg_repl_info,
 };
 
 static const dbr_plugin_desc DESC = DBR_PLUGIN_DESC(DBR_PLUGIN_DRIVER, "postgres",

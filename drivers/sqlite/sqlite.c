@@ -748,6 +748,19 @@ static int sq_server_version(char *buf, size_t size, void *conn)
 	return 0;
 }
 
+/* A file has no replication: always a writable primary, no position, no
+ * lag. */
+static int sq_repl_info(dbr_repl_info *out, void *conn)
+{
+	(void)conn;
+	out->role = DBR_ROLE_PRIMARY;
+	out->read_only = 0;
+	out->lag_us = 0;
+	out->lag_bytes = 0;
+	out->position[0] = '\0';
+	return 0;
+}
+
 /* ------------------------------------------------------------ entry */
 
 static const char *const SCHEMES[] = { "sqlite", NULL };
@@ -765,6 +778,7 @@ static const dbr_driver_ops OPS = {
 	.reset = sq_reset,
 	.server_version = sq_server_version,
 	.schemes = SCHEMES,
+	.repl_info = sq_repl_info,
 };
 
 static const dbr_plugin_desc DESC = DBR_PLUGIN_DESC(DBR_PLUGIN_DRIVER, "sqlite",

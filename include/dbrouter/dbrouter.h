@@ -566,6 +566,35 @@ DBR_API size_t dbr_alias_list_count(const dbr_alias_list *l);
 DBR_API const dbr_alias_info *dbr_alias_list_at(const dbr_alias_list *l, size_t i);
 DBR_API void dbr_alias_list_free(dbr_alias_list *l);
 
+/* What the cluster monitor knows of one alias (replication awareness,
+ * docs/design.md "The monitor"). Set struct_size to sizeof before the call:
+ * members may be appended, a caller built against an older header gets the
+ * members its size covers. Roles use the values of dbr_role (driver.h):
+ * 0 unknown, 1 primary, 2 replica. */
+typedef struct dbr_member_state {
+	size_t struct_size;
+	int monitored;          /* the monitor watches this alias */
+	int role;               /* as last seen by a probe; 0 unknown */
+	int read_only;          /* the server refuses writes (in recovery, read_only) */
+	int healthy;            /* 0 while banned */
+	int lagging;            /* excluded from reads for lag */
+	int64_t banned_for_us;  /* time left of the ban, 0 if none */
+	int64_t lag_us;         /* replication lag, -1 unknown */
+	int64_t lag_bytes;      /* -1 unknown */
+	int64_t probed_us_ago;  /* age of the last probe, -1 never probed */
+	char position[256];     /* replication position text, "" if none */
+	char ban_reason[256];   /* why it was banned last ("" if never): no password */
+	uint64_t bans;          /* times banned */
+	uint64_t retries;       /* reads that failed here and were retried elsewhere */
+	uint64_t connect_attempts; /* connects tried: pool and monitor */
+} dbr_member_state;
+
+/* The monitor's facts about entry i of the snapshot l (taken with it by
+ * dbr_alias_list_get) into *out, whose struct_size the caller sets.
+ * Thread-safe (read-only). Errors: DBR_EINVAL (NULL, a struct_size of 0,
+ * i out of range). */
+DBR_API int dbr_alias_list_state(dbr_member_state *out, const dbr_alias_list *l, size_t i);
+
 /* ---------------------------------------------------------------- metrics */
 
 /* Counters of what the library did, always on: relaxed atomic increments

@@ -27,6 +27,8 @@ SUITES=(
 	"mariadb|tests/test_conformance mariadb"
 	"values-cli|$srcdir/tests/test_values_cli.sh"
 	"replication|tests/test_replication"
+	"causal-postgres|tests/test_causal postgres" # injects a 2 s apply delay, resets it
+	"causal-mariadb|tests/test_causal mariadb"
 	"pool|tests/test_pool_server" # stops and restarts the PostgreSQL primary
 	"stress|tests/test_stress all"
 	"metrics|tests/test_metrics postgres"

@@ -30,6 +30,7 @@ SUITES=(
 	"causal-postgres|tests/test_causal postgres" # injects a 2 s apply delay, resets it
 	"causal-mariadb|tests/test_causal mariadb"
 	"pool|tests/test_pool_server" # stops and restarts the PostgreSQL primary
+	"pg-repl|tests/test_pg_repl" # freezes (SIGSTOP) a PostgreSQL replica, thaws it
 	"stress|tests/test_stress all"
 	"metrics|tests/test_metrics postgres"
 	"secrets|$srcdir/tests/test_secrets.sh servers"

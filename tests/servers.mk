@@ -27,3 +27,10 @@ tests_test_pool_server_LDADD = $(DBR_TEST_LIBS)
 # A run with the server tests disabled counts each server suite as SKIP.
 TESTS += tests/test_server_skip.sh
 dist_noinst_SCRIPTS += tests/test_server_skip.sh
+
+# The PostgreSQL driver's replication ops and timeouts; reaches the driver
+# ops through the core's loader (dbr__plugin_load), hence libdbrcore.
+check_PROGRAMS += tests/test_pg_repl
+tests_test_pg_repl_SOURCES = tests/test_pg_repl.c
+tests_test_pg_repl_CFLAGS = $(DBR_TEST_COPTS)
+tests_test_pg_repl_LDADD = core/libdbrcore.la $(CMOCKA_LIBS) $(PTHREAD_LIBS)

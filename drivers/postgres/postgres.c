@@ -2,10 +2,13 @@
 /*
  * postgres.c — the PostgreSQL driver (libpq).
  *
- * The URL goes to libpq whole, as a URI (PQconnectdbParams with
+ * The URL goes to libpq whole, as a URI (PQconnectStartParams with
  * expand_dbname), so everything libpq accepts keeps working: multi-host
- * lists, target_session_attrs, sslmode, connect_timeout, a socket directory
- * as host. Keys of the `options` group are passed as extra libpq keywords.
+ * lists, target_session_attrs, sslmode, a socket directory as host. Keys of
+ * the `options` group are passed as extra libpq keywords, except the
+ * driver's own (statement cache, timeouts). Every round trip is
+ * non-blocking and bounded by connect_timeout / read_timeout (io.c);
+ * replication facts and positions are in repl.c.
  *
  * Statements: `?` → `$n` (the host's SQL lexer, sql_placeholders). Each
  * connection keeps up to statement_cache (default 256) named prepared
@@ -90,18 +93,25 @@ static int in_url_query(const char *raw, const char *key)
 	return 0;
 }
 
-/* The driver's own options, never passed to libpq. */
-typedef enum { T_UINT, T_BOOL } opt_type;
+/* The driver's own options, never passed to libpq (connect_timeout is
+ * libpq's name too, but libpq's own is whole seconds and bounds only its
+ * blocking connect: ours bounds PQconnectPoll, see io.c). Timeouts are
+ * seconds, decimals allowed, 0 = no limit. */
+typedef enum { T_UINT, T_BOOL, T_SECS } opt_type;
 static const struct pg_opt {
 	const char *name;
 	opt_type type;
-	unsigned min, max, dflt;
+	double min, max, dflt;
 } OURS[] = {
 	{ "statement_cache", T_UINT, 0, 100000, 256 },
 	{ "prepare_threshold", T_UINT, 1, 1000000, 5 },
 	{ "prepare", T_BOOL, 0, 1, 1 },
+	{ "connect_timeout", T_SECS, 0, 2000000, 5 },
+	{ "read_timeout", T_SECS, 0, 2000000, 30 },
+	{ "statement_timeout", T_SECS, 0, 2000000, 0 },
 };
-enum { P_CACHE, P_THRESHOLD, P_PREPARE, P_COUNT };
+enum { P_CACHE, P_THRESHOLD, P_PREPARE, P_CONNECT_TIMEOUT, P_READ_TIMEOUT,
+       P_STATEMENT_TIMEOUT, P_COUNT };
 
 static int our_opt(const char *key, size_t len)
 {
@@ -112,7 +122,7 @@ static int our_opt(const char *key, size_t len)
 }
 
 /* One of our values, or -1 if it is not one. */
-static long long our_value(int k, const char *v)
+static double our_value(int k, const char *v)
 {
 	static const char *const TRUE_[] = { "true", "on", "yes", "1" };
 	static const char *const FALSE_[] = { "false", "off", "no", "0" };
@@ -124,31 +134,33 @@ static long long our_value(int k, const char *v)
 	}
 	char *end = NULL;
 	errno = 0;
-	long long n = strtoll(v, &end, 10);
-	if (errno || end == v || *end != '\0' || n < OURS[k].min || n > OURS[k].max)
+	double n = OURS[k].type == T_SECS ? strtod(v, &end) : (double)strtoll(v, &end, 10);
+	if (errno || end == v || *end != '\0' || !(n >= OURS[k].min && n <= OURS[k].max))
 		return -1;
 	return n;
 }
 
-/* Our options' values into vals (defaults where absent); DBR_ECONFIG
+/* Our options' values into vals (defaults where absent; the last of a
+ * key repeated wins: the monitor appends its overrides); DBR_ECONFIG
  * naming the option when one is malformed. */
-static int our_opts(unsigned vals[P_COUNT], const dbr_url_view *url)
+static int our_opts(double vals[P_COUNT], const dbr_url_view *url)
 {
 	for (int k = 0; k < P_COUNT; k++)
 		vals[k] = OURS[k].dflt;
 	for (size_t i = 0; i < url->noptions; i++) {
 		const char *key = url->keys[i], *v = url->values[i] ? url->values[i] : "";
 		int k = our_opt(key, strlen(key));
-		long long n = k < 0 ? 0 : our_value(k, v);
+		double n = k < 0 ? 0 : our_value(k, v);
 		if (n < 0 && OURS[k].type == T_BOOL)
 			return svc->error(DBR_ECONFIG, NULL, "database \"%s\": postgres option "
 			                  "%s: \"%s\" is not a boolean (true/false)", url->alias, key, v);
 		if (n < 0)
 			return svc->error(DBR_ECONFIG, NULL, "database \"%s\": postgres option "
-			                  "%s: \"%s\" is not an integer in %u..%u", url->alias,
-			                  key, v, OURS[k].min, OURS[k].max);
+			                  "%s: \"%s\" is not %s in %g..%g", url->alias, key, v,
+			                  OURS[k].type == T_SECS ? "a number of seconds" : "an integer",
+			                  OURS[k].min, OURS[k].max);
 		if (k >= 0)
-			vals[k] = (unsigned)n;
+			vals[k] = n;
 	}
 	return 0;
 }
@@ -188,7 +200,7 @@ static int extra_keyword(const dbr_url_view *url, size_t i)
 static int pg_check(const dbr_url_view *url)
 {
 	char *err = NULL, msg[512];
-	unsigned ours[P_COUNT];
+	double ours[P_COUNT];
 	int rc = our_opts(ours, url);
 	if (rc)
 		return rc;
@@ -209,8 +221,10 @@ static int pg_check(const dbr_url_view *url)
 			return svc->error(DBR_ECONFIG, NULL, "database \"%s\": unknown postgres "
 			                   "option \"%s\" (options are libpq connection "
 			                   "keywords, e.g. sslmode, connect_timeout, "
-			                   "application_name, and statement_cache, "
-			                   "prepare_threshold, prepare)", url->alias, url->keys[i]);
+			                   "application_name, and the driver's own "
+			                   "statement_cache, prepare_threshold, prepare, "
+			                   "connect_timeout, read_timeout, statement_timeout)",
+			                   url->alias, url->keys[i]);
 	return 0;
 }
 
@@ -231,16 +245,54 @@ static void pg_close(void *conn)
 	svc->free(c);
 }
 
-/* Keywords: ours first (the URL and the options override them), then the
- * URL as dbname (expanded), then the `options` group. */
-static PGconn *pg_open(const dbr_url_view *url)
+/* libpq's `options` (the URL's, else the options group's) with our
+ * statement_timeout appended, allocated by the host; NULL when there is no
+ * statement_timeout to set (*failed: out of memory). */
+static char *server_options(const dbr_url_view *url, const char *raw, double timeout,
+                            int *failed)
 {
-	size_t max = url->noptions + 5, n = 0;
+	const char *user = NULL;
+	PQconninfoOption *parsed = PQconninfoParse(raw, NULL), *o;
+	*failed = 0;
+	if (timeout <= 0) {
+		PQconninfoFree(parsed);
+		return NULL;
+	}
+	for (o = parsed; o && o->keyword; o++)
+		if (strcmp(o->keyword, "options") == 0 && o->val && o->val[0])
+			user = o->val;
+	for (size_t i = 0; user == NULL && i < url->noptions; i++)
+		if (strcmp(url->keys[i], "options") == 0 && extra_keyword(url, i))
+			user = url->values[i];
+	/* Whole milliseconds, at least 1 (0 would mean none). */
+	long long ms = (long long)(timeout * 1000 + 0.5);
+	size_t len = (user ? strlen(user) : 0) + 64;
+	char *out = svc->malloc(len);
+	if (out)
+		snprintf(out, len, "%s%s-c statement_timeout=%lld", user ? user : "",
+		         user ? " " : "", ms > 0 ? ms : 1);
+	*failed = out == NULL;
+	PQconninfoFree(parsed);
+	return out;
+}
+
+/* Starts a connection (PQconnectStartParams: io.c waits for it). Keywords:
+ * ours first (the URL and the options override them), then the URL as
+ * dbname (expanded), then the `options` group, then libpq's `options`
+ * with statement_timeout. */
+static PGconn *pg_open(const dbr_url_view *url, double statement_timeout)
+{
+	size_t max = url->noptions + 6, n = 0;
+	int failed = 0;
+	char *sopts = NULL;
 	const char **keys = svc->calloc(max, sizeof *keys);
 	const char **vals = svc->calloc(max, sizeof *vals);
 	PGconn *pg = NULL;
 	char *raw = url_for_libpq(url->raw);
 	if (keys == NULL || vals == NULL || raw == NULL)
+		goto out;
+	sopts = server_options(url, raw, statement_timeout, &failed);
+	if (failed)
 		goto out;
 	keys[n] = "fallback_application_name"; vals[n++] = "dbrouter";
 	keys[n] = "client_encoding"; vals[n++] = "UTF8";
@@ -253,8 +305,12 @@ static PGconn *pg_open(const dbr_url_view *url)
 			keys[n] = url->keys[i];
 			vals[n++] = url->values[i];
 		}
-	pg = PQconnectdbParams(keys, vals, 1);
+	if (sopts != NULL) {
+		keys[n] = "options"; vals[n++] = sopts;
+	}
+	pg = PQconnectStartParams(keys, vals, 1);
 out:
+	svc->free(sopts);
 	svc->free(raw);
 	svc->free(keys);
 	svc->free(vals);
@@ -307,50 +363,63 @@ static void entry_evict(void *arg, void *value)
 }
 
 /* Deallocates the evicted statements, in one round trip, outside a
- * transaction block only (a failure inside one would abort it). */
-static void pending_flush(pg_conn *c)
+ * transaction block only (a failure inside one would abort it). A failed
+ * DEALLOCATE is only logged; 0, or DBR_ECONNECT if the connection is lost. */
+static int pending_flush(pg_conn *c)
 {
 	if (c->npending == 0 || PQtransactionStatus(c->pg) != PQTRANS_IDLE)
-		return;
+		return 0;
 	size_t len = 1;
 	for (size_t i = 0; i < c->npending; i++)
 		len += strlen(c->pending[i]) + sizeof "DEALLOCATE ;";
 	char *sql = svc->malloc(len), *w = sql;
 	for (size_t i = 0; sql && i < c->npending; i++)
 		w += sprintf(w, "DEALLOCATE %s;", c->pending[i]);
-	if (sql) {
-		PGresult *res = PQexec(c->pg, sql);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK)
-			svc->log(DBR_LOG_DEBUG, "postgres", "database \"%s\": deallocating "
-			         "evicted statements: %s", c->alias, PQresultErrorMessage(res));
-		PQclear(res);
-	}
+	PGresult *res = NULL;
+	int rc = sql ? pg_query(&res, c, sql) : 0;
+	PQclear(res);
 	svc->free(sql);
 	pending_drop(c);
+	if (rc == DBR_ECONNECT)
+		return rc;
+	if (rc)
+		svc->log(DBR_LOG_DEBUG, "postgres", "database \"%s\": deallocating evicted "
+		         "statements failed (they go with the session)", c->alias);
+	return 0;
 }
 
-/* The server dropped every prepared statement: so do we, without DEALLOCATE. */
-static void note_discard(pg_conn *c, const PGresult *res)
+/* Forgets every prepared statement, without DEALLOCATE: the server
+ * dropped them (DISCARD ALL, or its session ended). */
+static void forget_statements(pg_conn *c)
 {
-	const char *tag = res && PQresultStatus(res) == PGRES_COMMAND_OK
-		? PQcmdStatus((PGresult *)res) : NULL;
-	if (tag == NULL || (strcmp(tag, "DISCARD ALL") != 0 && strcmp(tag, "DEALLOCATE ALL") != 0))
-		return;
 	c->server_dropped = 1;
 	svc->lru_clear(c->stmts);
 	c->server_dropped = 0;
 	pending_drop(c);
 }
 
-static int cache_new(pg_conn *c, const dbr_url_view *url)
+void pg_drop(pg_conn *c)
 {
-	unsigned v[P_COUNT];
-	int rc = our_opts(v, url);
-	if (rc)
-		return rc;
-	c->threshold = v[P_THRESHOLD];
+	forget_statements(c);
+	PQfinish(c->pg);
+	c->pg = NULL;
+}
+
+/* The server dropped every prepared statement: so do we. */
+static void note_discard(pg_conn *c, const PGresult *res)
+{
+	const char *tag = res && PQresultStatus(res) == PGRES_COMMAND_OK
+		? PQcmdStatus((PGresult *)res) : NULL;
+	if (tag == NULL || (strcmp(tag, "DISCARD ALL") != 0 && strcmp(tag, "DEALLOCATE ALL") != 0))
+		return;
+	forget_statements(c);
+}
+
+static int cache_new(pg_conn *c, const double v[P_COUNT])
+{
+	c->threshold = (unsigned)v[P_THRESHOLD];
 	if (v[P_PREPARE] && v[P_CACHE] > 0 &&
-	    (c->stmts = svc->lru_new(v[P_CACHE], entry_evict, c)) == NULL)
+	    (c->stmts = svc->lru_new((size_t)v[P_CACHE], entry_evict, c)) == NULL)
 		return oom();
 	return 0;
 }
@@ -358,7 +427,10 @@ static int cache_new(pg_conn *c, const dbr_url_view *url)
 static int pg_connect(void **conn, const dbr_url_view *url)
 {
 	char msg[512];
+	double v[P_COUNT];
 	int rc = pg_check(url);
+	if (rc == 0)
+		rc = our_opts(v, url);
 	if (rc)
 		return rc;
 	pg_conn *c = svc->calloc(1, sizeof *c);
@@ -366,24 +438,55 @@ static int pg_connect(void **conn, const dbr_url_view *url)
 		svc->free(c);
 		return oom();
 	}
-	c->pg = pg_open(url);
+	c->read_timeout = v[P_READ_TIMEOUT];
+	c->pg = pg_open(url, v[P_STATEMENT_TIMEOUT]);
 	if (c->pg == NULL) {
 		pg_close(c);
 		return oom();
 	}
-	if (PQstatus(c->pg) != CONNECTION_OK) {
+	int up = PQstatus(c->pg) == CONNECTION_BAD ? -1
+		: pg_connect_wait(c->pg, v[P_CONNECT_TIMEOUT]);
+	if (up <= 0) {
 		/* libpq's messages name host and user, never the password. */
-		chomp(msg, sizeof msg, PQerrorMessage(c->pg));
+		if (up == 0)
+			snprintf(msg, sizeof msg, "no answer within connect_timeout %g s",
+			         v[P_CONNECT_TIMEOUT]);
+		else
+			chomp(msg, sizeof msg, PQerrorMessage(c->pg));
 		pg_close(c);
 		return svc->error(DBR_ECONNECT, "08001", "database \"%s\": cannot connect "
 		                   "to %s: %s", url->alias, url->masked, msg);
 	}
+	/* Sends never block either: io.c flushes against the deadline. */
+	if (PQsetnonblocking(c->pg, 1) != 0) {
+		chomp(msg, sizeof msg, PQerrorMessage(c->pg));
+		pg_close(c);
+		return svc->error(DBR_ECONNECT, "08001", "database \"%s\": %s", url->alias, msg);
+	}
 	PQsetNoticeReceiver(c->pg, on_notice, c);
-	if ((rc = cache_new(c, url)) != 0) {
+	if ((rc = cache_new(c, v)) != 0) {
 		pg_close(c);
 		return rc;
 	}
 	*conn = c;
+	return 0;
+}
+
+/* The code of a failure's SQLSTATE: connection-class (class 08, the
+ * server shutting down or not yet up: the core bans and retries) or
+ * cancelled by the server (statement_timeout), else 0. */
+static int state_code(const char *state)
+{
+	static const struct {
+		const char *prefix;
+		int code;
+	} CODES[] = {
+		{ "08", DBR_ECONNECT }, { "57P01", DBR_ECONNECT }, { "57P02", DBR_ECONNECT },
+		{ "57P03", DBR_ECONNECT }, { "57014", DBR_ETIMEOUT },
+	};
+	for (size_t i = 0; state && i < sizeof CODES / sizeof CODES[0]; i++)
+		if (strncmp(state, CODES[i].prefix, strlen(CODES[i].prefix)) == 0)
+			return CODES[i].code;
 	return 0;
 }
 
@@ -392,29 +495,18 @@ int pg_fail(pg_conn *c, const PGresult *res)
 	char msg[768], detail[512] = "";
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-	int lost = PQstatus(c->pg) == CONNECTION_BAD;
+	int lost = PQstatus(c->pg) == CONNECTION_BAD; /* c->pg NULL too */
 
-	chomp(msg, sizeof msg, primary ? primary :
-	      res ? PQresultErrorMessage(res) : PQerrorMessage(c->pg));
+	chomp(msg, sizeof msg, primary ? primary : res ? PQresultErrorMessage(res)
+	      : c->pg ? PQerrorMessage(c->pg) : "connection closed after an earlier failure");
 	if (res && PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL))
 		chomp(detail, sizeof detail, PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL));
 	if (state == NULL)
 		state = lost ? "08006" : "XX000";
-	return svc->error(lost ? DBR_ECONNECT : DBR_ESQL, state,
+	int code = lost ? DBR_ECONNECT : state_code(state);
+	return svc->error(code ? code : DBR_ESQL, state,
 	                  "database \"%s\": postgres: %s%s%s (SQLSTATE %s)", c->alias,
 	                  msg[0] ? msg : "no message", detail[0] ? ": " : "", detail, state);
-}
-
-int pg_query(PGresult **res, pg_conn *c, const char *sql)
-{
-	*res = PQexec(c->pg, sql);
-	ExecStatusType st = *res ? PQresultStatus(*res) : PGRES_FATAL_ERROR;
-	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
-		return 0;
-	int rc = pg_fail(c, *res);
-	PQclear(*res);
-	*res = NULL;
-	return rc;
 }
 
 static int pg_ping(void *conn)
@@ -422,11 +514,13 @@ static int pg_ping(void *conn)
 	pg_conn *c = conn;
 	if (PQstatus(c->pg) != CONNECTION_OK)
 		return pg_fail(c, NULL);
-	PGresult *res = PQexec(c->pg, "");
-	int ok = res && PQresultStatus(res) == PGRES_EMPTY_QUERY;
-	int rc = ok ? 0 : pg_fail(c, res);
+	PGresult *res = NULL;
+	int rc = pg_await(&res, c, PQsendQuery(c->pg, ""));
+	int ok = rc == 0 && res && PQresultStatus(res) == PGRES_EMPTY_QUERY;
+	if (rc == 0 && !ok)
+		rc = pg_fail(c, res);
 	PQclear(res);
-	return ok ? 0 : (rc == DBR_ESQL ? DBR_ECONNECT : rc);
+	return ok ? 0 : (rc == DBR_ECONNECT ? rc : DBR_ECONNECT);
 }
 
 /* ------------------------------------------------------------ parameters */
@@ -710,15 +804,10 @@ static int sink_result(pg_conn *c, const PGresult *res, dbr_sink *sink)
  * usable again. */
 static void drain(pg_conn *c)
 {
-	PGresult *res;
-	while ((res = PQgetResult(c->pg)) != NULL) {
-		ExecStatusType st = PQresultStatus(res);
-		PQclear(res);
-		if (st == PGRES_COPY_IN)
-			PQputCopyEnd(c->pg, "not supported");
-		else if (st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH)
-			break;
-	}
+	PGresult *res = NULL;
+	if (PQputCopyEnd(c->pg, "not supported") == 1)
+		pg_await(&res, c, 1); /* bounded; a failure closes the connection */
+	PQclear(res);
 }
 
 /* Sinks a result (NULL: the connection failed) and frees it. */
@@ -737,9 +826,12 @@ static int run_unnamed(pg_conn *c, const char *sql, const pg_params *p, dbr_sink
 {
 	char *text = NULL;
 	int rc = translate(&text, c, sql, (size_t)p->n);
+	PGresult *res = NULL;
 	if (rc == 0)
-		rc = finish(c, PQexecParams(c->pg, text, p->n, p->types, p->vals, p->lens,
-		                            p->fmts, 0), sink);
+		rc = pg_await(&res, c, PQsendQueryParams(c->pg, text, p->n, p->types, p->vals,
+		                                         p->lens, p->fmts, 0));
+	if (rc == 0)
+		rc = finish(c, res, sink);
 	svc->free(text);
 	return rc;
 }
@@ -752,10 +844,12 @@ static int prepare_entry(pg_conn *c, pg_entry *e, const char *sql, const pg_para
 	if (rc)
 		return rc;
 	snprintf(e->name, sizeof e->name, "dbr_%lu", ++c->next_id);
-	PGresult *res = PQprepare(c->pg, e->name, text, p->n, p->types);
+	PGresult *res = NULL;
+	rc = pg_await(&res, c, PQsendPrepare(c->pg, e->name, text, p->n, p->types));
 	svc->free(text);
-	e->prepared = res && PQresultStatus(res) == PGRES_COMMAND_OK;
-	rc = e->prepared ? 0 : pg_fail(c, res);
+	e->prepared = rc == 0 && res && PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (rc == 0 && !e->prepared)
+		rc = pg_fail(c, res);
 	PQclear(res);
 	return rc;
 }
@@ -810,6 +904,12 @@ static const char *stale(const PGresult *res)
 	return st && (strcmp(st, "26000") == 0 || strcmp(st, "0A000") == 0) ? st : NULL;
 }
 
+static int run_prepared(PGresult **res, pg_conn *c, const pg_entry *e, const pg_params *p)
+{
+	return pg_await(res, c, PQsendQueryPrepared(c->pg, e->name, p->n, p->vals, p->lens,
+	                                            p->fmts, 0));
+}
+
 /* A stale statement: forgotten (deallocated if the server still has it);
  * outside a transaction block it is prepared again and the result of a
  * second run replaces *res. */
@@ -826,10 +926,11 @@ static int reprepare(PGresult **res, pg_conn *c, pg_entry *e, const char *sql,
 	         "statement (SQLSTATE %s)", c->alias, state);
 	PQclear(*res);
 	*res = NULL;
-	pending_flush(c);
-	int rc = prepare_entry(c, e, sql, p);
+	int rc = pending_flush(c);
 	if (rc == 0)
-		*res = PQexecPrepared(c->pg, e->name, p->n, p->vals, p->lens, p->fmts, 0);
+		rc = prepare_entry(c, e, sql, p);
+	if (rc == 0)
+		rc = run_prepared(res, c, e, p);
 	return rc;
 }
 
@@ -838,17 +939,23 @@ static int run_cached(pg_conn *c, const char *sql, const pg_params *p, dbr_sink 
 	char buf[512];
 	char *key = make_key(buf, sizeof buf, c, sql, p);
 	pg_entry *e = key ? entry_use(c, key) : NULL;
-	int rc;
-	pending_flush(c);
-	if (e == NULL || (!e->prepared && e->uses < c->threshold)) {
+	int rc = pending_flush(c);
+	if (rc != 0) {
+		/* the connection is gone */
+	} else if (e == NULL || (!e->prepared && e->uses < c->threshold)) {
 		rc = run_unnamed(c, sql, p, sink);
 	} else if (!e->prepared && (rc = prepare_entry(c, e, sql, p)) != 0) {
-		svc->lru_remove(c->stmts, key);
+		if (c->pg != NULL) /* else pg_drop emptied the cache */
+			svc->lru_remove(c->stmts, key);
 	} else {
-		PGresult *res = PQexecPrepared(c->pg, e->name, p->n, p->vals, p->lens, p->fmts, 0);
-		rc = stale(res) ? reprepare(&res, c, e, sql, p) : 0;
+		PGresult *res = NULL;
+		rc = run_prepared(&res, c, e, p);
+		if (rc == 0 && stale(res))
+			rc = reprepare(&res, c, e, sql, p);
 		if (rc == 0)
 			rc = finish(c, res, sink); /* may empty the cache: e is gone */
+		else
+			PQclear(res);
 	}
 	if (key != buf)
 		svc->free(key);
@@ -872,9 +979,11 @@ static int pg_exec(void *conn, const char *sql, const dbr_value *params,
 static int pg_script(void *conn, const char *sql)
 {
 	pg_conn *c = conn;
-	PGresult *res = PQexec(c->pg, sql);
+	PGresult *res = NULL;
+	int rc = pg_await(&res, c, PQsendQuery(c->pg, sql));
+	if (rc)
+		return rc;
 	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-	int rc = 0;
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY)
 		rc = res && (st == PGRES_COPY_IN || st == PGRES_COPY_OUT)
 			? svc->error(DBR_ENOTSUP, "0A000", "database \"%s\": COPY is not "
@@ -896,19 +1005,17 @@ static int pg_reset(void *conn)
 		return 1;
 	switch (PQtransactionStatus(c->pg)) {
 	case PQTRANS_IDLE:
-		pending_flush(c);
-		return 0;
+		return pending_flush(c) != 0;
 	case PQTRANS_INTRANS:
 	case PQTRANS_INERROR: {
-		PGresult *res = PQexec(c->pg, "ROLLBACK");
-		int ok = res && PQresultStatus(res) == PGRES_COMMAND_OK &&
+		PGresult *res = NULL;
+		int ok = pg_query(&res, c, "ROLLBACK") == 0 &&
 		         PQtransactionStatus(c->pg) == PQTRANS_IDLE;
 		PQclear(res);
 		if (ok)
 			svc->log(DBR_LOG_DEBUG, "postgres", "database \"%s\": rolled back a "
 			          "transaction left open", c->alias);
-		pending_flush(c);
-		return !ok;
+		return !ok || pending_flush(c) != 0;
 	}
 	default:
 		return 1;
@@ -946,6 +1053,9 @@ static const dbr_driver_ops OPS = {
 	.server_version = pg_server_version,
 	.schemes = SCHEMES,
 	.repl_info = pg_repl_info,
+	.write_position = pg_write_position,
+	.wait_position = pg_wait_position,
+	.position_cmp = pg_position_cmp,
 };
 
 static const dbr_plugin_desc DESC = DBR_PLUGIN_DESC(DBR_PLUGIN_DRIVER, "postgres",

@@ -125,17 +125,19 @@ static int wait_on(dbr__database *m, const char *position, int timeout_ms)
 		return DBR_ENOTSUP;
 	dbr__conn *c = NULL;
 	int rc = dbr__pool_acquire(&c, m->pool);
-	if (rc)
-		return rc;
-	const dbr_url_view *scope = dbr__secret_scope(&m->view);
-	rc = DBR__DRIVER_CALL(m->driver->desc->name, m->ops, wait_position, c->conn, position,
-	                      timeout_ms);
-	dbr__secret_scope(scope);
-	dbr__pool_release(m->pool, c, rc == DBR_ECONNECT);
+	if (rc == 0) {
+		const dbr_url_view *scope = dbr__secret_scope(&m->view);
+		rc = DBR__DRIVER_CALL(m->driver->desc->name, m->ops, wait_position, c->conn,
+		                      position, timeout_ms);
+		dbr__secret_scope(scope);
+		dbr__pool_release(m->pool, c, rc == DBR_ECONNECT);
+	}
 	/* The router decides what a failed wait means; the statement's own
 	 * error is not this one. */
 	if (rc && rc != DBR_ETIMEOUT)
 		dbr__log(DBR_LOG_WARN, "%s: wait_position: %s", m->conf.alias, dbr_error_last()->message);
+	if (rc == DBR_ECONNECT) /* connection-class: ban, as a statement would */
+		dbr__db_conn_failed(m);
 	if (rc)
 		dbr__err_clear();
 	return rc;

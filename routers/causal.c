@@ -68,14 +68,14 @@ static int read_mode(mode *out, const dbr_conf *conf)
 	return h->conf_error_at(conf, "mode", "mode: \"%s\" is not fast, wait or global", s);
 }
 
-/* A number of seconds in [lo, hi] (NaN refused), or the default. */
-static int read_seconds(double *out, const dbr_conf *conf, const char *key, double lo, double hi)
+/* A number of seconds `rc` read (absent: the default) in [lo, hi]; NaN
+ * is refused too. */
+static int in_range(int rc, double v, const dbr_conf *conf, const char *key, double lo, double hi)
 {
-	int rc = h->conf_double(out, conf, key);
 	if (rc < 0 && rc != DBR_ENOTFOUND)
 		return rc;
-	if (!(*out >= lo && *out <= hi))
-		return h->conf_error_at(conf, key, "%s: %g is out of range (%g to %g)", key, *out, lo, hi);
+	if (!(v >= lo && v <= hi))
+		return h->conf_error_at(conf, key, "%s: %g is out of range (%g to %g)", key, v, lo, hi);
 	return 0;
 }
 
@@ -87,9 +87,11 @@ static int causal_create(void **state, const dbr_conf *conf)
 	double timeout = 0.5, window = 15.0;
 	int rc = read_mode(&m, conf);
 	if (rc == 0)
-		rc = read_seconds(&timeout, conf, "timeout", 0.001, 60.0);
+		rc = in_range(h->conf_double(&timeout, conf, "timeout"), timeout, conf, "timeout",
+		              0.001, 60.0);
 	if (rc == 0)
-		rc = read_seconds(&window, conf, "window", 0.0, 1e9);
+		rc = in_range(h->conf_double(&window, conf, "window"), window, conf, "window", 0.0,
+		              1e9);
 	if (rc)
 		return rc;
 	causal *c = h->calloc(1, sizeof *c);

@@ -86,12 +86,14 @@ static int causal_create(void **state, const dbr_conf *conf)
 	mode m = FAST;
 	double timeout = 0.5, window = 15.0;
 	int rc = read_mode(&m, conf);
-	if (rc == 0)
-		rc = in_range(h->conf_double(&timeout, conf, "timeout"), timeout, conf, "timeout",
-		              0.001, 60.0);
-	if (rc == 0)
-		rc = in_range(h->conf_double(&window, conf, "window"), window, conf, "window", 0.0,
-		              1e9);
+	if (rc == 0) {
+		rc = h->conf_double(&timeout, conf, "timeout");
+		rc = in_range(rc, timeout, conf, "timeout", 0.001, 60.0);
+	}
+	if (rc == 0) {
+		rc = h->conf_double(&window, conf, "window");
+		rc = in_range(rc, window, conf, "window", 0.0, 1e9);
+	}
 	if (rc)
 		return rc;
 	causal *c = h->calloc(1, sizeof *c);

@@ -5,7 +5,8 @@
  * GTID replica). Lag is injected for real: PostgreSQL replicas get
  * recovery_min_apply_delay = '2s' (ALTER SYSTEM as the postgres superuser
  * over the unix socket, pg_reload_conf()), the MariaDB replica MASTER_DELAY
- * = 2; both are reset after each test, also when it fails.
+ * = 3 (it counts from the binlog event's whole-second timestamp, so 3 is
+ * 2 to 3 s); both are reset after each test, also when it fails.
  *
  *   test_causal [postgres|mariadb]   (default: both)
  *   test_causal --child BACKEND      (internal: the second process)
@@ -51,7 +52,7 @@ static const backend BACKENDS[] = {
 	  "recovery_min_apply_delay' -c 'SELECT pg_reload_conf()' >/dev/null || exit 1; done" },
 	{ "mariadb", { "DBR_MY_PRIMARY_URL", "DBR_MY_REPLICA_URL", NULL }, 1, "1/0/3000148",
 	  "mariadb --no-defaults -S \"$DBR_MY_SOCKET_DIR/replica.sock\" -uroot -e "
-	  "'STOP SLAVE; CHANGE MASTER TO MASTER_DELAY = 2; START SLAVE'",
+	  "'STOP SLAVE; CHANGE MASTER TO MASTER_DELAY = 3; START SLAVE'",
 	  "mariadb --no-defaults -S \"$DBR_MY_SOCKET_DIR/replica.sock\" -uroot -e "
 	  "'STOP SLAVE; CHANGE MASTER TO MASTER_DELAY = 0; START SLAVE'" },
 };

@@ -26,3 +26,9 @@ EXTRA_DIST += bench/servers.sh
 bench-servers: bench/servers_bench
 	DBROUTER_PLUGIN_PATH='$(abs_top_builddir)' BENCH='$(abs_top_builddir)/bench/servers_bench' \
 		$(SHELL) $(top_srcdir)/bench/servers.sh
+# causal reads: pinning vs causal fast vs causal wait on real replication
+# (run under tests/servers.sh run -- bench/causal_bench PAIRS PAUSE_MS).
+noinst_PROGRAMS += bench/causal_bench
+bench_causal_bench_SOURCES = bench/causal_bench.c
+bench_causal_bench_CFLAGS = $(AM_CFLAGS)
+bench_causal_bench_LDADD = libdbrouter.la

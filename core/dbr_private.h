@@ -53,6 +53,11 @@ typedef struct dbr__database {
 	char probe_num[32];
 	void *probe;         /* the monitor's connection (monitor thread only) */
 	int64_t next_probe;  /* monotonic µs (monitor thread only) */
+	/* Causal reads, on a primary: the newest write position any session of
+	 * this dbr recorded here ("" none), guarded by a spin flag (a copy and
+	 * one pure position_cmp are all that run under it). session.c. */
+	atomic_flag newest_busy;
+	char newest[DBR_POSITION_MAX];
 } dbr__database;
 
 /* A router of one or more chains (a chain extended at run time shares the
@@ -202,6 +207,7 @@ typedef struct dbr__route {
 	dbr__database *target; /* stage-1 target (referenced) */
 	dbr__tx *tx;        /* set when the statement joins a transaction */
 	dbr_intent intent;
+	char wpos[DBR_POSITION_MAX]; /* a write's replication position, "" unknown (exec.c) */
 } dbr__route;
 
 /* A statement's hints (dbr_query version 2): the caller's arrays. */
@@ -234,8 +240,10 @@ int dbr__route_hinted(dbr__route *out, dbr_trace *t, dbr_session *s, const char 
 /* Drops the references of a route (filled or cleared by route_statement). */
 void dbr__route_done(dbr_session *s, dbr__route *r);
 /* After a successful write to `d` outside a transaction (or at commit):
- * records the pin and tells the routers. */
-void dbr__route_wrote(dbr_session *s, dbr__database *d);
+ * records the pin (with the write's replication position, or NULL) and
+ * tells the routers. */
+void dbr__route_wrote_at(dbr_session *s, dbr__database *d, const char *position);
+#define dbr__route_wrote(s, d) dbr__route_wrote_at((s), (d), NULL)
 int dbr__trace_new(dbr_trace **out);
 void dbr__host_note(const dbr_route_req *req, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -278,6 +286,17 @@ dbr__tx *dbr__session_tx_named(dbr_session *s, const char *alias);
 /* The session's hint `key`, or NULL. */
 const char *dbr__session_hint(const dbr_session *s, const char *key);
 void dbr__session_pin(dbr_session *s, const char *primary, int64_t when_us, const char *position);
+/* Causal reads. Right after a write committed on `c` of `d` (before `c`
+ * goes back to the pool): the driver's write_position into buf, "" when
+ * unknown (a replica, no such op, a failure). Returns 1 when the
+ * connection broke meanwhile (close it), else 0. */
+int dbr__session_write_position(char *buf, size_t size, dbr__database *d, dbr__conn *c);
+/* A write to `d` succeeded (autocommit or commit) at `position` ("" or
+ * NULL unknown): the dbr-wide newest position of its primary, then the
+ * session's pin and the routers' on_write. */
+void dbr__session_wrote(dbr_session *s, dbr__database *d, const char *position);
+/* The dbr-wide newest write position of `primary` into buf ("" none). */
+void dbr__newest_position(char *buf, size_t size, dbr__database *primary);
 
 /* ---- conn.c */
 /* Session end or dbr_close: gives back the raw connections of `s` and

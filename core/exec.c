@@ -89,8 +89,12 @@ static int run_routed(dbr_result **out, dbr__route *rt, const dbr_query *q, cons
 	} else {
 		rc = dbr__exec_on(&r, rt->d, c, q->sql, q->params, q->nparams);
 	}
+	int broken = rc == DBR_ECONNECT;
+	/* Causal reads: the write's position, asked on the same connection. */
+	if (rc == 0 && !rt->tx && rt->intent == DBR_INTENT_WRITE)
+		broken = dbr__session_write_position(rt->wpos, sizeof(rt->wpos), rt->d, c);
 	if (!rt->tx)
-		dbr__pool_release(rt->d->pool, c, rc == DBR_ECONNECT);
+		dbr__pool_release(rt->d->pool, c, broken);
 	if (rc == DBR_ECONNECT) /* connection-class: ban (monitor.h) */
 		dbr__db_conn_failed(rt->d);
 	dbr__metrics_stmt(rt->d, rt->intent, rc, r, t0);
@@ -106,7 +110,7 @@ static void wrote(dbr_session *s, dbr__route *rt)
 	if (rt->tx)
 		rt->tx->wrote = 1;
 	else
-		dbr__route_wrote(s, rt->d);
+		dbr__session_wrote(s, rt->d, rt->wpos);
 }
 
 /* What dbr_exec and dbr_explain share: enter the session, check the query,

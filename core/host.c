@@ -182,6 +182,88 @@ static int host_db_close_idle(const dbr_route_req *req, const char *alias)
 	return dbr__db_remove_unused(db, alias);
 }
 
+/* ------------------------------------------------------------ causal reads */
+
+/* req->target's database (a primary), referenced; NULL outside stage 2. */
+static dbr__database *req_target(dbr_session **s, const dbr_route_req *req)
+{
+	*s = dbr__req_session(req);
+	if (!*s || !(*s)->db || !req->target)
+		return NULL;
+	dbr__database *d = dbr__db_get((*s)->db, req->target);
+	if (d && d->primary) {
+		dbr__db_put((*s)->db, d);
+		return NULL;
+	}
+	return d;
+}
+
+static int host_newest_position(char *buf, size_t size, const dbr_route_req *req)
+{
+	dbr_session *s;
+	dbr__database *d = req_target(&s, req);
+	if (!d || !buf || size == 0)
+		return DBR_ENOTFOUND;
+	dbr__newest_position(buf, size, d);
+	dbr__db_put(s->db, d);
+	return buf[0] ? 0 : DBR_ENOTFOUND;
+}
+
+static int host_position_cmp(int *out, const dbr_route_req *req, const char *a, const char *b)
+{
+	dbr_session *s;
+	dbr__database *d = req_target(&s, req);
+	int rc = DBR_ENOTSUP, o = 0;
+	if (d && d->ops->position_cmp && a && b && out)
+		rc = DBR__CALL_KEEP(d->ops->position_cmp(&o, a, b)) ? DBR_ERANGE : 0;
+	if (rc == 0)
+		*out = o;
+	if (d)
+		dbr__db_put(s->db, d);
+	return rc;
+}
+
+/* Runs the member's wait_position on one of its pooled connections. */
+static int wait_on(dbr__database *m, const char *position, int timeout_ms)
+{
+	if (!m->ops->wait_position)
+		return DBR_ENOTSUP;
+	dbr__conn *c = NULL;
+	int rc = dbr__pool_acquire(&c, m->pool);
+	if (rc == 0) {
+		const dbr_url_view *scope = dbr__secret_scope(&m->view);
+		rc = DBR__DRIVER_CALL(m->driver->desc->name, m->ops, wait_position, c->conn,
+		                      position, timeout_ms);
+		dbr__secret_scope(scope);
+		dbr__pool_release(m->pool, c, rc == DBR_ECONNECT);
+	}
+	/* The router decides what a failed wait means; the statement's own
+	 * error is not this one. */
+	if (rc && rc != DBR_ETIMEOUT)
+		dbr__log(DBR_LOG_WARN, "%s: wait_position: %s", m->conf.alias, dbr_error_last()->message);
+	if (rc == DBR_ECONNECT) /* connection-class: ban, as a statement would */
+		dbr__db_conn_failed(m);
+	if (rc)
+		dbr__err_clear();
+	return rc;
+}
+
+static int host_wait_position(const dbr_route_req *req, const char *alias, const char *position,
+                              int timeout_ms)
+{
+	dbr_session *s;
+	dbr__database *t = req_target(&s, req);
+	if (!t)
+		return DBR_ENOTFOUND;
+	dbr__database *m = alias && position ? dbr__db_get(s->db, alias) : NULL;
+	int rc = DBR_ENOTFOUND;
+	if (m && (m == t || m->primary == t))
+		rc = wait_on(m, position, timeout_ms < 0 ? 0 : timeout_ms > 60000 ? 60000 : timeout_ms);
+	dbr__db_put(s->db, m);
+	dbr__db_put(s->db, t);
+	return rc;
+}
+
 const dbr_host dbr__host = {
 	.struct_size = sizeof(dbr_host),
 	.abi_major = DBR_ABI_MAJOR,
@@ -230,6 +312,10 @@ const dbr_host dbr__host = {
 	.query_row = host_query_row,
 	.db_ensure = host_db_ensure,
 	.db_close_idle = host_db_close_idle,
+	/* ABI 1.1: causal reads */
+	.newest_position = host_newest_position,
+	.position_cmp = host_position_cmp,
+	.wait_position = host_wait_position,
 };
 
 /* ------------------------------------------------------------ plugin calls */

@@ -148,6 +148,11 @@ int dbr__host_last_write(int64_t *when_us, const char **position,
 	return DBR_ENOTFOUND;
 }
 
+dbr_session *dbr__req_session(const dbr_route_req *req)
+{
+	return req && req->priv ? ((const route_ctx *)req->priv)->s : NULL;
+}
+
 /* The statement's hints first (the caller's, then its dbr: comments, a
  * later comment winning), then the session's. */
 const char *dbr__host_hint(const dbr_route_req *req, const char *key)
@@ -176,11 +181,6 @@ int dbr__host_refuse(const dbr_route_req *req, const char *fmt, ...)
 	va_end(ap);
 	ctx->refused = 1;
 	return DBR_EROUTE;
-}
-
-dbr_session *dbr__req_session(const dbr_route_req *req)
-{
-	return req && req->priv ? ((const route_ctx *)req->priv)->s : NULL;
 }
 
 void dbr__req_cause(const dbr_route_req *req)
@@ -368,6 +368,15 @@ static void note_excluded(dbr_trace *t, dbr__router *r, const dbr_route_req *req
 		}
 }
 
+/* No router after the i-th has a select hook (DBR_REQ_LAST_SELECT). */
+static int last_select(const dbr__chain *chain, size_t i)
+{
+	while (++i < chain->n)
+		if (chain->routers[i]->ops->select)
+			return 0;
+	return 1;
+}
+
 static int stage2(dbr__database **out, dbr_session *s, dbr_trace *t, dbr__chain *chain,
                   dbr_route_req *req, dbr__database *target)
 {
@@ -416,6 +425,8 @@ static int stage2(dbr__database **out, dbr_session *s, dbr_trace *t, dbr__chain 
 		dbr__router *r = chain->routers[i];
 		if (!r->ops->select)
 			continue;
+		req->flags = (req->flags & ~DBR_REQ_LAST_SELECT) |
+		             (last_select(chain, i) ? DBR_REQ_LAST_SELECT : 0u);
 		int pick = r->ops->select(r->state, req, mp, n);
 		note_excluded(t, r, req, m, was, n);
 		if (((const route_ctx *)req->priv)->refused) {
@@ -648,10 +659,10 @@ void dbr__route_done(dbr_session *s, dbr__route *r)
 	r->d = r->target = NULL;
 }
 
-void dbr__route_wrote(dbr_session *s, dbr__database *d)
+void dbr__route_wrote_at(dbr_session *s, dbr__database *d, const char *position)
 {
 	const dbr__database *primary = d->primary ? d->primary : d;
-	dbr__session_pin(s, primary->conf.alias, dbr_clock_now(), NULL);
+	dbr__session_pin(s, primary->conf.alias, dbr_clock_now(), position);
 	dbr_trace t = { .off = 1 }; /* on_write hooks note nothing anyone reads */
 	route_ctx ctx = { .s = s, .t = &t };
 	dbr_route_req req = { sizeof(req), NULL, NULL, DBR_INTENT_WRITE, primary->conf.alias,

@@ -297,6 +297,72 @@ void dbr__session_pin(dbr_session *s, const char *primary, int64_t when_us, cons
 	p->position = pos;
 }
 
+/* ------------------------------------------------------------ positions */
+
+int dbr__session_write_position(char *buf, size_t size, dbr__database *d, dbr__conn *c)
+{
+	buf[0] = '\0';
+	/* A write a caller forced onto a replica has no position that counts. */
+	if (d->primary || !d->ops->write_position)
+		return 0;
+	const dbr_url_view *scope = dbr__secret_scope(&d->view);
+	int rc = DBR__CALL_KEEP(d->ops->write_position(buf, size, c->conn));
+	dbr__secret_scope(scope);
+	if (rc != 0 || !memchr(buf, '\0', size)) {
+		/* Unknown: the session falls back to a pin without position. */
+		dbr__log(DBR_LOG_DEBUG, "%s: no write position (driver returned %d)", d->conf.alias, rc);
+		buf[0] = '\0';
+	}
+	return rc == DBR_ECONNECT;
+}
+
+/* Orders two positions of `d`'s driver: <0, 0, >0, or DBR_ERANGE when
+ * they cannot be compared (or the driver cannot compare). */
+static int position_order(const dbr__database *d, const char *a, const char *b)
+{
+	int o = 0;
+	if (!d->ops->position_cmp)
+		return DBR_ERANGE;
+	int rc = DBR__CALL_KEEP(d->ops->position_cmp(&o, a, b));
+	return rc ? DBR_ERANGE : (o > 0) - (o < 0);
+}
+
+static void newest_lock(dbr__database *p)
+{
+	while (atomic_flag_test_and_set_explicit(&p->newest_busy, memory_order_acquire))
+		;
+}
+
+static void newest_unlock(dbr__database *p)
+{
+	atomic_flag_clear_explicit(&p->newest_busy, memory_order_release);
+}
+
+/* Keeps the newer of the recorded and `position`; one that cannot be
+ * compared (a failover since) replaces it: the latest write is the truth. */
+static void newest_record(dbr__database *p, const char *position)
+{
+	newest_lock(p);
+	int o = p->newest[0] ? position_order(p, position, p->newest) : 1;
+	if (o > 0 || o == DBR_ERANGE)
+		snprintf(p->newest, sizeof(p->newest), "%s", position);
+	newest_unlock(p);
+}
+
+void dbr__newest_position(char *buf, size_t size, dbr__database *primary)
+{
+	newest_lock(primary);
+	snprintf(buf, size, "%s", primary->newest);
+	newest_unlock(primary);
+}
+
+void dbr__session_wrote(dbr_session *s, dbr__database *d, const char *position)
+{
+	if (position && *position && !d->primary)
+		newest_record(d, position);
+	dbr__route_wrote_at(s, d, position && *position ? position : NULL);
+}
+
 int dbr_session_mark_write(dbr_session *s, const char *alias)
 {
 	int rc = dbr__session_enter(s, "dbr_session_mark_write");
@@ -583,11 +649,15 @@ int dbr_tx_commit(dbr_session *s, const char *alias)
 		return rc;
 	}
 	dbr__database *d = tx->d;
-	int wrote = tx->wrote;
-	dbr__db_ref(d); /* for the pin, after tx_end */
-	tx_end(s, tx, 0);
+	int wrote = tx->wrote, broken = 0;
+	char pos[DBR_POSITION_MAX] = "";
+	/* Causal reads: the commit's position, on the same connection. */
 	if (wrote)
-		dbr__route_wrote(s, d);
+		broken = dbr__session_write_position(pos, sizeof(pos), d, tx->c);
+	dbr__db_ref(d); /* for the pin, after tx_end */
+	tx_end(s, tx, broken);
+	if (wrote)
+		dbr__session_wrote(s, d, pos);
 	dbr__db_put(s->db, d);
 	return 0;
 }

@@ -2,13 +2,18 @@
 /* token.c — pin tokens: a session's recent writes as a short printable
  * string a caller carries (cookie, job payload) to another process.
  *
- *   v1.<base64url(payload)>[.<hex of the first 16 bytes of HMAC-SHA-256>]
+ *   v2.<base64url(payload)>[.<hex of the first 16 bytes of HMAC-SHA-256>]
  *   payload = <issued ms> { ";" <primary alias> "," <write ms> ["," <position>] }
  *
  * Only aliases, times and replication positions: never a URL or password.
- * A token that is malformed, foreign (no alias of this deployment), expired
- * (older than DBR__TOKEN_TTL) or, with token_secret, unsigned or tampered is
- * ignored and logged. */
+ * Version 2 percent-encodes a position (%XX for any byte outside
+ * [A-Za-z0-9_./:-]: a GTID list holds commas) and bounds it to
+ * POS_TOKEN_MAX encoded bytes; a longer one is left out, so the pin falls
+ * back to a time window on the primary. Version 1 (positions unencoded,
+ * restricted to the safe characters) is still read. A token that is
+ * malformed, foreign (no alias of this deployment), expired (older than
+ * DBR__TOKEN_TTL) or, with token_secret, unsigned or tampered is ignored
+ * and logged. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +24,8 @@
 #define DBR__TOKEN_TTL_US (300LL * 1000000)  /* a token older than 5 min is stale */
 #define DBR__TOKEN_SKEW_US (60LL * 1000000)  /* tolerated clock skew between hosts */
 #define SIG_BYTES 16
+#define POS_TOKEN_MAX 192 /* longest encoded position a token carries */
+#define SAFE "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:"
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
@@ -68,9 +75,29 @@ static void sign(char hex[2 * SIG_BYTES + 1], const char *secret, const char *da
 static int token_safe(const char *s)
 {
 	for (; s && *s; s++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:", *s))
+		if (!strchr(SAFE, *s))
 			return 0;
 	return s != NULL;
+}
+
+/* Appends ",<position>" percent-encoded, unless it would exceed
+ * POS_TOKEN_MAX (the pin then travels without it). */
+static void add_position(dbr__buf *payload, const char *pos)
+{
+	char enc[POS_TOKEN_MAX + 1];
+	size_t n = 0;
+	for (; *pos; pos++) {
+		int plain = strchr(SAFE, *pos) != NULL;
+		if (n + (plain ? 1 : 3) > POS_TOKEN_MAX)
+			return;
+		if (plain)
+			enc[n++] = *pos;
+		else
+			n += (size_t)snprintf(enc + n, 4, "%%%02X", (unsigned char)*pos);
+	}
+	enc[n] = '\0';
+	if (n)
+		dbr__buf_printf(payload, ",%s", enc);
 }
 
 /* Builds the token from the newest `keep` pins, after a write to `marked`
@@ -89,10 +116,10 @@ static void build(dbr__buf *tok, const dbr_session *s, size_t keep, int64_t now,
 			continue;
 		keep--;
 		dbr__buf_printf(&payload, ";%s,%" PRId64, p->primary, p->when_us / 1000);
-		if (p->position && token_safe(p->position))
-			dbr__buf_printf(&payload, ",%s", p->position);
+		if (p->position)
+			add_position(&payload, p->position);
 	}
-	dbr__buf_add(tok, "v1.", 3);
+	dbr__buf_add(tok, "v2.", 3);
 	if (payload.s)
 		b64_encode(tok, (const unsigned char *)payload.s, payload.len);
 	dbr__buf_free(&payload);
@@ -165,13 +192,15 @@ int dbr_session_token_mark_write(char *buf, size_t size, dbr_session *s, const c
 
 /* Checks the frame and signature; *payload gets the decoded text. Returns
  * NULL or the reason the token is ignored. */
-static const char *unframe(dbr__buf *payload, const char *token, const char *secret)
+static const char *unframe(dbr__buf *payload, int *version, const char *token,
+                           const char *secret)
 {
 	size_t len = strlen(token);
 	if (len >= DBR_TOKEN_MAX)
 		return "too long";
-	if (strncmp(token, "v1.", 3) != 0)
-		return "not a version 1 token";
+	if (strncmp(token, "v1.", 3) != 0 && strncmp(token, "v2.", 3) != 0)
+		return "not a version 1 or 2 token";
+	*version = token[1] - '0';
 	const char *body = token + 3;
 	const char *dot = strchr(body, '.');
 	size_t blen = dot ? (size_t)(dot - body) : strlen(body);
@@ -204,9 +233,37 @@ static int parse_ms(int64_t *out, const char *s)
 	return 0;
 }
 
+static int hexval(char c)
+{
+	const char *x = strchr("0123456789ABCDEF", c);
+	return c && x ? (int)(x - "0123456789ABCDEF") : -1;
+}
+
+/* Decodes a version 2 position in place: %XX of a printable byte, the
+ * safe characters as they are. -1 on anything else. */
+static int pos_decode(char *pos)
+{
+	char *w = pos;
+	for (const char *r = pos; *r; r++) {
+		if (*r != '%') {
+			if (!strchr(SAFE, *r))
+				return -1;
+			*w++ = *r;
+			continue;
+		}
+		int hi = hexval(r[1]), lo = hi < 0 ? -1 : hexval(r[2]);
+		if (lo < 0 || hi * 16 + lo <= ' ' || hi * 16 + lo > '~')
+			return -1;
+		*w++ = (char)(hi * 16 + lo);
+		r += 2;
+	}
+	*w = '\0';
+	return 0;
+}
+
 /* Restores one "alias,ms[,position]" entry; 1 if it pinned, 0 if foreign
  * or stale, -1 if malformed. */
-static int restore_entry(dbr_session *s, char *entry, int64_t now)
+static int restore_entry(dbr_session *s, char *entry, int version, int64_t now)
 {
 	char *alias = entry, *ms = strchr(entry, ','), *pos = NULL;
 	if (!ms)
@@ -215,7 +272,8 @@ static int restore_entry(dbr_session *s, char *entry, int64_t now)
 	if ((pos = strchr(ms, ',')))
 		*pos++ = '\0';
 	int64_t when;
-	if (!token_safe(alias) || parse_ms(&when, ms) || (pos && !token_safe(pos)))
+	if (!token_safe(alias) || parse_ms(&when, ms) ||
+	    (pos && (version == 1 ? !token_safe(pos) : pos_decode(pos) != 0)))
 		return -1;
 	dbr__database *d = dbr__db_get(s->db, alias);
 	int primary = d && !d->primary;
@@ -226,7 +284,7 @@ static int restore_entry(dbr_session *s, char *entry, int64_t now)
 	return 1;
 }
 
-static const char *restore(dbr_session *s, char *payload, int64_t now)
+static const char *restore(dbr_session *s, char *payload, int version, int64_t now)
 {
 	char *save = NULL;
 	char *issued = strtok_r(payload, ";", &save);
@@ -237,7 +295,7 @@ static const char *restore(dbr_session *s, char *payload, int64_t now)
 		return "expired";
 	int entries = 0, pinned = 0;
 	for (char *e; (e = strtok_r(NULL, ";", &save));) {
-		int r = restore_entry(s, e, now);
+		int r = restore_entry(s, e, version, now);
 		if (r < 0)
 			return "malformed";
 		entries++;
@@ -252,9 +310,10 @@ int dbr_session_open(dbr_session **out, dbr *db, const char *token)
 	if (rc || !token || !*token)
 		return rc;
 	dbr__buf payload = { 0 };
-	const char *why = unframe(&payload, token, db->token_secret);
+	int version = 0;
+	const char *why = unframe(&payload, &version, token, db->token_secret);
 	if (!why)
-		why = restore(*out, payload.s, dbr_clock_now());
+		why = restore(*out, payload.s, version, dbr_clock_now());
 	dbr__buf_free(&payload);
 	if (why) {
 		for (size_t i = 0; i < (*out)->npins; i++) {

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # routers/ — one loadable module per policy (never linked to libdbrouter).
 routers_LTLIBRARIES += routers/per_model.la routers/round_robin.la routers/pinning.la routers/shard.la \
-	routers/tenant.la
+	routers/tenant.la routers/causal.la
 
 routers_per_model_la_SOURCES = routers/per_model.c
 routers_per_model_la_CFLAGS = $(DBR_PLUGIN_COPTS)
@@ -24,3 +24,6 @@ routers_tenant_la_SOURCES = routers/tenant.c
 routers_tenant_la_CFLAGS = $(DBR_PLUGIN_COPTS)
 routers_tenant_la_LDFLAGS = $(DBR_PLUGIN_LDOPTS)
 routers_tenant_la_LIBADD = $(PTHREAD_LIBS)
+routers_causal_la_SOURCES = routers/causal.c
+routers_causal_la_CFLAGS = $(DBR_PLUGIN_COPTS)
+routers_causal_la_LDFLAGS = $(DBR_PLUGIN_LDOPTS)

@@ -30,6 +30,8 @@ SUITES=(
 	"values-cli|$srcdir/tests/test_values_cli.sh"
 	"replication|tests/test_replication"
 	"tenant|tests/test_tenant servers"
+	"causal-postgres|tests/test_causal postgres" # injects a 2 s apply delay, resets it
+	"causal-mariadb|tests/test_causal mariadb"
 	"pool|tests/test_pool_server" # stops and restarts the PostgreSQL primary
 	"monitor|tests/test_monitor" # stops replicas and the primary, delays a replica
 	"pg-repl|tests/test_pg_repl" # freezes (SIGSTOP) a PostgreSQL replica, thaws it

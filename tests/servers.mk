@@ -14,6 +14,11 @@ tests_test_replication_SOURCES = tests/test_replication.c
 tests_test_replication_CFLAGS = $(DBR_TEST_COPTS)
 tests_test_replication_LDADD = $(DBR_TEST_LIBS)
 
+check_PROGRAMS += tests/test_causal
+tests_test_causal_SOURCES = tests/test_causal.c
+tests_test_causal_CFLAGS = $(DBR_TEST_COPTS)
+tests_test_causal_LDADD = $(DBR_TEST_LIBS) -lpthread
+
 check_PROGRAMS += tests/test_pool_server
 tests_test_pool_server_SOURCES = tests/test_pool_server.c
 tests_test_pool_server_CFLAGS = $(DBR_TEST_COPTS)

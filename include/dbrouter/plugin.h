@@ -253,6 +253,26 @@ typedef struct dbr_host {
 	 * done, no message), DBR_ENOTFOUND if absent; DBR_EINVAL for
 	 * "default" or a primary with replicas. */
 	int (*db_close_idle)(const struct dbr_route_req *req, const char *alias);
+	/* ABI 1.1: causal reads */
+	/* (The session's own last write and its position: last_write.) The
+	 * newest replication position any session of this dbr wrote to the
+	 * cluster of req->target, into buf (NUL-terminated; DBR_POSITION_MAX
+	 * of driver.h is always enough). 0, or DBR_ENOTFOUND if none. */
+	int (*newest_position)(char *buf, size_t size, const struct dbr_route_req *req);
+	/* Orders positions a and b through the driver of req->target: *out < 0
+	 * when a is behind b, 0 equal, > 0 ahead. DBR_ERANGE when they cannot
+	 * be compared (another timeline or server lineage, a GTID domain set,
+	 * text that is no position); DBR_ENOTSUP when the driver cannot. */
+	int (*position_cmp)(int *out, const struct dbr_route_req *req, const char *a,
+	                    const char *b);
+	/* Waits until member `alias` of req->target's cluster has replayed
+	 * `position`, on a pooled connection of that member, at most
+	 * timeout_ms (clamped to 0..60000). 0: reached; DBR_ETIMEOUT: not in
+	 * time; DBR_ERANGE: cannot be compared there; DBR_ENOTSUP: the driver
+	 * cannot wait; DBR_ENOTFOUND: not a member; else the connection's
+	 * error. Blocks: a router never calls it in a dry run. */
+	int (*wait_position)(const struct dbr_route_req *req, const char *alias,
+	                     const char *position, int timeout_ms);
 } dbr_host;
 
 /* What a plugin's entry returns: a static descriptor. */

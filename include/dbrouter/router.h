@@ -56,6 +56,10 @@ typedef struct dbr_route_req {
 /* An explain trace is being built: host->note is kept only then, so a
  * router may skip formatting notes when this flag is clear. */
 #define DBR_REQ_TRACE 0x2u
+/* Stage 2: no router after this one has a select hook, so a router that
+ * would only narrow the members (excluded) should pick one itself, or the
+ * primary serves. */
+#define DBR_REQ_LAST_SELECT 0x4u
 
 /* One member of a cluster in stage 2. The host fills it; select() may set
  * `excluded` (and should add a note saying why). */

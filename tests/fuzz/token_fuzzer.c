@@ -8,7 +8,7 @@
  * in the test suite) on in-memory databases; no connection is made.
  *
  * Properties, on each deployment: a session always opens; its token is
- * printable, starts with "v1." and fits DBR_TOKEN_MAX; restoring that token
+ * printable, starts with "v2." and fits DBR_TOKEN_MAX; restoring that token
  * gives a token with the same pins (their order may change). With token_secret: an unsigned token restores
  * nothing; a signed token with one character changed restores nothing; a
  * token the signed deployment accepts means the same to the unsigned one. */
@@ -48,7 +48,7 @@ static void restored(char out[DBR_TOKEN_MAX], int d, const char *token)
 	FUZZ_CHECK(dbr_session_open(&s, dep[d], token) == 0 && s, "no session: %s", dbr_errmsg(NULL));
 	FUZZ_CHECK(dbr_session_token(out, DBR_TOKEN_MAX, s) == 0, "no token: %s", dbr_session_errmsg(s));
 	dbr_session_free(s);
-	FUZZ_CHECK(strncmp(out, "v1.", 3) == 0 && strlen(out) < DBR_TOKEN_MAX, "token '%s'", out);
+	FUZZ_CHECK(strncmp(out, "v2.", 3) == 0 && strlen(out) < DBR_TOKEN_MAX, "token '%s'", out);
 	for (const char *c = out; *c; c++)
 		FUZZ_CHECK(*c > ' ' && *c < 127, "unprintable token '%s'", out);
 }

@@ -25,8 +25,17 @@ typedef struct waiter {
 	pthread_cond_t cond;
 	dbr__conn *conn;     /* a connection handed over by a release */
 	int slot;            /* or a free slot: the waiter connects itself */
+	int64_t since;       /* queued at (mono_us) */
 	struct waiter *next;
 } waiter;
+
+/* Fairness is bounded, not strict: a released connection goes idle and
+ * wakes the oldest waiter, but a running thread may take it first (it is
+ * hot: no context switch, no convoy where every acquire waits for a
+ * wake-up). Once the oldest waiter has waited HANDOFF_US, releases hand
+ * connections to it directly, first come first served, until the queue
+ * is served in time again (Go's sync.Mutex starvation mode). */
+#define HANDOFF_US 2000
 
 struct dbr__pool {
 	pthread_mutex_t lock;
@@ -123,9 +132,23 @@ static int must_keep_locked(const dbr__pool *p)
 
 /* Gives a connection (or, for NULL, a free slot) to the oldest waiter;
  * else the connection goes idle, the slot is freed. Lock held. */
+static int starving_locked(const dbr__pool *p)
+{
+	return p->whead && mono_us() - p->whead->since >= HANDOFF_US;
+}
+
 static void give_locked(dbr__pool *p, dbr__conn *c)
 {
 	waiter *w = p->whead;
+	if (w && c && !starving_locked(p)) {
+		/* Idle, and the oldest waiter is woken to take it unless a
+		 * running thread does first. */
+		c->next = p->idle;
+		p->idle = c;
+		p->nidle++;
+		pthread_cond_signal(&w->cond);
+		return;
+	}
 	if (w) {
 		p->whead = w->next;
 		if (!p->whead)
@@ -269,11 +292,25 @@ static void wait_booked_locked(dbr__pool *p, int64_t since)
 		p->wait_us_max = us;
 }
 
+/* Takes the newest idle connection: TAKE_STALE if past max_lifetime (its
+ * slot is then pending: close it). Lock held. */
+static int pop_idle_locked(dbr__pool *p, dbr__conn **c)
+{
+	*c = p->idle;
+	p->idle = (*c)->next;
+	p->nidle--;
+	if (lifetime_over(p, *c, dbr_clock_now()) && !must_keep_locked(p)) {
+		p->pending++;
+		return TAKE_STALE;
+	}
+	return TAKE_CONN;
+}
+
 /* Queues the caller until a release hands it something or the deadline
  * passes. Lock held. Returns TAKE_CONN / TAKE_SLOT or DBR_ETIMEOUT. */
 static int wait_locked(dbr__pool *p, dbr__conn **c, int64_t deadline)
 {
-	waiter w = { .conn = NULL };
+	waiter w = { .conn = NULL, .since = mono_us() };
 	if (cond_init_mono(&w.cond))
 		return dbr__err(DBR_ENOMEM, NULL, "cannot wait for a connection: out of resources");
 	if (p->wtail)
@@ -284,15 +321,22 @@ static int wait_locked(dbr__pool *p, dbr__conn **c, int64_t deadline)
 	p->waiting++;
 	p->waits++;
 	dbr__logm(DBR_LOG_DEBUG, "pool", "pool of \"%s\" full (%d connections in use): waiting up to acquire_timeout = %g s", p->url->alias, p->conf.max_connections, p->conf.acquire_timeout);
-	int64_t since = mono_us();
 	uint64_t errors_before = p->connect_errors;
 	struct timespec ts = mono_ts(deadline);
-	int rc = 0;
-	while (!w.conn && !w.slot && rc != ETIMEDOUT)
+	int rc = 0, took = 0;
+	while (!w.conn && !w.slot && rc != ETIMEDOUT) {
 		rc = pthread_cond_timedwait(&w.cond, &p->lock, &ts);
+		if (!w.conn && !w.slot && p->idle) { /* woken to an idle one */
+			dequeue_locked(p, &w);
+			took = pop_idle_locked(p, c);
+			break;
+		}
+	}
 	p->waiting--;
-	wait_booked_locked(p, since);
+	wait_booked_locked(p, w.since);
 	pthread_cond_destroy(&w.cond);
+	if (took)
+		return took;
 	if (w.conn) {
 		*c = w.conn;
 		return TAKE_CONN;
@@ -305,20 +349,19 @@ static int wait_locked(dbr__pool *p, dbr__conn **c, int64_t deadline)
 
 /* One step of an acquire, lock held: an idle connection (TAKE_STALE if past
  * max_lifetime: its slot is pending, close it), a reserved slot to connect,
- * or a wait. Idle connections and waiters never coexist (a release serves
- * the waiters first), so nobody overtakes a waiter. */
+ * or a wait. A running thread may take an idle connection before a woken
+ * waiter does, but not once the oldest waiter has waited HANDOFF_US. */
 static int take_locked(dbr__pool *p, dbr__conn **c, int64_t deadline)
 {
-	if (p->idle) {
-		*c = p->idle;
-		p->idle = (*c)->next;
+	if (p->idle && starving_locked(p)) {
+		/* The oldest waiter has waited long enough: it goes first. */
+		dbr__conn *idle = p->idle;
+		p->idle = idle->next;
 		p->nidle--;
-		if (lifetime_over(p, *c, dbr_clock_now()) && !must_keep_locked(p)) {
-			p->pending++;
-			return TAKE_STALE;
-		}
-		return TAKE_CONN;
+		give_locked(p, idle);
 	}
+	if (p->idle)
+		return pop_idle_locked(p, c);
 	if (!p->whead && p->open < (size_t)p->conf.max_connections) {
 		p->open++;
 		p->pending++;

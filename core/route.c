@@ -508,6 +508,31 @@ static int settle_intent(dbr__route *out, dbr_trace *t, dbr_session *s, const ch
 	return 0;
 }
 
+/* Who serves `target` (referenced by the caller, handed over): a member
+ * picked by stage 2 when `members` and the target has replicas, else the
+ * target; then finish(). On failure nothing stays referenced. */
+static int serve(dbr__route *out, dbr_trace *t, dbr_session *s, dbr__chain *chain,
+                 dbr_route_req *req, dbr__database *target, int members)
+{
+	dbr__database *d = target;
+	int rc = 0;
+	if (members && !target->primary && target->nreplicas > 0) {
+		dbr__monitor_ensure(s->db); /* replicas added at run time */
+		rc = stage2(&d, s, t, chain, req, target);
+	} else {
+		dbr__db_ref(d);
+	}
+	if (rc) {
+		dbr__db_put(s->db, target);
+		return rc;
+	}
+	/* finish() stores both, so route_done puts both, even on failure. */
+	rc = finish(out, t, d, target);
+	if (rc)
+		dbr__route_done(s, out);
+	return rc;
+}
+
 /* The engine. `ctx` carries the hints; `use_primary` is the session's,
  * or more for a dbr: route=primary comment; `using_who` names where
  * using_alias comes from ("using" or USING_COMMENT). */
@@ -560,25 +585,14 @@ static int route(dbr__route *out, dbr_trace *t, route_ctx *ctx, const char *sql,
 		if (rc == 0)
 			step(t, DBR_STAGE_TARGET, "default", "chose", "default", "no router chose a database");
 	}
-	dbr__database *d = target;
 	if (rc == 0 && intent == DBR_INTENT_WRITE)
 		rc = dbr__db_writable(target); /* a primary the monitor saw demoted */
-	if (rc == 0 && stage2_on && intent == DBR_INTENT_READ && !target->primary &&
-	    target->nreplicas > 0) {
-		dbr__monitor_ensure(s->db); /* replicas added at run time */
-		rc = stage2(&d, s, t, chain, &req, target);
-	}
-	else if (rc == 0)
-		dbr__db_ref(d);
-	dbr__chain_put(chain);
-	if (rc) {
+	if (rc == 0)
+		rc = serve(out, t, s, chain, &req, target,
+		           stage2_on && intent == DBR_INTENT_READ);
+	else
 		dbr__db_put(s->db, target);
-		return rc;
-	}
-	/* finish() stores both, so route_done puts both, even on failure. */
-	rc = finish(out, t, d, target);
-	if (rc)
-		dbr__route_done(s, out);
+	dbr__chain_put(chain);
 	return rc;
 }
 
@@ -629,23 +643,12 @@ int dbr__route_member(dbr__route *out, dbr_trace *t, dbr_session *s, const char 
 	if (rc)
 		return rc;
 	step(t, DBR_STAGE_TARGET, "read-only", "chose", alias, "dbr_tx_begin_read");
-	dbr__database *d = target;
 	route_ctx ctx = { .s = s, .t = t };
 	dbr_route_req req = { sizeof(req), NULL, NULL, DBR_INTENT_READ, NULL, s->use_primary,
 	                      &ctx, 0u };
 	dbr__chain *chain = dbr__chain_get(s->db);
-	if (!target->primary && target->nreplicas > 0)
-		rc = stage2(&d, s, t, chain, &req, target);
-	else
-		dbr__db_ref(d);
+	rc = serve(out, t, s, chain, &req, target, 1);
 	dbr__chain_put(chain);
-	if (rc) {
-		dbr__db_put(s->db, target);
-		return rc;
-	}
-	rc = finish(out, t, d, target);
-	if (rc)
-		dbr__route_done(s, out);
 	return rc;
 }
 

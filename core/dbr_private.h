@@ -53,6 +53,7 @@ typedef struct dbr__database {
 	char probe_num[32];
 	void *probe;         /* the monitor's connection (monitor thread only) */
 	int64_t next_probe;  /* monotonic µs (monitor thread only) */
+	int probed_now;      /* probed in this pass (monitor thread, joined probers) */
 	/* Causal reads, on a primary: the newest write position any session of
 	 * this dbr recorded here ("" none), guarded by a spin flag (a copy and
 	 * one pure position_cmp are all that run under it). session.c. */

@@ -157,6 +157,35 @@ static int64_t next_due(const dbr__monconf *mc, unsigned *seed)
 	return dbr__mono_us() + (int64_t)(mc->interval * j * 1e6);
 }
 
+static void *probe_main(void *arg)
+{
+	probe(arg, dbr__mono_us());
+	return NULL;
+}
+
+/* Probes every watched member that is due, at the same time: a hung
+ * member costs the others nothing (each probe is bounded by `timeout`).
+ * Beyond MAX_PROBERS, or if a thread cannot start, probes run inline. */
+#define MAX_PROBERS 16
+static void probe_due(dbr__database **v, size_t n, dbr *db)
+{
+	pthread_t th[MAX_PROBERS];
+	size_t nth = 0;
+	for (size_t i = 0; i < n; i++) {
+		dbr__database *d = v[i];
+		if ((atomic_load(&d->refs) & DBR__DB_REMOVED) || !dbr__db_monitored(d) ||
+		    stopping(db) || dbr__mono_us() < d->next_probe)
+			continue;
+		d->probed_now = 1;
+		if (nth < MAX_PROBERS && pthread_create(&th[nth], NULL, probe_main, d) == 0)
+			nth++;
+		else
+			probe(d, dbr__mono_us());
+	}
+	for (size_t i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+}
+
 /* One pass over a referenced snapshot of the databases: probes those due.
  * Returns when the next one is due (at most 1 s ahead). */
 static int64_t pass(dbr *db, unsigned *seed)
@@ -172,14 +201,14 @@ static int64_t pass(dbr *db, unsigned *seed)
 	pthread_rwlock_unlock(&db->dbs_lock);
 	if (!v)
 		return next;
+	probe_due(v, n, db);
 	for (size_t i = 0; i < n; i++) {
 		dbr__database *d = v[i];
 		int removed = atomic_load(&d->refs) & DBR__DB_REMOVED;
 		if (!removed && dbr__db_monitored(d) && !stopping(db)) {
-			if (dbr__mono_us() >= d->next_probe) {
-				probe(d, dbr__mono_us());
+			if (d->probed_now)
 				d->next_probe = next_due(dbr__db_monconf(d), seed);
-			}
+			d->probed_now = 0;
 			if (d->next_probe < next)
 				next = d->next_probe;
 		}

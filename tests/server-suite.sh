@@ -19,7 +19,7 @@ srcdir=${DBR_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 builddir=${DBR_BUILDDIR:-$(pwd)}
 export DBROUTER_PLUGIN_PATH=${DBROUTER_PLUGIN_PATH:-$builddir}
 export CMOCKA_MESSAGE_OUTPUT=TAP
-export DBR_SRCDIR="$srcdir" # test_monitor starts a private cluster with servers.sh
+export DBR_SRCDIR="$srcdir" # test_monitor(_my) call servers.sh (a private cluster, my-replica)
 
 # name | command (run from $builddir); "sqlite" needs no server.
 SUITES=(
@@ -34,6 +34,7 @@ SUITES=(
 	"causal-mariadb|tests/test_causal mariadb"
 	"pool|tests/test_pool_server" # stops and restarts the PostgreSQL primary
 	"monitor|tests/test_monitor" # stops replicas and the primary, delays a replica
+	"monitor-mariadb|tests/test_monitor_my" # kills the MariaDB replica (restarted), read-only primary
 	"pg-repl|tests/test_pg_repl" # freezes (SIGSTOP) a PostgreSQL replica, thaws it
 	"stress|tests/test_stress all"
 	"metrics|tests/test_metrics postgres"

@@ -47,3 +47,10 @@ check_PROGRAMS += tests/test_monitor
 tests_test_monitor_SOURCES = tests/test_monitor.c
 tests_test_monitor_CFLAGS = $(DBR_TEST_COPTS)
 tests_test_monitor_LDADD = $(DBR_TEST_LIBS) $(PTHREAD_LIBS)
+
+# The monitor on MariaDB: the replica killed under load, the primary made
+# read-only (servers.sh my-replica, SET GLOBAL read_only).
+check_PROGRAMS += tests/test_monitor_my
+tests_test_monitor_my_SOURCES = tests/test_monitor_my.c
+tests_test_monitor_my_CFLAGS = $(DBR_TEST_COPTS)
+tests_test_monitor_my_LDADD = $(DBR_TEST_LIBS) $(PTHREAD_LIBS)

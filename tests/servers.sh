@@ -8,6 +8,10 @@
 #   servers.sh start-pg DIR only the PostgreSQL primary + 2 replicas (a
 #                           private cluster a test may break: promotions)
 #   servers.sh stop DIR     stops them all and removes DIR
+#   servers.sh my-replica kill|start DIR
+#                           SIGKILLs the MariaDB replica of DIR; or starts it
+#                           again as start did (if it is down), runs START
+#                           SLAVE and waits until it has caught up
 #   servers.sh run -- CMD…  start in a temp dir, export the env, run CMD, stop
 #                           (also on failure or interrupt); exits with CMD's status
 #
@@ -155,9 +159,9 @@ my_sql() { # my_sql DIR NAME < SQL  (as root over the socket)
 	mariadb --no-defaults -S "$1/$2.sock" -uroot --batch --skip-column-names
 }
 
-my_wait_up() { # my_wait_up DIR NAME
+my_wait_up() { # my_wait_up DIR NAME [TRIES of 50 ms]
 	local i
-	for i in $(seq 1 200); do
+	for i in $(seq 1 "${3:-200}"); do
 		if mariadb-admin --no-defaults -S "$1/$2.sock" -uroot ping >/dev/null 2>&1; then return 0; fi
 		sleep 0.05
 	done
@@ -225,6 +229,35 @@ my_stop() {
 	for pid in $pids; do
 		for i in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
 	done
+}
+
+# A dead process, or a zombie nobody reaps (the start job that launched
+# the server is gone).
+gone() { # gone PID
+	! kill -0 "$1" 2>/dev/null || [ "$(ps -o stat= -p "$1" 2>/dev/null | cut -c1)" = Z ]
+}
+
+my_replica_kill() { # my_replica_kill DIR
+	local mydir=$1/my pid i
+	pid=$(cat "$mydir/replica.launched") || die "$mydir: no MariaDB replica launched"
+	kill -KILL "$pid" 2>/dev/null || true
+	for i in $(seq 1 400); do gone "$pid" && return 0; sleep 0.05; done
+	die "MariaDB replica (pid $pid) did not die"
+}
+
+# Starts the replica if it is down (a crash recovery may take a while),
+# then replication (skip-slave-start), and waits for the primary's position.
+my_replica_start() { # my_replica_start DIR
+	local mydir=$1/my gtid
+	if ! mariadb-admin --no-defaults -S "$mydir/replica.sock" -uroot ping >/dev/null 2>&1; then
+		mariadbd --defaults-file="$mydir/replica.cnf" >/dev/null 2>&1 &
+		echo $! >"$mydir/replica.launched"
+		my_wait_up "$mydir" replica 1200
+	fi
+	echo 'START SLAVE;' | my_sql "$mydir" replica || die "MariaDB replica: START SLAVE failed"
+	gtid=$(echo 'SELECT @@gtid_binlog_pos;' | my_sql "$mydir" primary)
+	[ "$(printf 'SELECT MASTER_GTID_WAIT("%s", 30);\n' "$gtid" | my_sql "$mydir" replica)" = 0 ] \
+		|| die "MariaDB replica did not catch up to $gtid"
 }
 
 # --------------------------------------------------------------- commands
@@ -310,13 +343,21 @@ main() {
 	start) [ $# = 2 ] || die "usage: servers.sh start DIR"; cmd_start "$2" ;;
 	start-pg) [ $# = 2 ] || die "usage: servers.sh start-pg DIR"; cmd_start_pg "$2" ;;
 	stop) [ $# = 2 ] || die "usage: servers.sh stop DIR"; cmd_stop "$2" ;;
+	my-replica)
+		[ $# = 3 ] && [ -f "$3/.dbr-servers" ] || die "usage: servers.sh my-replica kill|start DIR"
+		case $2 in
+		kill) my_replica_kill "$3" ;;
+		start) my_replica_start "$3" ;;
+		*) die "usage: servers.sh my-replica kill|start DIR" ;;
+		esac
+		;;
 	run)
 		shift
 		[ "${1:-}" = -- ] && shift
 		[ $# -ge 1 ] || die "usage: servers.sh run -- CMD [ARG…]"
 		cmd_run "$@"
 		;;
-	*) die "usage: servers.sh start DIR | start-pg DIR | stop DIR | run -- CMD [ARG…]" ;;
+	*) die "usage: servers.sh start DIR | start-pg DIR | stop DIR | my-replica kill|start DIR | run -- CMD [ARG…]" ;;
 	esac
 }
 

@@ -72,6 +72,13 @@ static int pg_ctl(int i, const char *action)
 	         "-l \"$DBR_PG_SOCKET_DIR/%s.log\" -o \"-p $%s\" -m immediate -w -t 60 %s >/dev/null 2>&1",
 	         DIRS[i], DIRS[i], PORTS[i], action);
 	int rc = system(cmd);
+	/* A start right after an immediate stop can fail on a loaded machine
+	 * (crash recovery, the port not yet free): retry, a failure here
+	 * would leave the server down for every later suite. */
+	for (int tries = 1; rc != 0 && strcmp(action, "start") == 0 && tries < 4; tries++) {
+		sleep(1);
+		rc = system(cmd);
+	}
 	if (rc == 0)
 		F.stopped[i] = strcmp(action, "stop") == 0;
 	return rc;

@@ -42,6 +42,7 @@ struct dbr_abi_probe {
 	const dbr_repl_info *repl_info;
 	const dbr_role *role;
 	DBR_PROBE_CONST(position_max, DBR_POSITION_MAX);
+	DBR_PROBE_CONST(driver_embedded, DBR_DRIVER_EMBEDDED);
 };
 
 __attribute__((visibility("default"))) int dbr_abi_probe(const struct dbr_abi_probe *p);

@@ -155,6 +155,8 @@ const dbr__monconf *dbr__db_monconf(const dbr__database *d)
 
 int dbr__db_monitored(const dbr__database *d)
 {
+	if (d->ops->flags & DBR_DRIVER_EMBEDDED)
+		return 0; /* no server to watch (driver.h) */
 	return d->primary || atomic_load(&d->nreplicas) > 0 || d->mc.set || d->monitor_all;
 }
 

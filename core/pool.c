@@ -61,7 +61,9 @@ struct dbr__pool {
 	pthread_cond_t wake;
 	int64_t tick_us;
 	struct dbr__lease *leases; /* with a deadline: the reaper's to watch */
-	void *owner;         /* the database (health.c: ban gate, connect view) */
+	/* The database (health.c: ban gate, connect view); set after the
+	 * maintenance thread may have started, hence atomic. */
+	_Atomic(void *) owner;
 };
 
 enum { LEASE_ACTIVE, LEASE_IN_CALL, LEASE_EXPIRED };
@@ -195,17 +197,18 @@ static int connect_driver(dbr__conn *c, dbr__pool *p, int64_t deadline)
 	dbr_url_view tmp;
 	const char **keys = NULL, **values = NULL;
 	char num[32];
-	if (deadline && p->owner) {
+	void *owner = atomic_load(&p->owner);
+	if (deadline && owner) {
 		keys = calloc(p->url->noptions + 1, sizeof(*keys));
 		values = calloc(p->url->noptions + 1, sizeof(*values));
 		if (keys && values)
-			v = dbr__health_connect_view(&tmp, keys, values, num, sizeof(num), p->owner, p->url,
+			v = dbr__health_connect_view(&tmp, keys, values, num, sizeof(num), owner, p->url,
 			                             deadline - mono_us());
 	}
 	int rc = DBR__DRIVER_CALL(p->driver, p->ops, connect, &c->conn, v);
 	free(keys);
 	free(values);
-	dbr__health_connected_owner(p->owner, rc);
+	dbr__health_connected_owner(owner, rc);
 	return rc;
 }
 
@@ -407,7 +410,7 @@ int dbr__pool_acquire(dbr__conn **out, dbr__pool *p)
 			return took;
 		if (took == TAKE_SLOT) {
 			/* A banned member between backoff trials: fail fast, no connect. */
-			int rc = dbr__health_gate_owner(p->owner);
+			int rc = dbr__health_gate_owner(atomic_load(&p->owner));
 			if (rc) {
 				pthread_mutex_lock(&p->lock);
 				p->pending--;
@@ -433,7 +436,7 @@ int dbr__pool_acquire(dbr__conn **out, dbr__pool *p)
 
 void dbr__pool_set_owner(dbr__pool *p, void *owner)
 {
-	p->owner = owner;
+	atomic_store(&p->owner, owner);
 }
 
 /* The server was found dead: its idle connections are too (else each

@@ -787,7 +787,8 @@ static const char *const SCHEMES[] = { "sqlite", NULL };
 static const dbr_driver_ops OPS = {
 	.struct_size = sizeof(dbr_driver_ops),
 	.backend = "sqlite",
-	.flags = DBR_DRIVER_KEEP_ONE, /* a memory database lives in its connections */
+	/* a memory database lives in its connections; no server to monitor */
+	.flags = DBR_DRIVER_KEEP_ONE | DBR_DRIVER_EMBEDDED,
 	.check = sq_check,
 	.connect = sq_connect,
 	.close = sq_close,

@@ -117,6 +117,11 @@ typedef struct dbr_url_view {
  * old ones: it holds the data (e.g. a shared in-memory SQLite database, or
  * a database that lives in the driver's memory). */
 #define DBR_DRIVER_KEEP_ONE 0x2u
+/* ABI 1.1: the database lives in the client process (a file, memory):
+ * there is no server to watch, so the monitor never probes it and a
+ * failure never bans it (its "replicas" are other handles on the same
+ * data, not servers that can lag or die on their own). */
+#define DBR_DRIVER_EMBEDDED 0x4u
 
 /* What a member is in its cluster (dbr_repl_info, dbr_member.role). */
 typedef enum dbr_role {

@@ -251,9 +251,22 @@ static void joins_transaction(void **state)
 
 /* 200,000 rows of about 110 bytes: buffered they would take well over
  * 30 MiB; streamed the peak RSS must grow by less than 16 MiB. */
+#if defined(__SANITIZE_ADDRESS__)
+#define DBR_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DBR_ASAN 1
+#endif
+#endif
+
 static void bounded_memory(void **state)
 {
 	(void)state;
+#ifdef DBR_ASAN
+	/* ASan keeps freed blocks in quarantine: RSS is not the client's need. */
+	print_message("# peak RSS not measured under AddressSanitizer (freed memory quarantined)\n");
+	skip();
+#endif
 	dbr_session *s = session();
 	long before = vm_hwm_kib();
 	assert_true(before > 0);

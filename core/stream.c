@@ -86,7 +86,8 @@ static void finish(dbr_stream *st)
 		st->broken |= DBR__CALL_KEEP(d->ops->query_close(st->cur)) != 0;
 		dbr__secret_scope(scope);
 	}
-	int ended_write = st->state == 1 && st->rt.intent == DBR_INTENT_WRITE;
+	/* A write that did not fail may have changed rows, even closed early. */
+	int ended_write = st->state >= 0 && st->rt.intent == DBR_INTENT_WRITE;
 	if (st->c && !st->lease && ended_write && !st->broken)
 		st->broken = dbr__session_write_position(st->rt.wpos, sizeof(st->rt.wpos), d, st->c);
 	if (st->c && !st->lease)

@@ -249,6 +249,45 @@ static void joins_transaction(void **state)
 	dbr_session_free(s);
 }
 
+static dbr_metrics_alias metrics_of(const char *alias)
+{
+	dbr_metrics *m = NULL;
+	dbr_metrics_alias out = { 0 };
+	assert_int_equal(dbr_metrics_get(&m, db), 0);
+	for (size_t i = 0; i < dbr_metrics_alias_count(m); i++)
+		if (strcmp(dbr_metrics_alias_at(m, i)->alias, alias) == 0)
+			out = *dbr_metrics_alias_at(m, i);
+	dbr_metrics_free(m);
+	assert_non_null(out.alias);
+	return out;
+}
+
+/* A stream counts as one statement, with the rows it returned; a failed
+ * one as an error. */
+static void counted_in_metrics(void **state)
+{
+	(void)state;
+	dbr_session *s = session();
+	dbr_metrics_alias before = metrics_of("default");
+	dbr_value lim = dbr_int(25);
+	dbr_stream *st = open_ok(s, "default", SQL(SERIES), &lim, 1);
+	while (dbr_stream_next(st) == 1)
+		;
+	dbr_stream_close(st);
+	st = open_ok(s, "default", SQL(FAILS_AT_5), NULL, 0);
+	while (dbr_stream_next(st) == 1)
+		;
+	dbr_stream_close(st);
+	dbr_metrics_alias after = metrics_of("default");
+	assert_int_equal(after.reads - before.reads, 2);
+	assert_true(after.rows - before.rows >= 25 && after.rows - before.rows <= 29);
+	uint64_t errors = 0;
+	for (size_t i = 0; i < DBR_METRICS_NERR; i++)
+		errors += after.errors[i] - before.errors[i];
+	assert_int_equal(errors, 1);
+	dbr_session_free(s);
+}
+
 /* 200,000 rows of about 110 bytes: buffered they would take well over
  * 30 MiB; streamed the peak RSS must grow by less than 16 MiB. */
 #if defined(__SANITIZE_ADDRESS__)
@@ -361,6 +400,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(error_mid_stream),
 		cmocka_unit_test(routed_and_pinned),
 		cmocka_unit_test(joins_transaction),
+		cmocka_unit_test(counted_in_metrics),
 	};
 	return cmocka_run_group_tests_name(on_pg ? "stream-postgres" : "stream-sqlite", tests,
 	                                   setup, teardown);

@@ -246,6 +246,13 @@ void dbr__route_done(dbr_session *s, dbr__route *r);
 void dbr__route_wrote_at(dbr_session *s, dbr__database *d, const char *position);
 #define dbr__route_wrote(s, d) dbr__route_wrote_at((s), (d), NULL)
 int dbr__trace_new(dbr_trace **out);
+/* exec.c, shared with stream.c. Enters the session, checks the query and
+ * routes it as dbr_exec does (who names the caller in messages); on success
+ * the caller owns *t and must dbr__route_done(rt). */
+int dbr__exec_route(dbr__route *rt, dbr_trace **t, dbr_session *s, const dbr_query *q,
+                    const char *who, int flags);
+/* A routed write succeeded: the transaction wrote, or the session's pin. */
+void dbr__exec_wrote(dbr_session *s, dbr__route *rt);
 void dbr__host_note(const dbr_route_req *req, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int dbr__host_last_write(int64_t *when_us, const char **position,

@@ -105,7 +105,7 @@ static int run_routed(dbr_result **out, dbr__route *rt, const dbr_query *q, cons
 	return rc;
 }
 
-static void wrote(dbr_session *s, dbr__route *rt)
+void dbr__exec_wrote(dbr_session *s, dbr__route *rt)
 {
 	if (rt->tx)
 		rt->tx->wrote = 1;
@@ -116,7 +116,7 @@ static void wrote(dbr_session *s, dbr__route *rt)
 /* What dbr_exec and dbr_explain share: enter the session, check the query,
  * route both stages into a new trace *t (freed on failure). On success the
  * caller owns *t and must dbr__route_done(rt). */
-static int route_query(dbr__route *rt, dbr_trace **t, dbr_session *s, const dbr_query *q,
+int dbr__exec_route(dbr__route *rt, dbr_trace **t, dbr_session *s, const dbr_query *q,
                        const char *who, int flags)
 {
 	int rc = dbr__session_enter(s, who);
@@ -199,7 +199,7 @@ int dbr_exec(dbr_result **out, dbr_session *s, const dbr_query *q)
 {
 	dbr__route rt;
 	dbr_trace *t = NULL;
-	int rc = route_query(&rt, &t, s, q, "dbr_exec", 0);
+	int rc = dbr__exec_route(&rt, &t, s, q, "dbr_exec", 0);
 	if (rc)
 		return rc;
 	dbr_trace_free(t);
@@ -207,7 +207,7 @@ int dbr_exec(dbr_result **out, dbr_session *s, const dbr_query *q)
 	if (retryable(&rt, q, rc))
 		rc = retry_read(out, s, q, &rt, rc);
 	if (rc == 0 && rt.intent == DBR_INTENT_WRITE)
-		wrote(s, &rt);
+		dbr__exec_wrote(s, &rt);
 	dbr__route_done(s, &rt);
 	return rc ? dbr__session_fail(s, rc) : 0;
 }
@@ -225,7 +225,7 @@ int dbr_explain(dbr_trace **out, dbr_session *s, const dbr_query *q)
 		return s ? dbr__session_fail(s, dbr__err(DBR_EINVAL, NULL, "dbr_explain: NULL out"))
 		         : dbr__err(DBR_EINVAL, NULL, "dbr_explain: NULL out");
 	dbr__route rt;
-	int rc = route_query(&rt, out, s, q, "dbr_explain", DBR__ROUTE_DRY_RUN | DBR__ROUTE_TRACE);
+	int rc = dbr__exec_route(&rt, out, s, q, "dbr_explain", DBR__ROUTE_DRY_RUN | DBR__ROUTE_TRACE);
 	if (rc == 0)
 		dbr__route_done(s, &rt);
 	return rc;
@@ -251,7 +251,7 @@ int dbr_apply(dbr_trace **trace_out, dbr_session *s, const char *model, const ch
 	if (rc == 0)
 		rc = run_routed(NULL, &rt, NULL, script);
 	if (rc == 0)
-		wrote(s, &rt);
+		dbr__exec_wrote(s, &rt);
 	dbr__route_done(s, &rt);
 	if (rc) {
 		dbr_trace_free(t);

@@ -292,6 +292,8 @@ void dbr__sink_insert_id(dbr_sink *sink, int64_t id);
 /* Marks the result: last insert id is unsupported by the backend. */
 void dbr__result_set_alias(dbr_result *r, const char *alias);
 void dbr__result_no_insert_id(dbr_result *r);
+/* Frees the rows, keeps the columns and the row buffer (streams). */
+void dbr__result_clear_rows(dbr_result *r);
 
 /* ------------------------------------------------------------ pool.c */
 

@@ -6,7 +6,7 @@ core_libdbrcore_la_SOURCES = \
 	core/internal.h core/error.c core/util.c core/url.c core/tokenize.c core/classify.c \
 	core/conf.c core/conf_schema.c core/conf_validate.c core/conf_parse.c \
 	core/conf_private.h core/loader.c core/host.c core/result.c core/pool.c core/pool_api.c \
-	core/route.c core/session.c core/token.c core/sha256.c core/exec.c core/dbr.c \
+	core/route.c core/session.c core/stream.c core/token.c core/sha256.c core/exec.c core/dbr.c \
 	core/registry.c core/chain.c core/introspect.c core/conn.c core/scrub.c core/metrics.c core/log.c \
 	core/log.h core/version.c \
 	core/dbr_private.h core/tokenize.h core/lru.c core/lru.h \

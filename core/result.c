@@ -182,6 +182,13 @@ void dbr__sink_insert_id(dbr_sink *sink, int64_t id)
 	sink->r->has_insert_id = 1;
 }
 
+void dbr__result_clear_rows(dbr_result *r)
+{
+	for (size_t i = 0; i < r->nrows * r->ncols; i++)
+		free(r->cells[i].p);
+	r->nrows = 0;
+}
+
 void dbr_result_free(dbr_result *r)
 {
 	if (!r)

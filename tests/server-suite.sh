@@ -38,6 +38,7 @@ SUITES=(
 	"pg-repl|tests/test_pg_repl" # freezes (SIGSTOP) a PostgreSQL replica, thaws it
 	"stress|tests/test_stress all"
 	"metrics|tests/test_metrics postgres"
+	"stream|tests/test_stream postgres"
 	"secrets|$srcdir/tests/test_secrets.sh servers"
 	"examples|check_examples"
 )

@@ -91,10 +91,15 @@ typedef enum { OUT_TABLE = 0, OUT_CSV, OUT_JSON, OUT_TSV } cli_format;
 void cli_table(FILE *f, size_t ncols, size_t nrows, const char *const *header,
                const char *const *cells, const unsigned char *right);
 int cli_print_result(FILE *f, const dbr_result *r, cli_format fmt);
+/* Prints a stream's rows as they come (CSV, JSON, TSV; a table needs every
+ * row first). 0, -1 (out of memory) or the stream's error. */
+int cli_print_stream(FILE *f, dbr_stream *st, cli_format fmt);
 /* `n` bytes of text as a JSON string (RFC 8259): quotes, backslashes and
  * controls escaped, bytes that are not UTF-8 as \ufffd. */
 void cli_json_string(FILE *f, const char *text, size_t n);
 void cli_print_footer(FILE *f, const dbr_result *r);
+/* "(N rows, served by ALIAS)" */
+void cli_print_rows_footer(FILE *f, uint64_t n, const char *alias);
 void cli_print_trace(dbr_trace *t);
 
 /* The commands, one file each (cmd_exec.c holds exec and explain). */

@@ -198,24 +198,55 @@ typedef struct cellv {
 	int numeric;   /* right-aligned in the table */
 } cellv;
 
-static int cell_get(cellv *v, const dbr_result *r, size_t i, size_t j)
+/* Where the rows come from: a buffered result, or a stream (whose
+ * current row is every row index). */
+typedef struct rows {
+	const dbr_result *r;
+	dbr_stream *st;
+	size_t n;     /* rows done */
+} rows;
+
+static size_t rows_ncols(const rows *src)
+{
+	return src->st ? dbr_stream_ncols(src->st) : dbr_result_ncols(src->r);
+}
+
+static const char *rows_colname(const rows *src, size_t j)
+{
+	return src->st ? dbr_stream_colname(src->st, j) : dbr_result_colname(src->r, j);
+}
+
+/* The next row's index in *i: 1, 0 at the end, or a stream's error. */
+static int rows_next(rows *src, size_t *i)
+{
+	int rc = src->st ? dbr_stream_next(src->st) : src->n < dbr_result_nrows(src->r);
+	*i = src->n;
+	if (rc == 1)
+		src->n++;
+	return rc;
+}
+
+static int cell_get(cellv *v, const rows *src, size_t i, size_t j)
 {
 	const void *b;
-	dbr_type t = dbr_result_type(r, i, j);
+	const dbr_result *r = src->r;
+	const dbr_stream *st = src->st;
+	dbr_type t = st ? dbr_stream_type(st, j) : dbr_result_type(r, i, j);
 	memset(v, 0, sizeof *v);
-	if (dbr_result_isnull(r, i, j)) {
+	if (st ? dbr_stream_isnull(st, j) : dbr_result_isnull(r, i, j)) {
 		v->cls = V_NULL;
 		return 0;
 	}
 	if (t == DBR_TYPE_BLOB) {
-		if (dbr_result_blob(&b, &v->n, r, i, j) != 0 || !(v->owned = hex(b, v->n, "\\x")))
+		if ((st ? dbr_stream_blob(&b, &v->n, st, j) : dbr_result_blob(&b, &v->n, r, i, j)) != 0 ||
+		    !(v->owned = hex(b, v->n, "\\x")))
 			return -1;
 		v->s = v->owned;
 		v->n = strlen(v->owned);
 		v->cls = V_STRING;
 		return 0;
 	}
-	if (dbr_result_text(&v->s, &v->n, r, i, j) != 0)
+	if ((st ? dbr_stream_text(&v->s, &v->n, st, j) : dbr_result_text(&v->s, &v->n, r, i, j)) != 0)
 		return -1;
 	v->numeric = t == DBR_TYPE_INT64 || t == DBR_TYPE_DOUBLE || t == DBR_TYPE_DECIMAL;
 	/* NaN and ±Infinity are no JSON numbers: they stay strings. */
@@ -225,6 +256,7 @@ static int cell_get(cellv *v, const dbr_result *r, size_t i, size_t j)
 
 static int print_table(FILE *f, const dbr_result *r)
 {
+	const rows src = { r, NULL, 0 };
 	size_t nr = dbr_result_nrows(r), nc = dbr_result_ncols(r);
 	size_t ncells = nr * nc + 1; /* +1: calloc(0) may return NULL */
 	char **header = calloc(nc + 1, sizeof *header);
@@ -239,7 +271,7 @@ static int print_table(FILE *f, const dbr_result *r)
 		for (size_t j = 0; rc == 0 && j < nc; j++) {
 			cellv v;
 			char **c = &cells[i * nc + j];
-			if ((rc = cell_get(&v, r, i, j)) != 0)
+			if ((rc = cell_get(&v, &src, i, j)) != 0)
 				break;
 			*c = v.cls == V_NULL ? strdup("NULL") : display_text(v.s, v.n);
 			right[i * nc + j] = (unsigned char)v.numeric;
@@ -306,21 +338,21 @@ static void tsv_field(FILE *f, const char *s, size_t n, int is_null)
 /* The delimited formats differ only in separators and field escaping. */
 typedef void (*field_fn)(FILE *f, const char *s, size_t n, int is_null);
 
-static int print_delimited(FILE *f, const dbr_result *r, char sep, const char *eol,
-                           field_fn field)
+static int print_delimited(FILE *f, rows *src, char sep, const char *eol, field_fn field)
 {
-	size_t nr = dbr_result_nrows(r), nc = dbr_result_ncols(r);
+	size_t nc = rows_ncols(src), i;
+	int rc;
 	for (size_t j = 0; j < nc; j++) {
-		const char *name = dbr_result_colname(r, j);
+		const char *name = rows_colname(src, j);
 		if (j)
 			fputc(sep, f);
 		field(f, name, strlen(name), 0);
 	}
 	fputs(eol, f);
-	for (size_t i = 0; i < nr; i++) {
+	while ((rc = rows_next(src, &i)) == 1) {
 		for (size_t j = 0; j < nc; j++) {
 			cellv v;
-			if (cell_get(&v, r, i, j) != 0)
+			if (cell_get(&v, src, i, j) != 0)
 				return -1;
 			if (j)
 				fputc(sep, f);
@@ -329,17 +361,17 @@ static int print_delimited(FILE *f, const dbr_result *r, char sep, const char *e
 		}
 		fputs(eol, f);
 	}
-	return 0;
+	return rc;
 }
 
-static int print_csv(FILE *f, const dbr_result *r)
+static int print_csv(FILE *f, rows *src)
 {
-	return print_delimited(f, r, ',', "\r\n", csv_field);
+	return print_delimited(f, src, ',', "\r\n", csv_field);
 }
 
-static int print_tsv(FILE *f, const dbr_result *r)
+static int print_tsv(FILE *f, rows *src)
 {
-	return print_delimited(f, r, '\t', "\n", tsv_field);
+	return print_delimited(f, src, '\t', "\n", tsv_field);
 }
 
 /* ---------------------------------------------------------------- JSON */
@@ -369,10 +401,10 @@ void cli_json_string(FILE *f, const char *text, size_t n)
 	fputc('"', f);
 }
 
-static int json_cell(FILE *f, const dbr_result *r, size_t i, size_t j)
+static int json_cell(FILE *f, const rows *src, size_t i, size_t j)
 {
 	cellv v;
-	if (cell_get(&v, r, i, j) != 0)
+	if (cell_get(&v, src, i, j) != 0)
 		return -1;
 	if (v.cls == V_NULL)
 		fputs("null", f);
@@ -384,45 +416,59 @@ static int json_cell(FILE *f, const dbr_result *r, size_t i, size_t j)
 	return 0;
 }
 
-static int print_json(FILE *f, const dbr_result *r)
+static int print_json(FILE *f, rows *src)
 {
-	size_t nr = dbr_result_nrows(r), nc = dbr_result_ncols(r);
+	size_t nc = rows_ncols(src), i;
+	int rc;
 	fputc('[', f);
-	for (size_t i = 0; i < nr; i++) {
+	while ((rc = rows_next(src, &i)) == 1) {
 		fputs(i ? ",\n  {" : "\n  {", f);
 		for (size_t j = 0; j < nc; j++) {
-			const char *name = dbr_result_colname(r, j);
+			const char *name = rows_colname(src, j);
 			if (j)
 				fputs(", ", f);
 			cli_json_string(f, name, strlen(name));
 			fputs(": ", f);
-			if (json_cell(f, r, i, j) != 0)
+			if (json_cell(f, src, i, j) != 0)
 				return -1;
 		}
 		fputc('}', f);
 	}
-	fputs(nr ? "\n]\n" : "]\n", f);
+	if (rc < 0)
+		return rc;
+	fputs(src->n ? "\n]\n" : "]\n", f);
 	return 0;
 }
 
+static int (*const STREAMERS[])(FILE *, rows *) = {
+	[OUT_CSV] = print_csv, [OUT_JSON] = print_json, [OUT_TSV] = print_tsv,
+};
+
 int cli_print_result(FILE *f, const dbr_result *r, cli_format fmt)
 {
-	static int (*const printers[])(FILE *, const dbr_result *) = {
-		[OUT_TABLE] = print_table, [OUT_CSV] = print_csv, [OUT_JSON] = print_json,
-		[OUT_TSV] = print_tsv,
-	};
-	if (fmt == OUT_TABLE && dbr_result_ncols(r) == 0)
-		return 0; /* a write: the footer says it all */
-	return printers[fmt](f, r);
+	rows src = { r, NULL, 0 };
+	if (fmt == OUT_TABLE)
+		return dbr_result_ncols(r) == 0 ? 0 /* a write: the footer says it all */
+		                                : print_table(f, r);
+	return STREAMERS[fmt](f, &src);
+}
+
+int cli_print_stream(FILE *f, dbr_stream *st, cli_format fmt)
+{
+	rows src = { NULL, st, 0 };
+	return fmt == OUT_TABLE ? DBR_EINVAL : STREAMERS[fmt](f, &src);
+}
+
+void cli_print_rows_footer(FILE *f, uint64_t n, const char *alias)
+{
+	fprintf(f, "(%" PRIu64 " row%s, served by %s)\n", n, n == 1 ? "" : "s", alias);
 }
 
 void cli_print_footer(FILE *f, const dbr_result *r)
 {
 	int64_t id;
 	if (dbr_result_ncols(r) > 0) {
-		size_t n = dbr_result_nrows(r);
-		fprintf(f, "(%zu row%s, served by %s)\n", n, n == 1 ? "" : "s",
-		        dbr_result_alias(r));
+		cli_print_rows_footer(f, dbr_result_nrows(r), dbr_result_alias(r));
 		return;
 	}
 	fprintf(f, "(%" PRId64 " row%s affected, served by %s", dbr_result_affected(r),

@@ -204,8 +204,37 @@ static int parse_param(cli *c, const char *cmd, dbr_value *v, const char *s, voi
 
 /* ---------------------------------------------------------------- exec */
 
+/* A read exported as CSV, JSON or TSV: printed row by row from a stream,
+ * never buffered. */
+static int exec_stream(cli *c, const stmt_opts *o, dbr_query *q)
+{
+	dbr_stream *st = NULL;
+	int rc = dbr_stream_open(&st, c->s, q);
+	if (rc)
+		return cli_fail(c, rc, "exec");
+	rc = cli_print_stream(stdout, st, (cli_format)o->format);
+	fflush(stdout);
+	if (rc == 0)
+		cli_print_rows_footer(stderr, dbr_stream_rows(st), dbr_stream_alias(st));
+	else
+		rc = cli_fail(c, rc == -1 ? DBR_ENOMEM : rc, "exec");
+	dbr_stream_close(st);
+	return rc;
+}
+
+static int is_read(const dbr_query *q)
+{
+	return q->intent == DBR_INTENT_READ ||
+	       (q->intent == DBR_INTENT_AUTO && dbr_classify(q->sql) == DBR_INTENT_READ);
+}
+
 static int exec_query(cli *c, const stmt_opts *o, dbr_query *q)
 {
+	if (o->format != OUT_TABLE && is_read(q)) {
+		int rc = cli_open(c);
+		return rc ? rc : exec_stream(c, o, q);
+	}
+
 	dbr_result *r = NULL;
 	int rc;
 	if ((rc = cli_open(c)) != 0)

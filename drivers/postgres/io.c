@@ -121,6 +121,22 @@ int pg_await(PGresult **res, pg_conn *c, int sent)
 	return rc;
 }
 
+int pg_send(pg_conn *c, int sent)
+{
+	return sent ? flush_out(c, pg_deadline(c->read_timeout)) : pg_fail(c, NULL);
+}
+
+int pg_next_result(PGresult **res, pg_conn *c)
+{
+	*res = NULL;
+	if (c->pg == NULL) /* dropped by a deadline: nothing more comes */
+		return 0;
+	int rc = await_idle(c, pg_deadline(c->read_timeout));
+	if (rc == 0)
+		*res = PQgetResult(c->pg);
+	return rc;
+}
+
 int pg_query(PGresult **res, pg_conn *c, const char *sql)
 {
 	int rc = pg_await(res, c, PQsendQuery(c->pg, sql));

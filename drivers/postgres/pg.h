@@ -52,6 +52,14 @@ int pg_connect_wait(PGconn *pg, double seconds);
  * when the deadline passed). */
 int pg_await(PGresult **res, pg_conn *c, int sent);
 
+/* Streams (single-row mode): after a PQsend* call that returned `sent`,
+ * flushes within read_timeout (0 or the error). Then each result in turn
+ * (NULL once the statement is over), each wait bounded by read_timeout
+ * afresh: 0, or the error (DBR_ECONNECT, connection closed when the
+ * deadline passed). */
+int pg_send(pg_conn *c, int sent);
+int pg_next_result(PGresult **res, pg_conn *c);
+
 /* Runs one parameterless statement (one round trip) into *res, which the
  * caller PQclears. 0 when it returned tuples or a command status, else the
  * error as pg_fail (*res NULL). */

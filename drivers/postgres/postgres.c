@@ -974,6 +974,113 @@ static int pg_exec(void *conn, const char *sql, const dbr_value *params,
 	return rc;
 }
 
+/* ------------------------------------------------------------ streams */
+
+/* A streaming cursor: the unnamed statement in libpq's single-row mode,
+ * one PGresult per row; `first` is the row query_open read to learn the
+ * columns. */
+typedef struct pg_cursor {
+	pg_conn *c;
+	PGresult *first;
+	int done;        /* every result collected (or the connection dropped) */
+} pg_cursor;
+
+/* Collects (discards) what the statement has not returned yet. */
+static int cursor_drain(pg_cursor *k)
+{
+	PGresult *res = NULL;
+	int rc = 0;
+	while (!k->done && (rc = pg_next_result(&res, k->c)) == 0 && res != NULL)
+		PQclear(res);
+	k->done = 1;
+	return rc;
+}
+
+static int pg_query_close(void *cur)
+{
+	pg_cursor *k = cur;
+	PQclear(k->first);
+	int broken = cursor_drain(k) != 0 || k->c->pg == NULL ||
+	             PQstatus(k->c->pg) != CONNECTION_OK;
+	svc->free(k);
+	return broken;
+}
+
+/* The first result: a row (kept for query_next), else the statement's
+ * whole outcome (no rows, a command, an error) as exec would sink it. */
+static int cursor_first(pg_cursor *k, PGresult *res, dbr_sink *sink)
+{
+	if (res && PQresultStatus(res) == PGRES_SINGLE_TUPLE) {
+		k->first = res;
+		return sink_columns(res, sink);
+	}
+	int rc = finish(k->c, res, sink);
+	int drc = cursor_drain(k);
+	return rc ? rc : drc;
+}
+
+static int pg_query_open(void **cur, void *conn, const char *sql, const dbr_value *params,
+                         size_t nparams, dbr_sink *sink)
+{
+	pg_conn *c = conn;
+	pg_params p;
+	char *text = NULL;
+	int rc = params_build(&p, params, nparams), sent = 0;
+	if (rc == 0 && (rc = translate(&text, c, sql, (size_t)p.n)) == 0)
+		sent = PQsendQueryParams(c->pg, text, p.n, p.types, p.vals, p.lens, p.fmts, 0);
+	params_free(&p);
+	svc->free(text);
+	if (rc)
+		return rc;
+	pg_cursor *k = svc->calloc(1, sizeof *k);
+	if (k == NULL) {
+		pg_drop(c); /* a statement is running: the connection cannot be reused */
+		return oom();
+	}
+	k->c = c;
+	if (sent && !PQsetSingleRowMode(c->pg))
+		rc = svc->error(DBR_ERROR, NULL, "database \"%s\": postgres: single-row mode "
+		                "refused", c->alias);
+	PGresult *res = NULL;
+	if (rc == 0 && (rc = pg_send(c, sent)) == 0 && (rc = pg_next_result(&res, c)) == 0)
+		rc = cursor_first(k, res, sink);
+	if (rc) {
+		pg_query_close(k);
+		return rc;
+	}
+	*cur = k;
+	return 0;
+}
+
+static int pg_query_next(void *cur, dbr_sink *sink)
+{
+	pg_cursor *k = cur;
+	PGresult *res = k->first;
+	int rc = 0;
+	k->first = NULL;
+	if (res == NULL && !k->done && (rc = pg_next_result(&res, k->c)) != 0)
+		k->done = 1;
+	if (rc || res == NULL) {
+		k->done = 1;
+		return rc;
+	}
+	switch (PQresultStatus(res)) {
+	case PGRES_SINGLE_TUPLE:
+		rc = sink_rows(res, sink);
+		PQclear(res);
+		return rc ? rc : 1;
+	case PGRES_TUPLES_OK: /* the end: no row, the command tag */
+		sink_affected(res, sink);
+		PQclear(res);
+		return cursor_drain(k);
+	default:
+		rc = pg_fail(k->c, res);
+		PQclear(res);
+		cursor_drain(k); /* a failure here leaves the connection dropped */
+		return rc;
+	}
+}
+
 /* Several statements in the simple protocol: PQexec stops at the first
  * error and returns it. */
 static int pg_script(void *conn, const char *sql)
@@ -1056,6 +1163,10 @@ static const dbr_driver_ops OPS = {
 	.write_position = pg_write_position,
 	.wait_position = pg_wait_position,
 	.position_cmp = pg_position_cmp,
+	/* ABI 1.1: streaming */
+	.query_open = pg_query_open,
+	.query_next = pg_query_next,
+	.query_close = pg_query_close,
 };
 
 static const dbr_plugin_desc DESC = DBR_PLUGIN_DESC(DBR_PLUGIN_DRIVER, "postgres",

@@ -715,6 +715,91 @@ static int sq_exec(void *conn, const char *sql, const dbr_value *params,
 	return rc;
 }
 
+/* ------------------------------------------------------------ streams */
+
+/* A streaming cursor: a fresh statement (never the cache's: it stays
+ * stepped until closed), its parameters bound as copies (the caller's
+ * values are read during query_open only). */
+typedef struct sq_cursor {
+	sq_conn *c;
+	sqlite3_stmt *st;
+	dbr_value *row;
+	int ncols, sunk, writes, insert;
+	sqlite3_int64 before;
+	long long start;
+} sq_cursor;
+
+static int sq_query_close(void *cur)
+{
+	sq_cursor *k = cur;
+	sqlite3_finalize(k->st); /* ends its read */
+	svc->free(k->row);
+	svc->free(k);
+	return 0;
+}
+
+static int sq_query_open(void **cur, void *conn, const char *sql, const dbr_value *params,
+                         size_t nparams, dbr_sink *sink)
+{
+	sq_conn *c = conn;
+	sq_cursor *k = svc->calloc(1, sizeof *k);
+	if (k == NULL)
+		return svc->error(DBR_ENOMEM, "53200", "out of memory");
+	k->c = c;
+	k->start = mono_ms();
+	int rc = prepare_one(&k->st, c, sql);
+	if (rc == 0)
+		rc = bind_all(c, k->st, params, nparams);
+	/* The binders bind text and blobs SQLITE_STATIC: copy them now. */
+	for (size_t i = 0; rc == 0 && i < nparams; i++) {
+		const dbr_value *v = &params[i];
+		if (v->type == DBR_TYPE_TEXT && sqlite3_bind_text64(k->st, (int)i + 1,
+		        v->v.b.ptr ? v->v.b.ptr : "", v->v.b.len, SQLITE_TRANSIENT, SQLITE_UTF8))
+			rc = sq_fail(c, sqlite3_errcode(c->db));
+		else if (v->type == DBR_TYPE_BLOB && v->v.b.len && sqlite3_bind_blob64(k->st,
+		             (int)i + 1, v->v.b.ptr, v->v.b.len, SQLITE_TRANSIENT))
+			rc = sq_fail(c, sqlite3_errcode(c->db));
+	}
+	if (rc == 0) {
+		k->writes = !sqlite3_stmt_readonly(k->st);
+		k->insert = k->writes && is_insert(sql);
+		k->before = total_changes(c->db);
+		if (k->insert)
+			sqlite3_set_last_insert_rowid(c->db, 0);
+		rc = start_rows(k->st, &k->ncols, &k->row, sink);
+	}
+	if (rc) {
+		sq_query_close(k);
+		return rc;
+	}
+	*cur = k;
+	return 0;
+}
+
+static int sq_query_next(void *cur, dbr_sink *sink)
+{
+	sq_cursor *k = cur;
+	int rc;
+	while ((rc = sqlite3_step(k->st)) != SQLITE_ROW && !k->sunk && rc != SQLITE_DONE &&
+	       locked_wait(k->c, rc, k->start))
+		sqlite3_reset(k->st);
+	if (rc == SQLITE_ROW) {
+		for (int i = 0; i < k->ncols; i++)
+			k->row[i] = cell(k->st, i);
+		k->sunk = 1;
+		return svc->sink_row(sink, k->row) != 0
+		       ? svc->error(DBR_ENOMEM, "53200", "out of memory") : 1;
+	}
+	if (rc != SQLITE_DONE)
+		return sq_fail(k->c, rc);
+	sqlite3_int64 n = total_changes(k->c->db) != k->before ? changes(k->c->db) : 0;
+	if (k->writes)
+		svc->sink_affected(sink, n);
+	if (k->insert && n > 0 && sqlite3_last_insert_rowid(k->c->db) != 0)
+		svc->sink_insert_id(sink, sqlite3_last_insert_rowid(k->c->db));
+	return 0;
+}
+
 static int sq_script(void *conn, const char *sql)
 {
 	sq_conn *c = conn;
@@ -801,6 +886,10 @@ static const dbr_driver_ops OPS = {
 	/* ABI 1.1: read-only transactions */
 	.begin_read = sq_begin_read,
 	.repl_info = sq_repl_info,
+	/* ABI 1.1: streaming */
+	.query_open = sq_query_open,
+	.query_next = sq_query_next,
+	.query_close = sq_query_close,
 };
 
 static const dbr_plugin_desc DESC = DBR_PLUGIN_DESC(DBR_PLUGIN_DRIVER, "sqlite",

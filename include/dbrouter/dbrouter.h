@@ -81,6 +81,7 @@ typedef struct dbr dbr;                 /* a deployment: databases, routers, poo
 typedef struct dbr_session dbr_session; /* one caller's unit of work */
 typedef struct dbr_result dbr_result;   /* a buffered result */
 typedef struct dbr_trace dbr_trace;     /* the routing trace of one statement */
+typedef struct dbr_stream dbr_stream;   /* a statement's rows, one at a time */
 
 /* Whether a statement reads or writes. AUTO classifies the SQL. */
 typedef enum dbr_intent {
@@ -473,6 +474,55 @@ DBR_API int64_t dbr_result_affected(const dbr_result *r);
 DBR_API int dbr_result_last_insert_id(int64_t *out, const dbr_result *r);
 /* Alias of the database that served the statement. Valid while r lives. */
 DBR_API const char *dbr_result_alias(const dbr_result *r);
+
+/* --------------------------------------------------------------- streams */
+
+/* A stream yields a statement's rows one at a time, holding at most one row
+ * (or one chunk of the driver's) in memory: for results too big to buffer.
+ * It is routed exactly as dbr_exec routes (routers, pins, the session's
+ * open transaction on the target joined) and holds its connection until
+ * dbr_stream_close: while it is open that connection runs nothing else.
+ * Drivers without the streaming ops (ABI 1.1 query_open…) are served by
+ * dbr_exec's buffered result, iterated: correct, but not bounded. A stream
+ * belongs to its session: use both from one thread at a time, close the
+ * stream before ending the transaction it joined and before closing the
+ * session. A read that fails to connect is not retried on another member
+ * (dbr_exec retries). A stream counts as one statement in the metrics. */
+
+/* Routes and starts `q` (read during the call only) on the session. On
+ * success *out is the stream, positioned before its first row; the caller
+ * owns it and must dbr_stream_close it. Errors as dbr_exec (the session's
+ * error is set too); *out is untouched on failure. */
+DBR_API int dbr_stream_open(dbr_stream **out, dbr_session *s, const dbr_query *q);
+/* Moves to the next row: 1 a row is current, 0 the end (no row current),
+ * or an error as dbr_exec (DBR_ESQL, DBR_ECONNECT…) with its message, e.g.
+ * a division by zero on a later row; after the end or an error every
+ * further call returns the same. The previous row's values are freed. */
+DBR_API int dbr_stream_next(dbr_stream *st);
+/* Ends the stream, at any point: unread rows are discarded, the connection
+ * is reset and goes back to the pool (closed if the driver reported it
+ * lost, or cannot discard the rest), or stays with its transaction. A
+ * write streamed to its end pins the session as dbr_exec does. NULL is a
+ * no-op. */
+DBR_API void dbr_stream_close(dbr_stream *st);
+/* The current row, as the dbr_result getters of the same names (same
+ * conversions and errors; DBR_ERANGE when no row is current). Columns are
+ * known from dbr_stream_open on. Pointers stay valid until the next
+ * dbr_stream_next or dbr_stream_close. */
+DBR_API size_t dbr_stream_ncols(const dbr_stream *st);
+DBR_API const char *dbr_stream_colname(const dbr_stream *st, size_t col);
+DBR_API dbr_type dbr_stream_type(const dbr_stream *st, size_t col);
+DBR_API int dbr_stream_isnull(const dbr_stream *st, size_t col);
+DBR_API int dbr_stream_int64(int64_t *out, const dbr_stream *st, size_t col);
+DBR_API int dbr_stream_double(double *out, const dbr_stream *st, size_t col);
+DBR_API int dbr_stream_text(const char **out, size_t *len, const dbr_stream *st, size_t col);
+DBR_API int dbr_stream_blob(const void **out, size_t *len, const dbr_stream *st, size_t col);
+/* Alias of the database serving the stream. Valid while st lives. */
+DBR_API const char *dbr_stream_alias(const dbr_stream *st);
+/* Rows read so far (after the end: the result's row count), and the rows a
+ * streamed write changed (known at the end). */
+DBR_API uint64_t dbr_stream_rows(const dbr_stream *st);
+DBR_API int64_t dbr_stream_affected(const dbr_stream *st);
 
 /* ----------------------------------------------------------------- trace */
 

@@ -230,6 +230,26 @@ typedef struct dbr_driver_ops {
 	 * READ ONLY on others (one snapshot for the whole transaction). The
 	 * transaction ends with commit/rollback as any other. Errors as exec. */
 	int (*begin_read)(void *conn);
+	/* ABI 1.1: streaming */
+	/* Optional, all three or none (dbr_stream_open). query_open runs one
+	 * statement as exec() does but yields its rows one at a time: it
+	 * calls host->sink_columns() (as exec, when the statement has
+	 * columns) and returns 0 with its cursor in *cur, or an error as exec
+	 * (then there is no cursor and the connection is usable). Parameters
+	 * are read during the call only. query_next feeds the next row to
+	 * `sink` with one host->sink_row() and returns 1; at the end it
+	 * reports host->sink_affected() as exec and returns 0; an error (as
+	 * exec, DBR_ECONNECT for a lost connection) ends the cursor. The
+	 * driver holds at most a bounded number of rows (one, or one chunk)
+	 * at a time. query_close discards what the statement has not yet
+	 * returned and frees the cursor (after an end or an error too);
+	 * nonzero means "close this connection" (it could not be made
+	 * usable again). While a cursor is open its connection runs nothing
+	 * else. Each wait is bounded as exec's round trips are. */
+	int (*query_open)(void **cur, void *conn, const char *sql, const dbr_value *params,
+	                  size_t nparams, dbr_sink *sink);
+	int (*query_next)(void *cur, dbr_sink *sink);
+	int (*query_close)(void *cur);
 } dbr_driver_ops;
 
 #ifdef __cplusplus

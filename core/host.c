@@ -316,6 +316,7 @@ const dbr_host dbr__host = {
 	.newest_position = host_newest_position,
 	.position_cmp = host_position_cmp,
 	.wait_position = host_wait_position,
+	.lru_obtain = dbr__lru_obtain,
 };
 
 /* ------------------------------------------------------------ plugin calls */

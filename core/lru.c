@@ -154,6 +154,18 @@ int dbr__lru_put(dbr_lru *l, const char *key, void *value)
 	return 0;
 }
 
+void *dbr__lru_obtain(dbr_lru *l, const char *key, size_t size)
+{
+	void *v = dbr__lru_get(l, key);
+	if (v != NULL || l == NULL || key == NULL || (v = calloc(1, size ? size : 1)) == NULL)
+		return v;
+	if (dbr__lru_put(l, key, v) != 0) {
+		free(v);
+		return NULL;
+	}
+	return v;
+}
+
 int dbr__lru_remove(dbr_lru *l, const char *key)
 {
 	if (l == NULL || key == NULL)

@@ -152,12 +152,48 @@ static void test_churn(void **state)
 	H->lru_free(l);
 }
 
+/* One lookup: the zeroed value a miss adds is the one later hits return,
+ * it leaves through evict like any other; no map, no value. */
+static int freed_obtained;
+
+static void on_evict_free(void *arg, void *value)
+{
+	(void)arg;
+	freed_obtained++;
+	H->free(value);
+}
+
+static void test_obtain_adds_zeroed_once(void **state)
+{
+	(void)state;
+	assert_null(H->lru_obtain(NULL, "a", 8));
+	freed_obtained = 0;
+	dbr_lru *l = H->lru_new(2, on_evict_free, NULL);
+	assert_non_null(l);
+	int *a = H->lru_obtain(l, "a", sizeof(int) * 4);
+	assert_non_null(a);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(a[i], 0);
+	a[0] = 41;
+	assert_ptr_equal(H->lru_obtain(l, "a", sizeof(int) * 4), a);
+	assert_int_equal(*(int *)H->lru_get(l, "a"), 41);
+	assert_int_equal(H->lru_count(l), 1);
+	assert_non_null(H->lru_obtain(l, "b", sizeof(int)));
+	assert_non_null(H->lru_obtain(l, "c", sizeof(int))); /* "a" goes */
+	assert_int_equal(freed_obtained, 1);
+	assert_null(H->lru_get(l, "a"));
+	H->lru_free(l);
+	assert_int_equal(freed_obtained, 3);
+}
+
 static void test_host_table_has_lru(void **state)
 {
 	(void)state;
 	assert_true(DBR_HAS_MEMBER(dbr_host, H, lru_count));
 	assert_non_null(H->lru_new);
 	assert_non_null(H->lru_count);
+	assert_true(DBR_HAS_MEMBER(dbr_host, H, lru_obtain));
+	assert_non_null(H->lru_obtain);
 }
 
 int main(void)
@@ -169,6 +205,7 @@ int main(void)
 		cmocka_unit_test(test_replace_evicts_old_value),
 		cmocka_unit_test(test_remove_and_clear),
 		cmocka_unit_test(test_churn),
+		cmocka_unit_test(test_obtain_adds_zeroed_once),
 		cmocka_unit_test(test_host_table_has_lru),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

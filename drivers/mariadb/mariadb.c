@@ -815,12 +815,7 @@ static int run_stmt(my_conn *c, MYSQL_STMT *st, const dbr_value *params, size_t 
  * without a cache or memory). */
 static my_entry *entry_use(my_conn *c, const char *sql)
 {
-	my_entry *e = my_svc->lru_get(c->stmts, sql);
-	if (e == NULL && c->stmts != NULL && (e = my_svc->calloc(1, sizeof *e)) != NULL &&
-	    my_svc->lru_put(c->stmts, sql, e) != 0) {
-		my_svc->free(e);
-		e = NULL;
-	}
+	my_entry *e = my_svc->lru_obtain(c->stmts, sql, sizeof *e);
 	if (e != NULL)
 		e->uses++;
 	return e;

@@ -885,12 +885,7 @@ static char *make_key(char *buf, size_t size, pg_conn *c, const char *sql, const
  * out of memory). */
 static pg_entry *entry_use(pg_conn *c, const char *key)
 {
-	pg_entry *e = svc->lru_get(c->stmts, key);
-	if (e == NULL && (e = svc->calloc(1, sizeof *e)) != NULL &&
-	    svc->lru_put(c->stmts, key, e) != 0) {
-		svc->free(e);
-		e = NULL;
-	}
+	pg_entry *e = svc->lru_obtain(c->stmts, key, sizeof *e);
 	if (e != NULL && e->uses < UINT32_MAX)
 		e->uses++;
 	return e;

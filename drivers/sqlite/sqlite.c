@@ -681,12 +681,7 @@ static int prepare_one(sqlite3_stmt **st, sq_conn *c, const char *sql)
  * without a cache or memory). */
 static sq_entry *entry_use(sq_conn *c, const char *sql)
 {
-	sq_entry *e = svc->lru_get(c->stmts, sql);
-	if (e == NULL && c->stmts != NULL && (e = svc->calloc(1, sizeof *e)) != NULL &&
-	    svc->lru_put(c->stmts, sql, e) != 0) {
-		svc->free(e);
-		e = NULL;
-	}
+	sq_entry *e = svc->lru_obtain(c->stmts, sql, sizeof *e);
 	if (e != NULL)
 		e->uses++;
 	return e;

@@ -273,6 +273,12 @@ typedef struct dbr_host {
 	 * error. Blocks: a router never calls it in a dry run. */
 	int (*wait_position)(const struct dbr_route_req *req, const char *alias,
 	                     const char *position, int timeout_ms);
+	/* ABI 1.1: statement cache, one lookup */
+	/* The value of `key` (now the most recent); when absent, a new value
+	 * of `size` zeroed bytes (host->calloc) is added first, evicted like
+	 * any other. NULL when `lru` is NULL or memory runs out. The lookup
+	 * every driver's statement cache makes per statement. */
+	void *(*lru_obtain)(dbr_lru *lru, const char *key, size_t size);
 } dbr_host;
 
 /* What a plugin's entry returns: a static descriptor. */

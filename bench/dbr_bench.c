@@ -2,11 +2,15 @@
 /* dbr_bench — what routing costs, measured side by side in one run.
  *
  * The same point query on the same SQLite file, N times each:
- *   raw       sqlite3_prepare/bind/step directly (the floor)
+ *   raw       sqlite3_prepare/bind/step/finalize directly each time
+ *   reused    one sqlite3 statement prepared once, bound and reset (the
+ *             floor the issue's goal names: dbrouter <= 1.3x of it)
  *   using     dbr_exec with an explicit alias (no routers)
  *   routed    dbr_exec through per_model + pinning + round_robin
  *   explain   routing alone (dbr_explain, nothing runs)
- * and prints ns per statement and each ratio to raw. Not a test. */
+ * and prints ns per statement and each ratio to raw and to reused.
+ * `dbr_bench --soak N` instead runs N routed statements and prints the
+ * resident set every tenth of the way: memory must stay flat. Not a test. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +57,56 @@ static double bench_raw(const char *file, int n)
 	return t / n;
 }
 
+static double bench_reused(const char *file, int n)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	if (sqlite3_open_v2(file, &db, SQLITE_OPEN_READONLY, NULL) ||
+	    sqlite3_prepare_v2(db, "SELECT v FROM t WHERE id = ?", -1, &st, NULL))
+		die("sqlite3");
+	double t0 = now_ns();
+	for (int i = 0; i < n; i++) {
+		sqlite3_bind_int64(st, 1, i % 1000 + 1);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			(void)sqlite3_column_text(st, 0);
+		sqlite3_reset(st);
+	}
+	double t = now_ns() - t0;
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return t / n;
+}
+
+/* Resident set in KiB (/proc/self/statm), 0 where unknown. */
+static long rss_kib(void)
+{
+	long pages = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (f && fscanf(f, "%ld %ld", &pages, &resident) != 2)
+		resident = 0;
+	if (f)
+		fclose(f);
+	return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+static double bench_dbr(dbr_session *s, int n, const char *using_alias, int explain_only);
+
+/* N routed statements in ten slices; the resident set after each. */
+static void soak(dbr_session *s, long n)
+{
+	long first = 0;
+	bench_dbr(s, 10000, NULL, 0); /* caches and pools warm first */
+	printf("%-14s %12s %10s\n", "statements", "RSS KiB", "ns/stmt");
+	for (int k = 1; k <= 10; k++) {
+		double ns = bench_dbr(s, (int)(n / 10), NULL, 0);
+		long rss = rss_kib();
+		if (k == 1)
+			first = rss;
+		printf("%-14ld %12ld %10.0f\n", n / 10 * k, rss, ns);
+	}
+	printf("growth after the first tenth: %ld KiB\n", rss_kib() - first);
+}
+
 static double bench_dbr(dbr_session *s, int n, const char *using_alias, int explain_only)
 {
 	dbr_query q = DBR_QUERY_INIT;
@@ -81,7 +135,9 @@ static double bench_dbr(dbr_session *s, int n, const char *using_alias, int expl
 
 int main(int argc, char **argv)
 {
-	int n = argc > 1 ? atoi(argv[1]) : 20000;
+	int soaking = argc > 2 && strcmp(argv[1], "--soak") == 0;
+	long soak_n = soaking ? atol(argv[2]) : 0;
+	int n = soaking ? 0 : argc > 1 ? atoi(argv[1]) : 20000;
 	char dir[] = "/tmp/dbr-bench-XXXXXX";
 	if (!mkdtemp(dir))
 		return 1;
@@ -106,19 +162,29 @@ int main(int argc, char **argv)
 	dbr_session_new(&s, db); /* unpinned: reads go to the replicas */
 	char file[600];
 	snprintf(file, sizeof(file), "%s/b.db", dir);
+	if (soaking) {
+		soak(s, soak_n);
+		n = 0;
+		goto done;
+	}
 	/* warm-up, then measure */
 	bench_raw(file, n / 10);
 	bench_dbr(s, n / 10, NULL, 0);
 	double raw = bench_raw(file, n);
+	double reused = bench_reused(file, n);
 	double used = bench_dbr(s, n, "replica1", 0);
 	double routed = bench_dbr(s, n, NULL, 0);
 	double explain = bench_dbr(s, n, NULL, 1);
 	printf("statements each: %d (SQLite %s)\n", n, sqlite3_libversion());
-	printf("%-10s %10s %8s\n", "variant", "ns/stmt", "ratio");
-	printf("%-10s %10.0f %8.2f\n", "raw", raw, 1.0);
-	printf("%-10s %10.0f %8.2f\n", "using", used, used / raw);
-	printf("%-10s %10.0f %8.2f\n", "routed", routed, routed / raw);
-	printf("%-10s %10.0f %8.2f\n", "explain", explain, explain / raw);
+	printf("%-10s %10s %8s %8s\n", "variant", "ns/stmt", "÷ raw", "÷ reused");
+	const struct { const char *name; double ns; } rows[] = {
+		{ "raw", raw }, { "reused", reused }, { "using", used },
+		{ "routed", routed }, { "explain", explain },
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		printf("%-10s %10.0f %8.2f %8.2f\n", rows[i].name, rows[i].ns, rows[i].ns / raw,
+		       rows[i].ns / reused);
+done:
 	dbr_session_free(s);
 	dbr_close(db);
 	char cmd[300];

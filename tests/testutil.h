@@ -38,12 +38,14 @@ static inline int remove_tree(const char *dir)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
-	char path[1024];
+	char path[4096];
 	struct stat st;
 	while (d && (e = readdir(d)) != NULL) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		int n = snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		if (n < 0 || (size_t)n >= sizeof path)
+			continue; /* too long: rmdir below fails, and says so */
 		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
 			remove_tree(path);
 		else

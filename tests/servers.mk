@@ -43,14 +43,16 @@ tests_test_pg_repl_CFLAGS = $(DBR_TEST_COPTS)
 tests_test_pg_repl_LDADD = core/libdbrcore.la $(CMOCKA_LIBS) $(PTHREAD_LIBS)
 
 # The cluster monitor: replicas stopped, lagging, the primary stopped.
+# Both monitor suites share a harness (tests/monitor_fixture.c).
+DBR_MONITOR_FIXTURE = tests/monitor_fixture.c tests/monitor_fixture.h tests/testutil.h
 check_PROGRAMS += tests/test_monitor
-tests_test_monitor_SOURCES = tests/test_monitor.c
+tests_test_monitor_SOURCES = tests/test_monitor.c $(DBR_MONITOR_FIXTURE)
 tests_test_monitor_CFLAGS = $(DBR_TEST_COPTS)
 tests_test_monitor_LDADD = $(DBR_TEST_LIBS) $(PTHREAD_LIBS)
 
 # The monitor on MariaDB: the replica killed under load, the primary made
 # read-only (servers.sh my-replica, SET GLOBAL read_only).
 check_PROGRAMS += tests/test_monitor_my
-tests_test_monitor_my_SOURCES = tests/test_monitor_my.c
+tests_test_monitor_my_SOURCES = tests/test_monitor_my.c $(DBR_MONITOR_FIXTURE)
 tests_test_monitor_my_CFLAGS = $(DBR_TEST_COPTS)
 tests_test_monitor_my_LDADD = $(DBR_TEST_LIBS) $(PTHREAD_LIBS)

@@ -29,6 +29,7 @@
 #include <cmocka.h>
 
 #include <dbrouter/dbrouter.h>
+#include "testutil.h"
 
 extern char **environ;
 
@@ -62,13 +63,6 @@ static int next_key;      /* keys of rows written, unique per run */
 static int lagging;
 
 /* ------------------------------------------------------------ helpers */
-
-static double mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* A deployment of the backend's cluster with `routers` ("" none). The
  * monitor probes every 0.1 s (fast mode reads its positions). */

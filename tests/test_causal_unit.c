@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include <dbrouter/dbrouter.h>
+#include "testutil.h"
 
 static char dir[256];
 static _Atomic int64_t fake_now = 1700000000LL * 1000000;
@@ -83,8 +84,7 @@ static void write_one(dbr_session *s)
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof dir, "/tmp/dbr-causal-unit.XXXXXX");
-	if (!mkdtemp(dir))
+	if (make_temp_dir(dir, sizeof dir, "causal-unit") != 0)
 		return -1;
 	dbr_clock_set(fake_clock);
 	dbr *db = open_ok(CAUSAL(""), NULL);
@@ -98,12 +98,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char p[300];
 	(void)state;
 	dbr_clock_set(NULL);
-	snprintf(p, sizeof p, "%s/main.db", dir);
-	unlink(p);
-	rmdir(dir);
+	remove_tree(dir);
 	return 0;
 }
 

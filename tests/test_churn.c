@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include <dbrouter/dbrouter.h>
+#include "testutil.h"
 
 enum { NWORKERS = 16, NTENANTS = 4 };
 
@@ -45,13 +46,6 @@ static void failed(const char *what, int rc, const char *msg)
 		snprintf(failure, sizeof failure, "%s: %d %s", what, rc, msg);
 	pthread_mutex_unlock(&failure_lock);
 	atomic_store(&stop, 1);
-}
-
-static double mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* An alias removed under the statement is the only tolerated failure. */
@@ -260,9 +254,7 @@ static int setup(void **state)
 	const char *env = getenv("DBR_CHURN_SECONDS");
 	if (env && atof(env) > 0)
 		seconds = atof(env);
-	const char *tmp = getenv("TMPDIR");
-	snprintf(dir, sizeof dir, "%s/dbr-churn-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir))
+	if (make_temp_dir(dir, sizeof dir, "churn") != 0)
 		return -1;
 	char conf[1024];
 	snprintf(conf, sizeof conf,
@@ -301,9 +293,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	dbr_close(db);
-	char cmd[300];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return remove_tree(dir);
 }
 
 int main(void)

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include <dbrouter/dbrouter.h>
+#include "testutil.h"
 
 /* What differs between backends: names, DDL spellings, the URL. */
 typedef struct backend {
@@ -149,19 +150,11 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	static const char *const FILES[] = { "conf.db", "conf.db-wal", "conf.db-shm",
-	                                     "conf.db-journal" };
-	char path[128];
 	(void)state;
 	dbr_session_free(F.s);
 	dbr_close(F.db);
-	if (F.dir[0] != '\0') {
-		for (size_t i = 0; i < sizeof FILES / sizeof FILES[0]; i++) {
-			snprintf(path, sizeof path, "%s/%s", F.dir, FILES[i]);
-			unlink(path);
-		}
-		rmdir(F.dir);
-	}
+	if (F.dir[0] != '\0')
+		remove_tree(F.dir);
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include <dbrouter/dbrouter.h>
+#include "testutil.h"
 
 static char dir[256];
 static _Atomic int64_t fake_now = 1700000000LL * 1000000;
@@ -639,8 +640,7 @@ static void test_apply_never_on_replica(void **state)
 
 int main(void)
 {
-	snprintf(dir, sizeof(dir), "%s/dbr-core-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(dir))
+	if (make_temp_dir(dir, sizeof dir, "core") != 0)
 		return 1;
 	dbr_clock_set(fake_clock);
 	const struct CMUnitTest tests[] = {
@@ -664,9 +664,7 @@ int main(void)
 		cmocka_unit_test(test_apply_never_on_replica),
 	};
 	int rc = cmocka_run_group_tests_name("core", tests, setup_schema, NULL);
-	char cmd[300];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
+	if (remove_tree(dir) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
 	return rc;
 }

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include <dbrouter/dbrouter.h>
+#include "testutil.h"
 
 static char dir[256];
 
@@ -518,22 +519,9 @@ static void test_shard_end_to_end(void **state)
 
 /* ---------------------------------------------------------- main */
 
-static void rm_dir(void)
-{
-	char path[512];
-	static const char *const files[] = { "plugins.conf", "default.db", "s0.db", "s1.db",
-	                                     "s2.db", "s3.db", "s4.db" };
-	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
-		snprintf(path, sizeof path, "%s/%s", dir, files[i]);
-		unlink(path);
-	}
-	rmdir(dir);
-}
-
 int main(void)
 {
-	snprintf(dir, sizeof dir, "%s/dbr-hints-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(dir)) {
+	if (make_temp_dir(dir, sizeof dir, "hints") != 0) {
 		perror("mkdtemp");
 		return 1;
 	}
@@ -552,6 +540,6 @@ int main(void)
 		cmocka_unit_test(test_shard_end_to_end),
 	};
 	int rc = cmocka_run_group_tests_name("hints", tests, NULL, NULL);
-	rm_dir();
+	remove_tree(dir);
 	return rc;
 }

@@ -24,6 +24,7 @@
 #include <ltdl.h>
 
 #include "internal.h"
+#include "testutil.h"
 
 #ifndef DBR_PKGLIBDIR /* as in core/loader.c */
 #define DBR_PKGLIBDIR "/usr/local/lib/dbrouter"
@@ -500,16 +501,14 @@ static void test_not_found_lists_paths(void **state)
 /* A temp dir; removed by rm_tree. */
 static char *make_tmp(void)
 {
-	char tmpl[] = "/tmp/dbr-loader-XXXXXX";
-	assert_non_null(mkdtemp(tmpl));
-	return strdup(tmpl);
+	char dir[PATH_MAX];
+	assert_int_equal(make_temp_dir(dir, sizeof dir, "loader"), 0);
+	return strdup(dir);
 }
 
 static void rm_tree(const char *dir)
 {
-	char cmd[PATH_MAX + 16];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(remove_tree(dir), 0);
 }
 
 /* <root>/<sub>/<file> -> target (sub may be ""). */

@@ -20,6 +20,7 @@
 
 #include <dbrouter/dbrouter.h>
 #include <dbrouter/plugin.h>
+#include "testutil.h"
 
 static char dir[256];
 
@@ -428,8 +429,7 @@ static void test_version(void **state)
 
 int main(void)
 {
-	snprintf(dir, sizeof(dir), "%s/dbr-log-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(dir))
+	if (make_temp_dir(dir, sizeof dir, "log") != 0)
 		return 1;
 	/* The DBROUTER_LOG tests fork before this process reads the level. */
 	const struct CMUnitTest tests[] = {
@@ -447,9 +447,7 @@ int main(void)
 		cmocka_unit_test(test_version),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
-	char cmd[300];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
+	if (remove_tree(dir) != 0)
 		failed++;
 	return failed;
 }

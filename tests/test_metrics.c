@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include <dbrouter/dbrouter.h>
+#include "testutil.h"
 
 static char dir[256];
 static int on_postgres;
@@ -548,16 +549,13 @@ static void threads(void **state)
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/dbr-metrics-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
+	return make_temp_dir(dir, sizeof dir, "metrics");
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	char cmd[300];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return remove_tree(dir);
 }
 
 int main(int argc, char **argv)

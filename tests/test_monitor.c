@@ -27,11 +27,10 @@
 
 #include <dbrouter/dbrouter.h>
 
-#define INTERVAL 0.3
-#define NTHREADS 16
+#include "monitor_fixture.h"
+#include "testutil.h"
 
 static struct {
-	dbr *db;
 	int stopped[3];   /* 0 primary, 1 replica1, 2 replica2: to start again */
 	int delayed;      /* replica2 has recovery_min_apply_delay set */
 	int frozen[3];    /* SIGSTOPped: to SIGCONT */
@@ -39,23 +38,10 @@ static struct {
 	int my_frozen;    /* the MariaDB replica is SIGSTOPped */
 } F;
 
-static const char *env(const char *name)
-{
-	const char *v = getenv(name);
-	return v && *v ? v : NULL;
-}
-
 static int have_servers(void)
 {
 	return env("DBR_PG_PRIMARY_URL") && env("DBR_PG_REPLICA1_URL") && env("DBR_PG_REPLICA2_URL") &&
 	       env("DBR_PG_BINDIR") && env("DBR_PG_SOCKET_DIR");
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static const char *const DIRS[3] = { "primary", "replica1", "replica2" };
@@ -125,7 +111,6 @@ static int my_freeze(int on)
 	return rc;
 }
 
-static void load_stop(void);
 static void writer_stop(void);
 
 static int teardown(void **state)
@@ -138,8 +123,7 @@ static int teardown(void **state)
 	for (int i = 0; i < 3; i++)
 		if (F.frozen[i])
 			freeze(i, 0);
-	dbr_close(F.db);
-	F.db = NULL;
+	monitor_close();
 	for (int i = 0; i < 3; i++)
 		if (F.stopped[i] && pg_ctl(i, "start") != 0)
 			fprintf(stderr, "# could not start PostgreSQL %s again\n", DIRS[i]);
@@ -175,10 +159,7 @@ static void open_cluster_opts(const char *extra, const char *opts)
 	         "routers = ( { name = \"round_robin\"; } );\n",
 	         env("DBR_PG_PRIMARY_URL"), opts, INTERVAL, extra, env("DBR_PG_REPLICA1_URL"), opts,
 	         env("DBR_PG_REPLICA2_URL"), opts);
-	int rc = dbr_open_string(&F.db, text);
-	if (rc)
-		fprintf(stderr, "# dbr_open_string: %s\n", dbr_error_last()->message);
-	assert_int_equal(rc, 0);
+	monitor_open(text);
 }
 
 static void open_cluster(const char *extra)
@@ -186,100 +167,11 @@ static void open_cluster(const char *extra)
 	open_cluster_opts(extra, "connect_timeout = 2;");
 }
 
-/* The monitor's state of `alias`. */
-static dbr_member_state state_of(const char *alias)
-{
-	dbr_member_state st;
-	memset(&st, 0, sizeof st);
-	st.struct_size = sizeof st;
-	dbr_alias_list *l = NULL;
-	assert_int_equal(dbr_alias_list_get(&l, F.db), 0);
-	size_t i = 0;
-	while (i < dbr_alias_list_count(l) && strcmp(dbr_alias_list_at(l, i)->alias, alias) != 0)
-		i++;
-	assert_int_equal(dbr_alias_list_state(&st, l, i), 0);
-	dbr_alias_list_free(l);
-	return st;
-}
-
-/* Waits until `cond(alias)` holds, at most `limit` s; the time it took, or
- * -1. */
-static double wait_for(int (*cond)(const char *), const char *alias, double limit)
-{
-	double t0 = now_s();
-	while (now_s() - t0 < limit) {
-		if (cond(alias))
-			return now_s() - t0;
-		usleep(20000);
-	}
-	return -1;
-}
-
-static int is_banned(const char *a) { return !state_of(a).healthy; }
-static int is_admitted(const char *a) { return state_of(a).healthy; }
-static int is_probed(const char *a) { return state_of(a).probed_us_ago >= 0; }
 static int is_lagging(const char *a) { return state_of(a).lagging; }
 static int not_lagging(const char *a) { return !state_of(a).lagging; }
 
-/* The explain text of a read. */
-static char *explain_read(void)
-{
-	dbr_session *s = NULL;
-	assert_int_equal(dbr_session_new(&s, F.db), 0);
-	dbr_query q = DBR_QUERY_INIT;
-	q.sql = "SELECT 1";
-	dbr_trace *t = NULL;
-	assert_int_equal(dbr_explain(&t, s, &q), 0);
-	char *text = strdup(dbr_trace_text(t));
-	dbr_trace_free(t);
-	dbr_session_free(s);
-	return text;
-}
+/* ------------------------------------------------------------ writers */
 
-/* ------------------------------------------------------------ read load */
-
-static struct {
-	atomic_int stop;
-	atomic_long reads, failures, served_r1;
-	_Atomic double last_r1;     /* when r1 last served a read */
-	_Atomic double longest;     /* the longest call */
-	char first_error[512];
-	pthread_mutex_t lock;
-} L;
-
-static void *reader(void *arg)
-{
-	(void)arg;
-	dbr_session *s = NULL;
-	if (dbr_session_new(&s, F.db))
-		return NULL;
-	dbr_query q = DBR_QUERY_INIT;
-	q.sql = "SELECT 1";
-	while (!atomic_load(&L.stop)) {
-		dbr_result *r = NULL;
-		double t0 = now_s();
-		int rc = dbr_exec(&r, s, &q);
-		double t = now_s(), d = t - t0;
-		if (d > atomic_load(&L.longest))
-			atomic_store(&L.longest, d);
-		atomic_fetch_add(&L.reads, 1);
-		if (rc) {
-			pthread_mutex_lock(&L.lock);
-			if (atomic_fetch_add(&L.failures, 1) == 0)
-				snprintf(L.first_error, sizeof L.first_error, "%s", dbr_session_errmsg(s));
-			pthread_mutex_unlock(&L.lock);
-		} else if (strcmp(dbr_result_alias(r), "r1") == 0) {
-			atomic_fetch_add(&L.served_r1, 1);
-			atomic_store(&L.last_r1, t);
-		}
-		dbr_result_free(r);
-	}
-	dbr_session_free(s);
-	return NULL;
-}
-
-static pthread_t readers[NTHREADS];
-static int loading; /* readers run: a failed test's teardown stops them */
 static pthread_t wthread; /* a writer, when wrunning */
 static int wrunning;
 
@@ -293,32 +185,11 @@ static void writer_stop(void)
 	pthread_join(wthread, NULL);
 }
 
-static void load_start(void)
-{
-	loading = 1;
-	memset(&L, 0, sizeof L);
-	pthread_mutex_init(&L.lock, NULL);
-	for (int i = 0; i < NTHREADS; i++)
-		assert_int_equal(pthread_create(&readers[i], NULL, reader, NULL), 0);
-}
-
-static void load_stop(void)
-{
-	if (!loading)
-		return;
-	loading = 0;
-	atomic_store(&L.stop, 1);
-	for (int i = 0; i < NTHREADS; i++)
-		pthread_join(readers[i], NULL);
-	pthread_mutex_destroy(&L.lock);
-	fprintf(stderr, "# %ld reads, %ld failed, %ld on r1, longest call %.2f s\n",
-	        atomic_load(&L.reads), atomic_load(&L.failures), atomic_load(&L.served_r1),
-	        atomic_load(&L.longest));
-	if (atomic_load(&L.failures))
-		fprintf(stderr, "# first failure: %s\n", L.first_error);
-}
-
 /* ------------------------------------------------------------ tests */
+
+/* r1 (PostgreSQL) stopped and started again with pg_ctl. */
+static int stop_r1(void) { return pg_ctl(1, "stop"); }
+static int start_r1(void) { return pg_ctl(1, "start"); }
 
 /* A replica stopped under a 16-thread read load: no read fails (retries),
  * it is out of rotation within an interval, back within two after it
@@ -330,40 +201,36 @@ static void test_replica_stopped_under_load(void **state)
 		skip();
 	open_cluster("");
 	assert_true(wait_for(is_probed, "r1", 5) >= 0);
+	check_r1_down_under_load(stop_r1, start_r1, "r1", "its stop");
+}
+
+/* r1 hung by hang(1) (SIGSTOP) under the read load, woken by hang(0)
+ * (SIGCONT) 2 s after its ban: r1 banned within an interval, no call
+ * waited longer than monitor.timeout + connect_timeout (+ slack), no read
+ * failed, and r1 serves reads again. `name` names r1 in the log lines. */
+static void check_r1_hung_under_load(int (*hang)(int on), const char *name)
+{
 	load_start();
 	sleep(1);
-	assert_true(atomic_load(&L.served_r1) > 0);
-	assert_int_equal(pg_ctl(1, "stop"), 0);
-	double t_stop = now_s();
+	assert_int_equal(hang(1), 0);
 	double banned_after = wait_for(is_banned, "r1", 10);
-	fprintf(stderr, "# r1 banned %.2f s after its stop\n", banned_after);
-	assert_true(banned_after >= 0 && banned_after <= INTERVAL + 1.0 + 1.0);
-	uint64_t attempts0 = state_of("r1").connect_attempts;
-	double t_down0 = now_s();
-	sleep(3);
-	char *text = explain_read();
-	assert_non_null(strstr(text, "banned"));
-	assert_null(strstr(text, "Sekr1t"));
-	free(text);
-	uint64_t attempts = state_of("r1").connect_attempts - attempts0;
-	double down = now_s() - t_down0;
-	fprintf(stderr, "# %llu connects to r1 in %.1f s down\n", (unsigned long long)attempts, down);
-	assert_true(attempts <= (uint64_t)(down / (INTERVAL * 0.9)) + 8);
-	assert_true(atomic_load(&L.last_r1) < t_stop + 0.5);
-	assert_int_equal(pg_ctl(1, "start"), 0);
+	fprintf(stderr, "# %s banned %.2f s after SIGSTOP\n", name, banned_after);
+	sleep(2);
+	double longest = atomic_load(&L.longest);
+	assert_int_equal(hang(0), 0);
 	double back = wait_for(is_admitted, "r1", 15);
-	fprintf(stderr, "# r1 re-admitted %.2f s after its restart\n", back);
-	/* A just-started server may fail a probe ("starting up"): slack. */
-	assert_true(back >= 0 && back <= 2 * INTERVAL * 1.1 + 1.0 + 5.0);
-	long served = atomic_load(&L.served_r1);
-	double t_back = now_s();
-	while (atomic_load(&L.served_r1) == served && now_s() - t_back < 5)
-		usleep(20000);
-	assert_true(atomic_load(&L.served_r1) > served);
+	fprintf(stderr, "# %s re-admitted %.2f s after SIGCONT\n", name, back);
+	int serves_again = r1_serves_again();
 	load_stop();
+	fprintf(stderr, "# longest call while hung %.2f s\n", longest);
+	assert_true(banned_after >= 0 && banned_after <= INTERVAL + 1.0 + 1.5);
+	assert_true(longest <= 1.0 + 1.0 + 1.5); /* monitor.timeout + connect_timeout + slack */
+	assert_true(back >= 0);
+	assert_true(serves_again);
 	assert_int_equal(atomic_load(&L.failures), 0);
-	assert_true(state_of("r1").bans >= 1);
 }
+
+static int freeze_r1(int on) { return freeze(1, on); }
 
 /* A hung replica (SIGSTOP) under the read load: no call waits longer than
  * monitor.timeout + connect_timeout (+ slack), no read fails, and after
@@ -375,28 +242,7 @@ static void test_hung_replica(void **state)
 		skip();
 	open_cluster_opts("", "connect_timeout = 1; read_timeout = 1;");
 	assert_true(wait_for(is_probed, "r1", 5) >= 0);
-	load_start();
-	sleep(1);
-	assert_int_equal(freeze(1, 1), 0);
-	double banned_after = wait_for(is_banned, "r1", 10);
-	fprintf(stderr, "# r1 banned %.2f s after SIGSTOP\n", banned_after);
-	sleep(2);
-	double longest = atomic_load(&L.longest);
-	assert_int_equal(freeze(1, 0), 0);
-	double back = wait_for(is_admitted, "r1", 15);
-	fprintf(stderr, "# r1 re-admitted %.2f s after SIGCONT\n", back);
-	long served = atomic_load(&L.served_r1);
-	double t_back = now_s();
-	while (atomic_load(&L.served_r1) == served && now_s() - t_back < 5)
-		usleep(20000);
-	long served_after = atomic_load(&L.served_r1);
-	load_stop();
-	fprintf(stderr, "# longest call while hung %.2f s\n", longest);
-	assert_true(banned_after >= 0 && banned_after <= INTERVAL + 1.0 + 1.5);
-	assert_true(longest <= 1.0 + 1.0 + 1.5); /* monitor.timeout + connect_timeout + slack */
-	assert_true(back >= 0);
-	assert_true(served_after > served);
-	assert_int_equal(atomic_load(&L.failures), 0);
+	check_r1_hung_under_load(freeze_r1, "r1");
 }
 
 /* Lag injected on r2 (recovery_min_apply_delay while the primary writes):
@@ -405,7 +251,7 @@ static void *writer(void *arg)
 {
 	(void)arg;
 	dbr_session *s = NULL;
-	if (dbr_session_new(&s, F.db))
+	if (dbr_session_new(&s, mon_db))
 		return NULL;
 	while (!atomic_load(&L.stop)) {
 		dbr_exec_sql(NULL, s, "INSERT INTO mon_lag (at) VALUES (now())");
@@ -422,7 +268,7 @@ static void test_lagging_replica_excluded(void **state)
 		skip();
 	open_cluster("max_lag = 1.0; lag_breaches = 2;");
 	dbr_session *s = NULL;
-	assert_int_equal(dbr_session_new(&s, F.db), 0);
+	assert_int_equal(dbr_session_new(&s, mon_db), 0);
 	assert_int_equal(dbr_exec_sql(NULL, s, "CREATE TABLE IF NOT EXISTS mon_lag (at timestamptz)"), 0);
 	dbr_session_free(s);
 	assert_true(wait_for(is_probed, "r2", 5) >= 0);
@@ -469,14 +315,14 @@ static void *mixed_writer(void *arg)
 {
 	(void)arg;
 	dbr_session *s = NULL;
-	if (dbr_session_new(&s, F.db))
+	if (dbr_session_new(&s, mon_db))
 		return NULL;
 	while (!atomic_load(&L.stop) && W.n < NWRITES) {
 		char sql[128];
 		snprintf(sql, sizeof sql, "INSERT INTO mon_writes (id) VALUES (%d)", W.n);
-		double t0 = now_s();
+		double t0 = mono_s();
 		int rc = dbr_exec_sql(NULL, s, sql);
-		double d = now_s() - t0;
+		double d = mono_s() - t0;
 		if (rc) {
 			W.failed[W.n] = rc;
 			if (d > W.slowest_failure)
@@ -498,7 +344,7 @@ static void test_primary_stopped_mixed_load(void **state)
 		skip();
 	open_cluster("");
 	dbr_session *s = NULL;
-	assert_int_equal(dbr_session_new(&s, F.db), 0);
+	assert_int_equal(dbr_session_new(&s, mon_db), 0);
 	assert_int_equal(dbr_exec_sql(NULL, s, "DROP TABLE IF EXISTS mon_writes"), 0);
 	assert_int_equal(dbr_exec_sql(NULL, s, "CREATE TABLE mon_writes (id int PRIMARY KEY)"), 0);
 	memset(&W, 0, sizeof W);
@@ -560,34 +406,10 @@ static void test_mariadb_replica_hung(void **state)
 	         "};\n"
 	         "routers = ( { name = \"round_robin\"; } );\n",
 	         env("DBR_MY_PRIMARY_URL"), INTERVAL, env("DBR_MY_REPLICA_URL"));
-	int rc = dbr_open_string(&F.db, text);
-	if (rc)
-		fprintf(stderr, "# dbr_open_string: %s\n", dbr_error_last()->message);
-	assert_int_equal(rc, 0);
+	monitor_open(text);
 	assert_true(wait_for(is_probed, "r1", 5) >= 0);
 	assert_int_equal(state_of("r1").role, 2);
-	load_start();
-	sleep(1);
-	assert_int_equal(my_freeze(1), 0);
-	double banned_after = wait_for(is_banned, "r1", 10);
-	fprintf(stderr, "# MariaDB r1 banned %.2f s after SIGSTOP\n", banned_after);
-	sleep(2);
-	double longest = atomic_load(&L.longest);
-	assert_int_equal(my_freeze(0), 0);
-	double back = wait_for(is_admitted, "r1", 15);
-	fprintf(stderr, "# MariaDB r1 re-admitted %.2f s after SIGCONT\n", back);
-	long served = atomic_load(&L.served_r1);
-	double t_back = now_s();
-	while (atomic_load(&L.served_r1) == served && now_s() - t_back < 5)
-		usleep(20000);
-	long served_after = atomic_load(&L.served_r1);
-	load_stop();
-	fprintf(stderr, "# longest call while hung %.2f s\n", longest);
-	assert_true(banned_after >= 0 && banned_after <= INTERVAL + 1.0 + 1.5);
-	assert_true(longest <= 1.0 + 1.0 + 1.5);
-	assert_true(back >= 0);
-	assert_true(served_after > served);
-	assert_int_equal(atomic_load(&L.failures), 0);
+	check_r1_hung_under_load(my_freeze, "MariaDB r1");
 }
 
 /* ------------------------------------------------------------ failover seen */
@@ -633,7 +455,7 @@ static void test_promoted_replica_seen(void **state)
 	         "  r1 = { url = \"%s\"; replica_of = \"default\"; };\n"
 	         "};\n"
 	         "routers = ( { name = \"round_robin\"; } );\n", primary, INTERVAL, replica);
-	assert_int_equal(dbr_open_string(&F.db, text), 0);
+	monitor_open(text);
 	assert_true(wait_for(is_probed, "r1", 10) >= 0);
 	assert_int_equal(state_of("r1").role, 2);
 	snprintf(cmd, sizeof cmd,

@@ -26,6 +26,7 @@
 #include <cmocka.h>
 
 #include <dbrouter/dbrouter.h>
+#include "testutil.h"
 
 static struct {
 	char dir[256];
@@ -44,13 +45,6 @@ static int64_t fake_now(void)
 static void advance(double seconds)
 {
 	atomic_fetch_add(&clock_offset, (long long)(seconds * 1e6));
-}
-
-static double mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void nap_ms(int ms)
@@ -168,32 +162,10 @@ static void let_go(dbr_session **s, int n)
 		dbr_session_free(s[i]);
 }
 
-static void remove_tree(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[512];
-	struct stat st;
-	while (d && (e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-			remove_tree(path);
-		else
-			unlink(path);
-	}
-	if (d)
-		closedir(d);
-	rmdir(dir);
-}
-
 static int setup(void **state)
 {
 	(void)state;
-	const char *tmp = getenv("TMPDIR");
-	snprintf(F.dir, sizeof F.dir, "%s/dbr-pool-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (mkdtemp(F.dir) == NULL)
+	if (make_temp_dir(F.dir, sizeof F.dir, "pool") != 0)
 		return -1;
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);

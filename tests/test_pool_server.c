@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include <dbrouter/dbrouter.h>
+#include "testutil.h"
 
 static struct {
 	char dir[256];
@@ -51,9 +52,7 @@ static int setup(void **state)
 	(void)state;
 	if (!env("DBR_PG_PRIMARY_URL") || !env("DBR_PG_BINDIR") || !env("DBR_PG_SOCKET_DIR"))
 		return 0; /* the tests skip */
-	const char *tmp = getenv("TMPDIR");
-	snprintf(F.dir, sizeof F.dir, "%s/dbr-pool-srv-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	return mkdtemp(F.dir) ? 0 : -1;
+	return make_temp_dir(F.dir, sizeof F.dir, "pool-srv");
 }
 
 static int teardown(void **state)
@@ -64,10 +63,7 @@ static int teardown(void **state)
 	if (F.stopped && pg_ctl("start") != 0)
 		fprintf(stderr, "# could not start the PostgreSQL primary again\n");
 	if (F.dir[0]) {
-		char path[300];
-		snprintf(path, sizeof path, "%s/default.db", F.dir);
-		unlink(path);
-		rmdir(F.dir);
+		remove_tree(F.dir);
 		F.dir[0] = 0;
 	}
 	return 0;

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include <dbrouter/dbrouter.h>
+#include "testutil.h"
 
 typedef struct fixture {
 	char dir[64];
@@ -76,13 +77,6 @@ static void text_on(char *buf, size_t size, const char *alias, const char *sql,
 	dbr_result_free(r);
 }
 
-static double mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* ------------------------------------------------------------ setup */
 
 static int add_alias(char *conf, size_t size, size_t i)
@@ -126,13 +120,10 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char path[128];
 	(void)state;
 	dbr_session_free(F.s);
 	dbr_close(F.db);
-	snprintf(path, sizeof path, "%s/cache.db", F.dir);
-	unlink(path);
-	rmdir(F.dir);
+	remove_tree(F.dir);
 	return 0;
 }
 

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include <dbrouter/dbrouter.h>
+#include "testutil.h"
 
 static char dir[256];
 
@@ -531,9 +532,7 @@ static void user_router_unchanged(void **st)
 /* A temporary directory with app.db (table t) and logs.db (table l). */
 static int make_dir(void **st)
 {
-	const char *tmp = getenv("TMPDIR");
-	snprintf(dir, sizeof dir, "%s/dbr-routers-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir))
+	if (make_temp_dir(dir, sizeof dir, "routers") != 0)
 		return -1;
 	dbr *db;
 	if (open_conf(&db, "", 1, 1) != 0) {
@@ -559,18 +558,7 @@ static int make_dir(void **st)
 
 static int remove_dir(void **st)
 {
-	DIR *d = opendir(dir);
-	if (!d)
-		return -1;
-	for (struct dirent *e; (e = readdir(d)) != NULL;) {
-		char path[600];
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	return rmdir(dir);
+	return remove_tree(dir);
 }
 
 /* A router answering "" passes like NULL (yara_orm's routers answer ""):

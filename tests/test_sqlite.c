@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include <dbrouter/dbrouter.h>
+#include "testutil.h"
 
 /* The deployment every test shares: a file primary, a read-only replica of
  * the same file, a WAL file and a shared in-memory database of two
@@ -48,28 +49,10 @@ static char *conf_text(const char *tmpl)
 	return text;
 }
 
-static void remove_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[512];
-	while (d && (e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	if (d)
-		closedir(d);
-	rmdir(dir);
-}
-
 static int group_setup(void **state)
 {
 	(void)state;
-	const char *tmp = getenv("TMPDIR");
-	snprintf(F.dir, sizeof F.dir, "%s/dbr-sqlite-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (mkdtemp(F.dir) == NULL)
+	if (make_temp_dir(F.dir, sizeof F.dir, "sqlite") != 0)
 		return -1;
 	char *text = conf_text(CONF);
 	int rc = dbr_open_string(&F.db, text);
@@ -83,7 +66,7 @@ static int group_teardown(void **state)
 {
 	(void)state;
 	dbr_close(F.db);
-	remove_dir(F.dir);
+	remove_tree(F.dir);
 	return 0;
 }
 

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include <dbrouter/dbrouter.h>
+#include "testutil.h"
 
 static char dir[256];
 static int on_pg;
@@ -355,8 +356,7 @@ static int setup(void **state)
 			snprintf(urls[i], sizeof(urls[i]), "%s", getenv(env[i]));
 		}
 	} else {
-		snprintf(dir, sizeof(dir), "/tmp/dbr-stream.XXXXXX");
-		if (!mkdtemp(dir))
+		if (make_temp_dir(dir, sizeof dir, "stream") != 0)
 			return -1;
 		snprintf(urls[0], sizeof(urls[0]), "sqlite://%s/s.db", dir);
 		snprintf(urls[1], sizeof(urls[1]), "sqlite://%s/s.db?mode=ro", dir);
@@ -393,9 +393,7 @@ static int teardown(void **state)
 	dbr_close(db);
 	if (on_pg)
 		return 0;
-	char cmd[300];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return remove_tree(dir);
 }
 
 int main(int argc, char **argv)

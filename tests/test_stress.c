@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include <dbrouter/dbrouter.h>
+#include "testutil.h"
 
 #define NTHREADS 16
 #define MAXALIASES 3
@@ -43,13 +44,6 @@ typedef struct worker {
 	int64_t ops, errors, commits, rollbacks, savepoints;
 	char failure[512]; /* a broken invariant, not a tolerated SQL error */
 } worker;
-
-static double mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int insert(dbr_session *s, size_t a, int thread, int64_t seq)
 {
@@ -329,8 +323,7 @@ int main(int argc, char **argv)
 	const char *sec = getenv("DBR_STRESS_SECONDS");
 	if (sec && atof(sec) > 0)
 		seconds = atof(sec);
-	snprintf(dir, sizeof(dir), "%s/dbr-stress-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(dir)) {
+	if (make_temp_dir(dir, sizeof dir, "stress") != 0) {
 		perror("mkdtemp");
 		return 1;
 	}
@@ -339,9 +332,7 @@ int main(int argc, char **argv)
 	};
 	int rc = cmocka_run_group_tests_name(with_servers ? "stress (sqlite, postgres, mariadb)" : "stress (sqlite)",
 	                                     tests, setup, teardown);
-	char cmd[300];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
+	if (remove_tree(dir) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
 	return rc;
 }

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include <dbrouter/dbrouter.h>
+#include "testutil.h"
 
 static char dir[128];
 
@@ -547,16 +548,13 @@ static void my_read_only_tx(void **st)
 static int make_dir(void **st)
 {
 	(void)st;
-	snprintf(dir, sizeof dir, "/tmp/dbr-tenant.XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
+	return make_temp_dir(dir, sizeof dir, "tenant");
 }
 
 static int remove_dir(void **st)
 {
 	(void)st;
-	char cmd[200];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return remove_tree(dir);
 }
 
 int main(int argc, char **argv)

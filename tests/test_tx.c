@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include <dbrouter/dbrouter.h>
+#include "testutil.h"
 
 static char dir[256];
 static _Atomic int64_t fake_now = 1700000000LL * 1000000;
@@ -555,8 +556,7 @@ static void test_alias_list_outlives_removal(void **state)
 
 int main(void)
 {
-	snprintf(dir, sizeof(dir), "%s/dbr-tx-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(dir)) {
+	if (make_temp_dir(dir, sizeof dir, "tx") != 0) {
 		perror("mkdtemp");
 		return 1;
 	}
@@ -575,9 +575,7 @@ int main(void)
 		cmocka_unit_test_setup(test_alias_list_outlives_removal, clean_tables),
 	};
 	int rc = cmocka_run_group_tests_name("tx", tests, setup_schema, NULL);
-	char cmd[300];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
+	if (remove_tree(dir) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
 	return rc;
 }

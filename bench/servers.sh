@@ -5,15 +5,15 @@
 # MariaDB servers of tests/servers.sh, and, if `pgpool` is installed, a
 # throw-away pgpool-II over the PostgreSQL three; runs servers_bench at 1, 4
 # and 16 threads (modes interleaved, medians and ratios), then, if valgrind
-# is installed, client instructions (callgrind) and heap allocations
-# (memcheck) per statement of each mode: the difference between a run of N1
-# and one of N2 statements, divided by N2 - N1, so setup cancels out.
+# is installed, client instructions and heap allocations per statement of
+# each mode (one callgrind run, a dump per mode, setup and warm-up left out).
 # A peer that is not there (libzdb not built in, pgpool missing or not
 # starting) is reported as not measured; the rest runs.
 #
 # Environment: BENCH (the servers_bench binary), THREADS ("1 4 16"),
-# ROUNDS (3), DURATION (seconds per mode and round, 1.5), N1/N2 (200/1200),
-# VALGRIND (1; 0 skips the counts), PGPOOL (1; 0 skips pgpool-II).
+# ROUNDS (3), DURATION (seconds per mode and round, 1.5),
+# COUNT_N (1000 statements per mode under callgrind), VALGRIND (1; 0 skips
+# the counts), PGPOOL (1; 0 skips pgpool-II).
 # Defaults keep a whole run near 5 minutes on 2 cores. Not a test.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -141,12 +141,12 @@ fi
 
 # ------------------------------------------------------------ wall clock
 echo "# $(date -u '+%Y-%m-%d %H:%M') UTC $(uname -m), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# libpq $(pg_config --version 2>/dev/null || echo ?); pgpool-II $(pgpool --version 2>&1 | sed -n 's/.*version \([^ ]*\).*/\1/p')"
+echo "# libpq $(pg_config --version 2>/dev/null || echo ?)$(pgpool --version 2>&1 | sed -n 's/.*version \([^ ]*\).*/; pgpool-II \1/p')"
 modes=$("$bench" -l | tr '\n' ' ')
 case " $modes " in *" zdb-pg "*) ;; *)
 	echo "# zdb-pg, zdb-my: not measured (servers_bench built without libzdb: apt-get install libzdb-dev, configure again)" ;;
 esac
-[ -n "${DBR_PGPOOL_URL:-}" ] || echo "# pgpool: not measured ($why)"
+[ -n "${DBR_PGPOOL_URL:-}" ] || echo "# pgpool: not measured: $why"
 for t in $threads; do
 	"$bench" -t "$t" -r "${ROUNDS:-3}" -s "${DURATION:-1.5}" | grep -v 'not measured'
 	echo
@@ -160,25 +160,31 @@ if [ -n "${DBR_PGPOOL_URL:-}" ]; then # where pgpool-II sent the reads
 fi
 
 # ------------------------------------------------------------ counts
+# One callgrind run: servers_bench dumps each mode's N statements (after 20
+# to warm) separately; instructions and malloc/calloc/realloc calls of the
+# whole process (every thread) in that dump, divided by N.
 [ "${VALGRIND:-1}" != 0 ] || exit 0
 command -v valgrind >/dev/null || { echo "# valgrind not installed: no instruction counts"; exit 0; }
-n1=${N1:-200} n2=${N2:-1200}
-count() { # count TOOL MODE N → the tool's total for the run (table kept: -k)
-	local tool=$1 mode=$2 n=$3
-	if [ "$tool" = callgrind ]; then
-		valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bench" -k -m "$mode" -n "$n" 2>&1 |
-			sed -n 's/.*Collected : \([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s }'
-	else
-		valgrind --tool=memcheck --leak-check=no "$bench" -k -m "$mode" -n "$n" 2>&1 |
-			sed -n 's/.*total heap usage: \([0-9,]*\) allocs.*/\1/p' | tr -d , | awk '{ s += $1 } END { print s }'
-	fi
-}
-echo "# client side only (a pgpool-II or server process is not counted)"
+n=${COUNT_N:-1000}
+cg=$(mktemp -d /tmp/dbr-callgrind.XXXXXX)
+trap 'pgpool_stop; rm -rf "$cg"' EXIT
+valgrind --tool=callgrind --callgrind-out-file="$cg/cg" "$bench" -k -n "$n" \
+	-m "$(echo $modes | tr ' ' ,)" >"$cg/log" 2>&1 || { tail -n 5 "$cg/log"; exit 1; }
+echo "# client side only (a pgpool-II or server process is not counted); $n statements"
 printf '%-14s %14s %12s\n' mode "instr/stmt" "allocs/stmt"
-for m in $modes; do
-	case $m in pg-rr) continue ;; esac # pg-prepared's code path
-	i1=$(count callgrind "$m" "$n1"); i2=$(count callgrind "$m" "$n2")
-	a1=$(count memcheck "$m" "$n1"); a2=$(count memcheck "$m" "$n2")
-	printf '%-14s %14d %12.1f\n' "$m" $(( (i2 - i1) / (n2 - n1) )) \
-		"$(awk "BEGIN { print ($a2 - $a1) / ($n2 - $n1) }")"
+for i in $(seq 1 64); do # the dumps in mode order: cg.1, cg.2, ...
+	f=$cg/cg.$i
+	[ -f "$f" ] || break
+	awk -v n="$n" '
+		/^desc: Trigger: Client Request: / { mode = $NF }
+		/^(summary|totals):/ { ir = $2 }
+		/^c?fn=\(/ { # compressed names: "fn=(id) name" once, then "fn=(id)"
+			id = $1; sub(/^c?fn=/, "", id)
+			if (NF > 1) name[id] = $2
+			if ($1 ~ /^cfn/) callee = name[id]
+		}
+		/^calls=/ && callee ~ /^(malloc|calloc|realloc)('"'"'[0-9]+)?$/ {
+			c = $1; sub(/^calls=/, "", c); allocs += c
+		}
+		END { if (mode != "") printf "%-14s %14d %12.1f\n", mode, ir / n, allocs / n }' "$f"
 done

@@ -28,8 +28,11 @@
  * their ratios to the ceiling are printed. Not a test: nothing asserts.
  *
  *   servers_bench [-t THREADS] [-r ROUNDS] [-s SECONDS] [-m MODE,...]
- *   servers_bench -n N -m MODE     one thread, N statements, nothing printed
- *                                  (for callgrind / memcheck counts)
+ *   servers_bench -n N -m MODE,... one thread, per mode: open, 20 statements
+ *                                  to warm, N statements, close; nothing
+ *                                  printed. Under callgrind the N statements
+ *                                  of each mode are one dump named after it
+ *                                  (bench/servers.sh divides by N)
  *   servers_bench -l               the modes this build and environment can run
  * -k: keep the table of an earlier run (no refill, no wait for the replicas).
  * Environment: the DBR_PG_* / DBR_MY_* URLs of tests/servers.sh, and
@@ -50,6 +53,15 @@
 #include <dbrouter/dbrouter.h>
 #ifdef HAVE_LIBZDB
 #include <zdb.h>
+#endif
+#if defined(__has_include)
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#endif
+#endif
+#ifndef CALLGRIND_DUMP_STATS_AT /* no valgrind headers: nothing to count with */
+#define CALLGRIND_ZERO_STATS
+#define CALLGRIND_DUMP_STATS_AT(name) (void)(name)
 #endif
 
 #define ROWS 1000
@@ -450,20 +462,23 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static void setup(int keep)
+static void setup(int keep, int counting)
 {
 	char conf[4096];
 	snprintf(conf, sizeof(conf),
 	         "databases = {"
-	         " pg = { url = \"%s\"; pool = { max_connections = 64; }; };"
+	         /* a loaded machine must not ban replicas mid-run: this measures
+	          * throughput, not failover */
+	         " pg = { url = \"%s\"; pool = { max_connections = 64; };"
+	         "        monitor = { timeout = 5; interval = %s; }; };"
 	         " pg_r1 = { url = \"%s\"; replica_of = \"pg\"; pool = { max_connections = 64; }; };"
 	         " pg_r2 = { url = \"%s\"; replica_of = \"pg\"; pool = { max_connections = 64; }; };"
 	         " my = { url = \"%s\"; pool = { max_connections = 64; }; };"
 	         " default = { url = \"sqlite::memory:\"; }; };"
 	         "routers = ( { name = \"per_model\"; models = { B = \"pg\"; M = \"my\"; }; },"
 	         " { name = \"pinning\"; }, { name = \"round_robin\"; } );",
-	         env("DBR_PG_PRIMARY_URL"), env("DBR_PG_REPLICA1_URL"), env("DBR_PG_REPLICA2_URL"),
-	         env("DBR_MY_PRIMARY_URL"));
+	         env("DBR_PG_PRIMARY_URL"), counting ? "3600" : "1", /* no probe mid-count */
+	         env("DBR_PG_REPLICA1_URL"), env("DBR_PG_REPLICA2_URL"), env("DBR_MY_PRIMARY_URL"));
 	dbr_session *s;
 	if (dbr_open_string(&g_dbr, conf) || dbr_session_new(&s, g_dbr))
 		die("dbr_open", dbr_error_last()->message);
@@ -520,13 +535,19 @@ int main(int argc, char **argv)
 			printf("%s\n", sel[i]->name);
 		return 0;
 	}
-	setup(keep);
+	setup(keep, n > 0);
+	if (n > 0)
+		sleep(2); /* the monitor's first probes (slow under valgrind) end first */
 	if (n > 0) { /* counts for callgrind: one thread, n statements */
 		for (size_t i = 0; i < nsel; i++) {
 			void *st = sel[i]->open();
 			unsigned seed = 2463534242u;
+			for (int k = 0; k < 20; k++) /* connect, prepare, caches */
+				sel[i]->one(st, next_key(&seed));
+			CALLGRIND_ZERO_STATS;
 			for (int k = 0; k < n; k++)
 				sel[i]->one(st, next_key(&seed));
+			CALLGRIND_DUMP_STATS_AT(sel[i]->name);
 			sel[i]->close(st);
 		}
 		dbr_close(g_dbr);

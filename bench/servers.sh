@@ -162,18 +162,20 @@ fi
 # ------------------------------------------------------------ counts
 # One callgrind run: servers_bench dumps each mode's N statements (after 20
 # to warm) separately; instructions and malloc/calloc/realloc calls of the
-# whole process (every thread) in that dump, divided by N.
+# main thread (which runs every statement) in that dump, divided by N.
+# Background threads (dbrouter's monitor and pool upkeep) are left out:
+# their work is per second, not per statement.
 [ "${VALGRIND:-1}" != 0 ] || exit 0
 command -v valgrind >/dev/null || { echo "# valgrind not installed: no instruction counts"; exit 0; }
 n=${COUNT_N:-1000}
 cg=$(mktemp -d /tmp/dbr-callgrind.XXXXXX)
 trap 'pgpool_stop; rm -rf "$cg"' EXIT
-valgrind --tool=callgrind --callgrind-out-file="$cg/cg" "$bench" -k -n "$n" \
+valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$cg/cg" "$bench" -k -n "$n" \
 	-m "$(echo $modes | tr ' ' ,)" >"$cg/log" 2>&1 || { tail -n 5 "$cg/log"; exit 1; }
 echo "# client side only (a pgpool-II or server process is not counted); $n statements"
 printf '%-14s %14s %12s\n' mode "instr/stmt" "allocs/stmt"
-for i in $(seq 1 64); do # the dumps in mode order: cg.1, cg.2, ...
-	f=$cg/cg.$i
+for i in $(seq 1 64); do # the dumps in mode order: cg.1-01, cg.2-01, ...
+	f=$cg/cg.$i-01
 	[ -f "$f" ] || break
 	awk -v n="$n" '
 		/^desc: Trigger: Client Request: / { mode = $NF }

@@ -536,8 +536,6 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	setup(keep, n > 0);
-	if (n > 0)
-		sleep(2); /* the monitor's first probes (slow under valgrind) end first */
 	if (n > 0) { /* counts for callgrind: one thread, n statements */
 		for (size_t i = 0; i < nsel; i++) {
 			void *st = sel[i]->open();

@@ -132,12 +132,8 @@ CONF
 	return 1
 }
 
-why=""
-if [ "${PGPOOL:-1}" = 0 ]; then
-	why="PGPOOL=0"
-elif ! pgpool_start; then
-	:
-fi
+why="PGPOOL=0"
+[ "${PGPOOL:-1}" = 0 ] || pgpool_start || true
 
 # ------------------------------------------------------------ wall clock
 echo "# $(date -u '+%Y-%m-%d %H:%M') UTC $(uname -m), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"

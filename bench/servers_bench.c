@@ -111,6 +111,7 @@ typedef struct mode {
 } mode;
 
 static dbr *g_dbr; /* shared by the dbr-* modes: one dbr per process */
+static int g_threads = 1; /* of the run being opened */
 
 /* libpq */
 typedef struct pgst {
@@ -284,7 +285,8 @@ static void *zdb_open(zdbpool *z)
 			die("libzdb", "bad URL");
 		z->pool = ConnectionPool_new(z->url);
 		ConnectionPool_setAbortHandler(z->pool, zdb_abort);
-		ConnectionPool_setInitialConnections(z->pool, 1);
+		/* connected before the clock starts, as the other modes are */
+		ConnectionPool_setInitialConnections(z->pool, g_threads);
 		ConnectionPool_setMaxConnections(z->pool, 64);
 		ConnectionPool_start(z->pool);
 	}
@@ -435,6 +437,7 @@ static double run_mode(const mode *m, int threads, double seconds)
 {
 	worker *w = calloc((size_t)threads, sizeof(*w));
 	atomic_int stop = 0;
+	g_threads = threads;
 	for (int i = 0; i < threads; i++) {
 		w[i] = (worker){ .m = m, .st = m->open(), .stop = &stop,
 		                 .seed = 2463534242u + 7919u * (unsigned)i };

@@ -18,6 +18,11 @@ bench_servers_bench_SOURCES = bench/servers_bench.c
 bench_servers_bench_CFLAGS = $(AM_CFLAGS) $(PQ_CFLAGS) $(MARIADB_CFLAGS)
 bench_servers_bench_LDADD = libdbrouter.la $(PQ_LIBS) $(MARIADB_LIBS) $(PTHREAD_LIBS)
 bench_servers_bench_LDFLAGS = -no-install # a real binary, not a libtool wrapper: valgrind measures it
+if WITH_LIBZDB
+# the peer libzdb (configure defines HAVE_LIBZDB): the zdb-* modes
+bench_servers_bench_CFLAGS += $(ZDB_CFLAGS)
+bench_servers_bench_LDADD += $(ZDB_LIBS)
+endif
 endif
 endif
 EXTRA_DIST += bench/servers.sh

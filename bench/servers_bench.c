@@ -14,14 +14,31 @@
  *   my-prepared   libmariadb mysql_stmt_execute on the primary
  *   my-text       libmariadb mysql_real_query with the key in the text
  *   dbr-my-using  dbr_exec with an explicit alias (MariaDB primary)
+ * and the peers, where present:
+ *   zdb-pg        libzdb (configure found it: HAVE_LIBZDB): a shared
+ *                 ConnectionPool on the primary; per statement, as libzdb is
+ *                 meant to be used: get a connection, prepare, bind, execute,
+ *                 fetch the value, return the connection (which frees the
+ *                 statement: libzdb keeps none across checkouts)
+ *   zdb-my        the same on the MariaDB primary
+ *   pgpool        libpq PQexecPrepared through pgpool-II (DBR_PGPOOL_URL,
+ *                 set by bench/servers.sh when it could start one)
  * Each round runs every mode for `seconds` at T threads, modes interleaved
  * so that the machine's drift hits them alike; the medians over rounds and
  * their ratios to the ceiling are printed. Not a test: nothing asserts.
  *
  *   servers_bench [-t THREADS] [-r ROUNDS] [-s SECONDS] [-m MODE,...]
- *   servers_bench -n N -m MODE     one thread, N statements, nothing printed
- *                                  (for callgrind / memcheck counts)
- * Environment: the DBR_PG_* / DBR_MY_* URLs of tests/servers.sh. */
+ *   servers_bench -n N -m MODE,... one thread, per mode: open, 20 statements
+ *                                  to warm, N statements, close; nothing
+ *                                  printed. Under callgrind the N statements
+ *                                  of each mode are one dump named after it
+ *                                  (bench/servers.sh divides by N)
+ *   servers_bench -l               the modes this build and environment can run
+ * -k: keep the table of an earlier run (no refill, no wait for the replicas).
+ * Environment: the DBR_PG_* / DBR_MY_* URLs of tests/servers.sh, and
+ * DBR_PGPOOL_URL for the pgpool mode. */
+#include "config.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -34,6 +51,18 @@
 #include <mysql.h>
 
 #include <dbrouter/dbrouter.h>
+#ifdef HAVE_LIBZDB
+#include <zdb.h>
+#endif
+#if defined(__has_include)
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#endif
+#endif
+#ifndef CALLGRIND_DUMP_STATS_AT /* no valgrind headers: nothing to count with */
+#define CALLGRIND_ZERO_STATS
+#define CALLGRIND_DUMP_STATS_AT(name) (void)(name)
+#endif
 
 #define ROWS 1000
 
@@ -75,12 +104,14 @@ static unsigned next_key(unsigned *st)
 typedef struct mode {
 	const char *name;
 	const char *ceiling; /* the mode its ratio is taken to */
+	const char *needs;   /* an environment variable it needs, or NULL */
 	void *(*open)(void);
 	void (*one)(void *st, unsigned key);
 	void (*close)(void *st);
 } mode;
 
 static dbr *g_dbr; /* shared by the dbr-* modes: one dbr per process */
+static int g_threads = 1; /* of the run being opened */
 
 /* libpq */
 typedef struct pgst {
@@ -104,6 +135,14 @@ static void *pg_open_primary(void)
 {
 	pgst *s = calloc(1, sizeof(*s));
 	s->c[0] = pg_connect(env("DBR_PG_PRIMARY_URL"));
+	s->n = 1;
+	return s;
+}
+
+static void *pg_open_pgpool(void)
+{
+	pgst *s = calloc(1, sizeof(*s));
+	s->c[0] = pg_connect(env("DBR_PGPOOL_URL"));
 	s->n = 1;
 	return s;
 }
@@ -220,6 +259,76 @@ static void my_close(void *st)
 	free(s);
 }
 
+#ifdef HAVE_LIBZDB
+/* libzdb: one ConnectionPool per database, shared by the threads of a run
+ * (made by the first thread's open, freed by the last one's close). */
+typedef struct zdbpool {
+	const char *url_env;
+	ConnectionPool_T pool;
+	URL_T url;
+	int refs;
+} zdbpool;
+
+static zdbpool g_zdb_pg = { "DBR_PG_PRIMARY_URL", NULL, NULL, 0 };
+static zdbpool g_zdb_my = { "DBR_MY_PRIMARY_URL", NULL, NULL, 0 };
+
+static void zdb_abort(const char *error)
+{
+	die("libzdb", error);
+}
+
+static void *zdb_open(zdbpool *z)
+{
+	if (z->refs++ == 0) {
+		z->url = URL_new(env(z->url_env));
+		if (!z->url)
+			die("libzdb", "bad URL");
+		z->pool = ConnectionPool_new(z->url);
+		ConnectionPool_setAbortHandler(z->pool, zdb_abort);
+		/* connected before the clock starts, as the other modes are */
+		ConnectionPool_setInitialConnections(z->pool, g_threads);
+		ConnectionPool_setMaxConnections(z->pool, 64);
+		ConnectionPool_start(z->pool);
+	}
+	return z;
+}
+
+static void *zdb_open_pg(void) { return zdb_open(&g_zdb_pg); }
+static void *zdb_open_my(void) { return zdb_open(&g_zdb_my); }
+
+static void zdb_one(void *st, unsigned key)
+{
+	zdbpool *z = st;
+	Connection_T c = ConnectionPool_getConnection(z->pool);
+	if (!c)
+		die("libzdb", "no connection (pool exhausted or server down)");
+	TRY {
+		PreparedStatement_T p =
+			Connection_prepareStatement(c, "SELECT v FROM bench_t WHERE id = ?");
+		PreparedStatement_setInt(p, 1, (int)key);
+		ResultSet_T r = PreparedStatement_executeQuery(p);
+		if (!ResultSet_next(r) || !ResultSet_getString(r, 1))
+			die("libzdb", "no row");
+	}
+	ELSE {
+		die("libzdb", Exception_frame.message);
+	}
+	FINALLY {
+		Connection_close(c); /* back to the pool; frees the statement */
+	}
+	END_TRY;
+}
+
+static void zdb_close(void *st)
+{
+	zdbpool *z = st;
+	if (--z->refs == 0) {
+		ConnectionPool_free(&z->pool);
+		URL_free(&z->url);
+	}
+}
+#endif
+
 /* dbrouter */
 typedef struct dbrst {
 	dbr_session *s;
@@ -264,16 +373,43 @@ static void dbr_st_close(void *st)
 }
 
 static const mode MODES[] = {
-	{ "pg-prepared", "pg-prepared", pg_open_primary, pg_one_prepared, pg_close },
-	{ "pg-params", "pg-prepared", pg_open_primary, pg_one_params, pg_close },
-	{ "pg-rr", "pg-prepared", pg_open_replicas, pg_one_prepared, pg_close },
-	{ "dbr-pg-using", "pg-prepared", dbr_open_pg_using, dbr_one, dbr_st_close },
-	{ "dbr-pg-routed", "pg-rr", dbr_open_pg_routed, dbr_one, dbr_st_close },
-	{ "my-prepared", "my-prepared", my_open, my_one_prepared, my_close },
-	{ "my-text", "my-prepared", my_open, my_one_text, my_close },
-	{ "dbr-my-using", "my-prepared", dbr_open_my_using, dbr_one, dbr_st_close },
+	{ "pg-prepared", "pg-prepared", NULL, pg_open_primary, pg_one_prepared, pg_close },
+	{ "pg-params", "pg-prepared", NULL, pg_open_primary, pg_one_params, pg_close },
+	{ "pg-rr", "pg-prepared", NULL, pg_open_replicas, pg_one_prepared, pg_close },
+	{ "dbr-pg-using", "pg-prepared", NULL, dbr_open_pg_using, dbr_one, dbr_st_close },
+	{ "dbr-pg-routed", "pg-rr", NULL, dbr_open_pg_routed, dbr_one, dbr_st_close },
+#ifdef HAVE_LIBZDB
+	{ "zdb-pg", "pg-prepared", NULL, zdb_open_pg, zdb_one, zdb_close },
+#endif
+	{ "pgpool", "pg-prepared", "DBR_PGPOOL_URL", pg_open_pgpool, pg_one_prepared, pg_close },
+	{ "my-prepared", "my-prepared", NULL, my_open, my_one_prepared, my_close },
+	{ "my-text", "my-prepared", NULL, my_open, my_one_text, my_close },
+	{ "dbr-my-using", "my-prepared", NULL, dbr_open_my_using, dbr_one, dbr_st_close },
+#ifdef HAVE_LIBZDB
+	{ "zdb-my", "my-prepared", NULL, zdb_open_my, zdb_one, zdb_close },
+#endif
 };
 #define NMODES (sizeof(MODES) / sizeof(MODES[0]))
+
+/* Why a mode is not run here (NULL: it can be). */
+static const char *missing(const mode *m)
+{
+	if (m->needs && !(getenv(m->needs) && *getenv(m->needs)))
+		return m->needs;
+	return NULL;
+}
+
+/* Is `name` one of the comma-separated names of `list`? */
+static int listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = list; p; p = strchr(p, ',')) {
+		p += *p == ',';
+		if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+			return 1;
+	}
+	return 0;
+}
 
 /* ------------------------------------------------------------ running */
 
@@ -301,6 +437,7 @@ static double run_mode(const mode *m, int threads, double seconds)
 {
 	worker *w = calloc((size_t)threads, sizeof(*w));
 	atomic_int stop = 0;
+	g_threads = threads;
 	for (int i = 0; i < threads; i++) {
 		w[i] = (worker){ .m = m, .st = m->open(), .stop = &stop,
 		                 .seed = 2463534242u + 7919u * (unsigned)i };
@@ -328,23 +465,30 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static void setup(void)
+static void setup(int keep, int counting)
 {
 	char conf[4096];
 	snprintf(conf, sizeof(conf),
 	         "databases = {"
-	         " pg = { url = \"%s\"; pool = { max_connections = 64; }; };"
+	         /* a loaded machine must not ban replicas mid-run: this measures
+	          * throughput, not failover */
+	         " pg = { url = \"%s\"; pool = { max_connections = 64; };"
+	         "        monitor = { timeout = 5; interval = %s; }; };"
 	         " pg_r1 = { url = \"%s\"; replica_of = \"pg\"; pool = { max_connections = 64; }; };"
 	         " pg_r2 = { url = \"%s\"; replica_of = \"pg\"; pool = { max_connections = 64; }; };"
 	         " my = { url = \"%s\"; pool = { max_connections = 64; }; };"
 	         " default = { url = \"sqlite::memory:\"; }; };"
 	         "routers = ( { name = \"per_model\"; models = { B = \"pg\"; M = \"my\"; }; },"
 	         " { name = \"pinning\"; }, { name = \"round_robin\"; } );",
-	         env("DBR_PG_PRIMARY_URL"), env("DBR_PG_REPLICA1_URL"), env("DBR_PG_REPLICA2_URL"),
-	         env("DBR_MY_PRIMARY_URL"));
+	         env("DBR_PG_PRIMARY_URL"), counting ? "3600" : "1", /* no probe mid-count */
+	         env("DBR_PG_REPLICA1_URL"), env("DBR_PG_REPLICA2_URL"), env("DBR_MY_PRIMARY_URL"));
 	dbr_session *s;
 	if (dbr_open_string(&g_dbr, conf) || dbr_session_new(&s, g_dbr))
 		die("dbr_open", dbr_error_last()->message);
+	if (keep) {
+		dbr_session_free(s);
+		return;
+	}
 	static const char *const model[] = { "B", "M" };
 	static const char *const fill[] = {
 		"DROP TABLE IF EXISTS bench_t; CREATE TABLE bench_t(id INT PRIMARY KEY, v TEXT);"
@@ -362,11 +506,13 @@ static void setup(void)
 
 int main(int argc, char **argv)
 {
-	int threads = 4, rounds = 5, n = 0;
+	int threads = 4, rounds = 5, n = 0, list = 0, keep = 0;
 	double seconds = 2;
 	char *only = NULL;
-	for (int o; (o = getopt(argc, argv, "t:r:s:m:n:")) != -1;)
+	for (int o; (o = getopt(argc, argv, "t:r:s:m:n:lk")) != -1;)
 		switch (o) {
+		case 'l': list = 1; break;
+		case 'k': keep = 1; break;
 		case 't': threads = atoi(optarg); break;
 		case 'r': rounds = atoi(optarg); break;
 		case 's': seconds = atof(optarg); break;
@@ -374,18 +520,35 @@ int main(int argc, char **argv)
 		case 'n': n = atoi(optarg); break;
 		default: return 2;
 		}
-	setup();
 	const mode *sel[NMODES];
 	size_t nsel = 0;
-	for (size_t i = 0; i < NMODES; i++)
-		if (!only || strstr(only, MODES[i].name))
-			sel[nsel++] = &MODES[i];
+	for (size_t i = 0; i < NMODES; i++) {
+		if (only && !listed(only, MODES[i].name))
+			continue;
+		if (missing(&MODES[i])) {
+			if (!list && !n)
+				printf("%-14s not measured: %s is not set\n", MODES[i].name,
+				       missing(&MODES[i]));
+			continue;
+		}
+		sel[nsel++] = &MODES[i];
+	}
+	if (list) {
+		for (size_t i = 0; i < nsel; i++)
+			printf("%s\n", sel[i]->name);
+		return 0;
+	}
+	setup(keep, n > 0);
 	if (n > 0) { /* counts for callgrind: one thread, n statements */
 		for (size_t i = 0; i < nsel; i++) {
 			void *st = sel[i]->open();
 			unsigned seed = 2463534242u;
+			for (int k = 0; k < 20; k++) /* connect, prepare, caches */
+				sel[i]->one(st, next_key(&seed));
+			CALLGRIND_ZERO_STATS;
 			for (int k = 0; k < n; k++)
 				sel[i]->one(st, next_key(&seed));
+			CALLGRIND_DUMP_STATS_AT(sel[i]->name);
 			sel[i]->close(st);
 		}
 		dbr_close(g_dbr);

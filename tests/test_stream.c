@@ -399,6 +399,55 @@ static void killed_mid_stream(void **state)
 	dbr_session_free(s);
 }
 
+/* A value of row x of LONG_SQL: its length and letter. */
+#define LONG_SQL MY_SERIES(40) "SELECT x, REPEAT(ELT(1 + x % 3, 'a', 'b', 'c'), " \
+	"IF(x % 2, 50, 3000 * x)) FROM g"
+static void long_value_ok(int64_t x, const char *t, size_t len)
+{
+	assert_int_equal(len, x % 2 ? 50 : 3000 * x);
+	assert_int_equal(t[0], "abc"[x % 3]);
+	assert_int_equal(t[len - 1], "abc"[x % 3]);
+	assert_int_equal(t[len], '\0');
+}
+
+/* MariaDB: values longer than a column's first buffer (256 bytes) grow it
+ * and come whole, short and long alternating, in a stream and in dbr_exec
+ * of the same cached statement (which reuses the grown buffers), three
+ * times over. */
+static void long_values(void **state)
+{
+	(void)state;
+	dbr_session *s = session();
+	for (int round = 0; round < 3; round++) {
+		dbr_stream *st = open_ok(s, "solo", LONG_SQL, NULL, 0);
+		int64_t x = 0, n = 0;
+		const char *t;
+		size_t len;
+		while (dbr_stream_next(st) == 1) {
+			assert_int_equal(dbr_stream_int64(&x, st, 0), 0);
+			assert_int_equal(dbr_stream_text(&t, &len, st, 1), 0);
+			long_value_ok(x, t, len);
+			n++;
+		}
+		assert_int_equal(n, 40);
+		dbr_stream_close(st);
+		dbr_result *r = NULL;
+		dbr_query q = DBR_QUERY_INIT;
+		q.sql = LONG_SQL;
+		q.using_alias = "solo";
+		assert_int_equal(dbr_exec(&r, s, &q), 0);
+		assert_int_equal(dbr_result_nrows(r), 40);
+		for (size_t i = 0; i < 40; i++) {
+			assert_int_equal(dbr_result_int64(&x, r, i, 0), 0);
+			assert_int_equal(x, (int64_t)i + 1);
+			assert_int_equal(dbr_result_text(&t, &len, r, i, 1), 0);
+			long_value_ok(x, t, len);
+		}
+		dbr_result_free(r);
+	}
+	dbr_session_free(s);
+}
+
 /* MariaDB: EXECUTE cannot be prepared, so it streams over the text
  * protocol (mysql_use_result): every row in bounded memory, then an early
  * close discards the rest and the connection (the transaction's: the
@@ -507,8 +556,9 @@ int main(int argc, char **argv)
 		/* MariaDB's own (run only there: the count below) */
 		cmocka_unit_test(killed_mid_stream),
 		cmocka_unit_test(text_protocol),
+		cmocka_unit_test(long_values),
 	};
 	static const char *const NAMES[] = { "stream-sqlite", "stream-postgres", "stream-mariadb" };
-	size_t n = sizeof(tests) / sizeof(tests[0]) - (backend == B_MY ? 0 : 2);
+	size_t n = sizeof(tests) / sizeof(tests[0]) - (backend == B_MY ? 0 : 3);
 	return _cmocka_run_group_tests(NAMES[backend], tests, n, setup, teardown);
 }

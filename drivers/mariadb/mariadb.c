@@ -20,9 +20,9 @@
  * and run once more. Automatic reconnection is off:
  * a silent reconnect would drop an open transaction unseen.
  *
- * Streams (query_open/next/close) run the same way without storing the
- * result: rows are fetched off the wire one at a time by the reader exec
- * uses (my_rows).
+ * Rows are fetched off the wire one at a time (never stored in the
+ * client first) by one reader, my_rows, for exec and for streams
+ * (query_open/next/close); a cached statement keeps its output buffers.
  */
 #include <errno.h>
 #include <limits.h>
@@ -171,11 +171,24 @@ static int my_check(const dbr_url_view *url)
 
 /* ------------------------------------------------------------ errors */
 
+/* A result set's output binds, buffers and values (one allocation, plus
+ * a buffer per string column), kept with a cached statement so that its
+ * next run allocates none of them. */
+typedef struct my_block {
+	MYSQL_BIND *b;
+	struct out_col *o;
+	dbr_value *row;
+	unsigned cap; /* columns */
+} my_block;
+
+static void block_free(my_block *k);
+
 /* A statement of the cache: counted from its first use, kept prepared
  * from its threshold-th. */
 typedef struct my_entry {
 	MYSQL_STMT *st; /* NULL until kept */
 	unsigned uses;
+	my_block blk;   /* its result's buffers, while kept */
 } my_entry;
 
 static void entry_evict(void *arg, void *value)
@@ -184,6 +197,7 @@ static void entry_evict(void *arg, void *value)
 	(void)arg;
 	if (e->st != NULL)
 		mysql_stmt_close(e->st);
+	block_free(&e->blk);
 	my_svc->free(e);
 }
 
@@ -526,15 +540,20 @@ static dbr_value from_text(const char *s, size_t len, col_kind k)
 	return dbr_textn(s, len);
 }
 
+/* Per-statement arrays up to this many entries live on the stack. */
+#define STACK_N 16
+
 static int sink_columns(MYSQL_FIELD *fields, unsigned n, dbr_sink *sink)
 {
-	const char **names = my_svc->calloc(n ? n : 1, sizeof *names);
+	const char *stack[STACK_N];
+	const char **names = n <= STACK_N ? stack : my_svc->calloc(n, sizeof *names);
 	if (names == NULL)
 		return oom();
 	for (unsigned i = 0; i < n; i++)
 		names[i] = fields[i].name ? fields[i].name : "";
 	int rc = my_svc->sink_columns(sink, n, names);
-	my_svc->free(names);
+	if (names != stack)
+		my_svc->free(names);
 	return rc ? oom() : 0;
 }
 
@@ -551,9 +570,8 @@ typedef struct out_col {
 	char big[24]; /* an unsigned beyond INT64_MAX, as digits */
 } out_col;
 
-/* A string buffer's first size: the longest value when the rows are
- * stored (max_length), else the column's width up to STREAM_BUF; a longer
- * value grows it (refetch). */
+/* A string buffer's first size: the column's width up to STREAM_BUF; a
+ * longer value grows it (refetch). */
 #define STREAM_BUF 256ul
 
 static int bind_out(MYSQL_BIND *b, out_col *o, const MYSQL_FIELD *f)
@@ -563,6 +581,11 @@ static int bind_out(MYSQL_BIND *b, out_col *o, const MYSQL_FIELD *f)
 	b->error = &o->err;
 	b->length = &o->len;
 	o->kind = kind_of(f);
+	if (o->kind == K_INT || o->kind == K_UINT || o->kind == K_DOUBLE) {
+		my_svc->free(o->buf); /* a reused column that held a string */
+		o->buf = NULL;
+		o->cap = 0;
+	}
 	if (o->kind == K_INT || o->kind == K_UINT) {
 		b->buffer_type = MYSQL_TYPE_LONGLONG;
 		b->buffer = &o->i;
@@ -574,10 +597,11 @@ static int bind_out(MYSQL_BIND *b, out_col *o, const MYSQL_FIELD *f)
 		b->buffer = &o->d;
 		return 0;
 	}
-	unsigned long width = f->length < STREAM_BUF ? f->length : STREAM_BUF;
-	o->cap = (f->max_length ? f->max_length : width) + 1;
-	if ((o->buf = my_svc->malloc(o->cap)) == NULL)
-		return oom();
+	if (o->buf == NULL) { /* else reused, as large as it grew */
+		o->cap = (f->length < STREAM_BUF ? f->length : STREAM_BUF) + 1;
+		if ((o->buf = my_svc->malloc(o->cap)) == NULL)
+			return oom();
+	}
 	b->buffer_type = o->kind == K_BLOB ? MYSQL_TYPE_BLOB : MYSQL_TYPE_STRING;
 	b->buffer = o->buf;
 	b->buffer_length = o->cap;
@@ -619,9 +643,8 @@ static dbr_value out_value(out_col *o)
 }
 
 /* One result set read a row at a time, a prepared statement's (bound
- * output buffers) or a text-protocol one's. exec reads the rows stored in
- * the client first; a stream reads them off the wire as they come: the
- * same reader, one conversion of a row to values. */
+ * output buffers) or a text-protocol one's, by exec and by streams alike:
+ * one conversion of a row to values. */
 typedef struct my_rows {
 	my_conn *c;
 	MYSQL_STMT *st;      /* prepared; NULL: text protocol */
@@ -631,7 +654,16 @@ typedef struct my_rows {
 	MYSQL_BIND *b;       /* prepared: the output binds and buffers, n each */
 	out_col *o;
 	dbr_value *row;      /* the values handed to the sink */
+	unsigned cap;        /* the columns b, o and row hold (>= n) */
 } my_rows;
+
+static void block_free(my_block *k)
+{
+	for (unsigned i = 0; k->o && i < k->cap; i++)
+		my_svc->free(k->o[i].buf);
+	my_svc->free(k->b);
+	*k = (my_block){ 0 };
+}
 
 /* stmt_start's answer when a cached statement's result set no longer has
  * the columns it had when prepared (a table altered under SELECT *): the
@@ -639,20 +671,26 @@ typedef struct my_rows {
  * again. AS_TEXT: the binary protocol refuses the statement. */
 enum { RESHAPED = 1, AS_TEXT = 2 };
 
-/* The reader's arrays (one allocation), the columns bound (prepared) and
- * sunk. */
+/* The reader's arrays (one allocation, reused when large enough), the
+ * columns bound (prepared) and sunk. */
 static int rows_open(my_rows *r, dbr_sink *sink)
 {
 	_Static_assert(sizeof(MYSQL_BIND) % _Alignof(out_col) == 0 &&
 	               sizeof(out_col) % _Alignof(dbr_value) == 0, "one block");
-	size_t n = (r->n = mysql_num_fields(r->res)) ? r->n : 1;
-	char *p = my_svc->calloc(n, sizeof(MYSQL_BIND) + sizeof(out_col) + sizeof(dbr_value));
-	if (p == NULL)
-		return oom();
+	r->n = mysql_num_fields(r->res);
 	r->fields = mysql_fetch_fields(r->res);
-	r->b = (MYSQL_BIND *)p;
-	r->o = (out_col *)(p + n * sizeof(MYSQL_BIND));
-	r->row = (dbr_value *)(p + n * (sizeof(MYSQL_BIND) + sizeof(out_col)));
+	if (r->b == NULL || r->cap < r->n) {
+		size_t n = r->n ? r->n : 1;
+		char *p = my_svc->calloc(n, sizeof(MYSQL_BIND) + sizeof(out_col) + sizeof(dbr_value));
+		if (p == NULL)
+			return oom();
+		my_block k = { r->b, r->o, r->row, r->cap };
+		block_free(&k);
+		r->b = (MYSQL_BIND *)p;
+		r->o = (out_col *)(p + n * sizeof(MYSQL_BIND));
+		r->row = (dbr_value *)(p + n * (sizeof(MYSQL_BIND) + sizeof(out_col)));
+		r->cap = (unsigned)n;
+	}
 	int rc = 0;
 	for (unsigned i = 0; r->st && rc == 0 && i < r->n; i++)
 		rc = bind_out(&r->b[i], &r->o[i], &r->fields[i]);
@@ -723,17 +761,44 @@ static void rows_counts(const my_rows *r, dbr_sink *sink)
 		my_svc->sink_insert_id(sink, (int64_t)id);
 }
 
-/* Frees the reader (a text result's unread rows are read off the wire). */
+/* Frees the reader's result (a text result's unread rows are read off
+ * the wire); its arrays stay for the next run (rows_keep) or go with
+ * rows_drop. */
 static void rows_free(my_rows *r)
 {
-	for (unsigned i = 0; r->o && i < r->n; i++)
-		my_svc->free(r->o[i].buf);
-	my_svc->free(r->b);
 	mysql_free_result(r->res);
+	r->res = NULL;
+}
+
+static void rows_drop(my_rows *r)
+{
+	my_block k = { r->b, r->o, r->row, r->cap };
+	rows_free(r);
+	block_free(&k);
 	r->b = NULL;
 	r->o = NULL;
 	r->row = NULL;
-	r->res = NULL;
+	r->cap = 0;
+}
+
+/* The arrays move between a cached statement and the reader of its run. */
+static void rows_take(my_rows *r, my_block *k)
+{
+	r->b = k->b;
+	r->o = k->o;
+	r->row = k->row;
+	r->cap = k->cap;
+	*k = (my_block){ 0 };
+}
+
+static void rows_keep(my_block *k, my_rows *r)
+{
+	rows_free(r);
+	*k = (my_block){ r->b, r->o, r->row, r->cap };
+	r->b = NULL;
+	r->o = NULL;
+	r->row = NULL;
+	r->cap = 0;
 }
 
 /* ------------------------------------------------------------ parameters */
@@ -795,8 +860,11 @@ static int execute(my_conn *c, MYSQL_STMT *st, const dbr_value *params, size_t n
 		if ((unsigned)params[i].type > DBR_TYPE_DECIMAL)
 			return my_svc->error(DBR_EINVAL, NULL, "parameter %zu has an unknown "
 			                  "type %d", i + 1, (int)params[i].type);
-	MYSQL_BIND *b = my_svc->calloc(n, sizeof *b);
-	in_val *iv = my_svc->calloc(n, sizeof *iv);
+	MYSQL_BIND stack_b[STACK_N];
+	in_val stack_iv[STACK_N];
+	int heap = n > STACK_N;
+	MYSQL_BIND *b = heap ? my_svc->calloc(n, sizeof *b) : stack_b;
+	in_val *iv = heap ? my_svc->calloc(n, sizeof *iv) : stack_iv;
 	int rc = b && iv ? 0 : oom();
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		bind_in(&b[i], &iv[i], &params[i]);
@@ -804,8 +872,10 @@ static int execute(my_conn *c, MYSQL_STMT *st, const dbr_value *params, size_t n
 		rc = stmt_fail(c, st);
 	if (rc == 0 && mysql_stmt_execute(st) != 0)
 		rc = stmt_fail(c, st);
-	my_svc->free(b);
-	my_svc->free(iv);
+	if (heap) {
+		my_svc->free(b);
+		my_svc->free(iv);
+	}
 	return rc;
 }
 
@@ -856,13 +926,12 @@ static int stale(MYSQL_STMT *st)
 }
 
 /* Executes a prepared statement up to its rows: counts (r->res NULL) or
- * the columns bound and sunk. `store`: the rows are read into the client
- * first (exec; it sizes the buffers exactly), else they stay on the wire
- * until fetched (streams). */
+ * the columns bound and sunk; the rows stay on the wire until fetched
+ * (exec as streams: storing them first, mysql_stmt_store_result, would
+ * copy each row once more). */
 static int stmt_start(my_rows *r, MYSQL_STMT *st, const dbr_value *params, size_t n,
-                      int store, dbr_sink *sink)
+                      dbr_sink *sink)
 {
-	my_bool on = 1;
 	r->st = st;
 	int rc = execute(r->c, st, params, n);
 	if (rc)
@@ -872,14 +941,11 @@ static int stmt_start(my_rows *r, MYSQL_STMT *st, const dbr_value *params, size_
 		return mysql_stmt_field_count(st) != 0 ? stmt_fail(r->c, st) : 0;
 	if (mysql_num_fields(r->res) != mysql_stmt_field_count(st))
 		return RESHAPED; /* nothing sunk yet */
-	if (store && (mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &on) ||
-	              mysql_stmt_store_result(st) != 0))
-		return stmt_fail(r->c, st);
 	return rows_open(r, sink);
 }
 
 /* A statement the binary protocol refuses, as text (no parameters), up to
- * its rows; `store` as stmt_start. */
+ * its rows: stored in the client (exec) or left on the wire (streams). */
 static int text_start(my_rows *r, const char *sql, int store, dbr_sink *sink)
 {
 	my_conn *c = r->c;
@@ -898,17 +964,19 @@ static int text_start(my_rows *r, const char *sql, int store, dbr_sink *sink)
  * started once more. AS_TEXT (no error): run it with text_start. r->st is
  * the statement rows_end gives back, also after an error. */
 static int stmt_open(my_rows *r, my_entry **ep, my_conn *c, const char *sql,
-                     const dbr_value *params, size_t n, int store, dbr_sink *sink)
+                     const dbr_value *params, size_t n, dbr_sink *sink)
 {
 	my_entry *e = *ep = entry_use(c, sql);
 	MYSQL_STMT *st = e ? e->st : NULL;
 	int rc, cached = st != NULL;
 	*r = (my_rows){ .c = c };
-	if (e != NULL)
-		e->st = NULL; /* the caller's until rows_end */
+	if (e != NULL) { /* the caller's until rows_end */
+		e->st = NULL;
+		rows_take(r, &e->blk);
+	}
 	if (st == NULL && (rc = prepare(&st, c, sql, n)) != 0)
 		return rc;
-	rc = stmt_start(r, st, params, n, store, sink);
+	rc = stmt_start(r, st, params, n, sink);
 	if ((rc < 0 && cached && stale(st)) || rc == RESHAPED) { /* prepared again, once */
 		my_svc->log(DBR_LOG_DEBUG, "mariadb", "database \"%s\": re-preparing a "
 		         "cached statement (%s)", c->alias, rc == RESHAPED ? "its columns "
@@ -918,7 +986,7 @@ static int stmt_open(my_rows *r, my_entry **ep, my_conn *c, const char *sql,
 		mysql_stmt_close(st);
 		if ((rc = prepare(&st, c, sql, n)) != 0)
 			return rc;
-		rc = stmt_start(r, st, params, n, store, sink);
+		rc = stmt_start(r, st, params, n, sink);
 		if (rc == RESHAPED)
 			rc = my_svc->error(DBR_ESQL, "HY000", "database \"%s\": mysql: the "
 			                "result's columns changed while it ran", c->alias);
@@ -936,12 +1004,16 @@ static int rows_end(my_rows *r, my_entry *e, int *gone)
 	my_conn *c = r->c;
 	MYSQL_STMT *st = r->st;
 	int rc = 0;
-	rows_free(r);
+	int keep = st != NULL && e != NULL && e->uses >= c->threshold;
+	if (keep)
+		rows_keep(&e->blk, r);
+	else
+		rows_drop(r);
 	if (st != NULL) {
 		mysql_stmt_free_result(st);
 		while (mysql_stmt_more_results(st) && mysql_stmt_next_result(st) == 0)
 			mysql_stmt_free_result(st);
-		if (e != NULL && e->uses >= c->threshold)
+		if (keep)
 			e->st = st;
 		else
 			mysql_stmt_close(st);
@@ -960,7 +1032,7 @@ static int rows_end(my_rows *r, my_entry *e, int *gone)
 static int rows_start(my_rows *r, my_entry **e, my_conn *c, const char *sql,
                       const dbr_value *params, size_t n, int store, dbr_sink *sink)
 {
-	int rc = stmt_open(r, e, c, sql, params, n, store, sink);
+	int rc = stmt_open(r, e, c, sql, params, n, sink);
 	return rc == AS_TEXT ? text_start(r, sql, store, sink) : rc;
 }
 

@@ -39,6 +39,7 @@ SUITES=(
 	"stress|tests/test_stress all"
 	"metrics|tests/test_metrics postgres"
 	"stream|tests/test_stream postgres"
+	"stream-mariadb|tests/test_stream mariadb"
 	"secrets|$srcdir/tests/test_secrets.sh servers"
 	"examples|check_examples"
 )

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
-# tests: dbr_stream (issue 11.6) on SQLite files here; its PostgreSQL run
-# (`tests/test_stream postgres`) is a suite of tests/server-suite.sh.
+# tests: dbr_stream (issue 11.6) on SQLite files here; its PostgreSQL
+# and MariaDB runs (`tests/test_stream postgres|mariadb`) are suites of
+# tests/server-suite.sh.
 check_PROGRAMS += tests/test_stream
 TESTS += tests/test_stream
 tests_test_stream_SOURCES = tests/test_stream.c

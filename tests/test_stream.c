@@ -6,6 +6,9 @@
  *   test_stream postgres   on the PostgreSQL primary + 2 replicas that
  *                          tests/servers.sh started (DBR_PG_*_URL;
  *                          tests/server-suite.sh runs it)
+ *   test_stream mariadb    on its MariaDB primary + replica (DBR_MY_*_URL;
+ *                          the replica twice), plus MariaDB's own cases: a
+ *                          connection killed mid-stream, the text protocol
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,26 +25,39 @@
 #include "testutil.h"
 
 static char dir[256];
-static int on_pg;
+enum { B_SQLITE, B_PG, B_MY };
+static const char *const BACKENDS[] = { "sqlite", "postgres", "mariadb" };
+static int backend;
+#define on_pg (backend == B_PG)
 static dbr *db;
 
-/* The SQL of each test, per backend: [0] SQLite, [1] PostgreSQL. */
-#define SQL(name) (name[on_pg])
-static const char *const SERIES[2] = {
+/* The SQL of each test, per backend (BACKENDS' order). */
+#define SQL(name) (name[backend])
+/* MariaDB: its Sequence engine's table seq_1_to_N as g(x) (a recursive
+ * CTE stops at max_recursive_iterations, 1000); `||` is OR there. */
+#define MY_SERIES(n) "WITH g AS (SELECT seq AS x FROM seq_1_to_" #n ") "
+static const char *const SERIES[3] = {
 	"WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < 100000) "
 	"SELECT x, 'r' || x AS t FROM g WHERE x <= ?",
 	"SELECT x, 'r' || x AS t FROM generate_series(1, 100000) x WHERE x <= ?",
+	MY_SERIES(100000) "SELECT x, CONCAT('r', x) AS t FROM g WHERE x <= ?",
 };
-/* Rows 1 to 4 are fine, row 5 fails (SQLite: abs() of INT64_MIN overflows). */
-static const char *const FAILS_AT_5[2] = {
+/* Rows 1 to 4 are fine, row 5 fails (SQLite: abs() of INT64_MIN overflows;
+ * MariaDB: 4 - x is BIGINT UNSIGNED like seq, out of range at x = 5). */
+static const char *const FAILS_AT_5[3] = {
 	"WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < 10) "
 	"SELECT abs(CASE WHEN x = 5 THEN -9223372036854775807 - 1 ELSE x END) FROM g",
 	"SELECT 1 / (x - 5) FROM generate_series(1, 10) x",
+	MY_SERIES(10) "SELECT 4 - x FROM g",
 };
-static const char *const BIG[2] = {
+/* The message and SQLSTATE of FAILS_AT_5's error. */
+static const char *const FAILS_MSG[3] = { "overflow", "division by zero", "out of range" };
+static const char *const FAILS_STATE[3] = { NULL, "22012", "22003" };
+static const char *const BIG[3] = {
 	"WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < 200000) "
 	"SELECT x, printf('%0100d', x) FROM g",
 	"SELECT x, repeat('x', 100) FROM generate_series(1, 200000) x",
+	MY_SERIES(200000) "SELECT x, REPEAT('x', 100) FROM g",
 };
 
 static dbr_session *session(void)
@@ -170,12 +186,14 @@ static void error_mid_stream(void **state)
 	while ((rc = dbr_stream_next(st)) == 1)
 		n++;
 	assert_int_equal(rc, DBR_ESQL);
-	assert_non_null(strstr(dbr_error_last()->message, on_pg ? "division by zero" : "overflow"));
-	if (on_pg)
-		assert_string_equal(dbr_error_last()->sqlstate, "22012");
+	if (!strstr(dbr_error_last()->message, SQL(FAILS_MSG)))
+		fail_msg("unexpected error: %s", dbr_error_last()->message);
+	if (SQL(FAILS_STATE))
+		assert_string_equal(dbr_error_last()->sqlstate, SQL(FAILS_STATE));
 	assert_true(n <= 4);
 	if (!on_pg)
-		assert_int_equal(n, 4); /* SQLite steps row by row */
+		assert_int_equal(n, 4); /* SQLite steps row by row; MariaDB reads them
+		                           off the wire before the error (buffered: none) */
 	assert_int_equal(dbr_stream_next(st), DBR_ESQL); /* stays failed */
 	dbr_stream_close(st);
 	assert_int_equal(pool("default").in_use, 0);
@@ -308,13 +326,13 @@ size_t __sanitizer_get_current_allocated_bytes(void);
 #define LIVE_BYTES() 0L
 #endif
 
-static void bounded_memory(void **state)
+/* Streams `sql` (200,000 rows of x and 100 bytes) to its end on `alias`
+ * and checks the client's memory stayed bounded. */
+static void stream_bounded(dbr_session *s, const char *alias, const char *sql)
 {
-	(void)state;
-	dbr_session *s = session();
 	long before = vm_hwm_kib(), live0 = LIVE_BYTES(), live_max = live0;
 	assert_true(before > 0);
-	dbr_stream *st = open_ok(s, "default", SQL(BIG), NULL, 0);
+	dbr_stream *st = open_ok(s, alias, sql, NULL, 0);
 	int64_t n = 0, x = 0;
 	const char *text;
 	size_t len = 0;
@@ -339,15 +357,133 @@ static void bounded_memory(void **state)
 	              after - before);
 	assert_true(after - before < 16 * 1024);
 #endif
+}
+
+static void bounded_memory(void **state)
+{
+	(void)state;
+	dbr_session *s = session();
+	stream_bounded(s, "default", SQL(BIG));
+	dbr_session_free(s);
+}
+
+/* MariaDB: the server kills the connection mid-stream. next() fails with
+ * DBR_ECONNECT naming the alias, the connection is discarded, not pooled,
+ * and the session's next statement gets another. ("solo": no replicas, so
+ * not monitored: the failure bans nothing.) */
+static void killed_mid_stream(void **state)
+{
+	(void)state;
+	dbr_session *s = session(), *killer = session();
+	dbr_stream *st = open_ok(s, "solo", MY_SERIES(200000) "SELECT CONNECTION_ID(), x, "
+	                         "REPEAT('x', 100) FROM g", NULL, 0);
+	int64_t id = 0;
+	assert_int_equal(dbr_stream_next(st), 1);
+	assert_int_equal(dbr_stream_int64(&id, st, 0), 0);
+	char kill[64];
+	snprintf(kill, sizeof(kill), "KILL CONNECTION %lld", (long long)id);
+	exec_ok(killer, "solo", kill, NULL, 0);
+	size_t size = pool("solo").size; /* the stream's and the killer's */
+	int rc, n = 1;
+	while ((rc = dbr_stream_next(st)) == 1)
+		n++;
+	assert_int_equal(rc, DBR_ECONNECT);
+	assert_non_null(strstr(dbr_error_last()->message, "database \"solo\""));
+	assert_true(n < 200000);
+	assert_int_equal(dbr_stream_next(st), DBR_ECONNECT); /* stays failed */
+	dbr_stream_close(st);
+	dbr_pool_stats ps = pool("solo");
+	assert_int_equal(ps.in_use, 0);
+	assert_int_equal(ps.size, size - 1); /* discarded */
+	exec_ok(s, "solo", "SELECT 1", NULL, 0);
+	dbr_session_free(killer);
+	dbr_session_free(s);
+}
+
+/* A value of row x of LONG_SQL: its length and letter. */
+#define LONG_SQL MY_SERIES(40) "SELECT x, REPEAT(ELT(1 + x % 3, 'a', 'b', 'c'), " \
+	"IF(x % 2, 50, 3000 * x)) FROM g"
+static void long_value_ok(int64_t x, const char *t, size_t len)
+{
+	assert_int_equal(len, x % 2 ? 50 : 3000 * x);
+	assert_int_equal(t[0], "abc"[x % 3]);
+	assert_int_equal(t[len - 1], "abc"[x % 3]);
+	assert_int_equal(t[len], '\0');
+}
+
+/* MariaDB: values longer than a column's first buffer (256 bytes) grow it
+ * and come whole, short and long alternating, in a stream and in dbr_exec
+ * of the same cached statement (which reuses the grown buffers), three
+ * times over. */
+static void long_values(void **state)
+{
+	(void)state;
+	dbr_session *s = session();
+	for (int round = 0; round < 3; round++) {
+		dbr_stream *st = open_ok(s, "solo", LONG_SQL, NULL, 0);
+		int64_t x = 0, n = 0;
+		const char *t;
+		size_t len;
+		while (dbr_stream_next(st) == 1) {
+			assert_int_equal(dbr_stream_int64(&x, st, 0), 0);
+			assert_int_equal(dbr_stream_text(&t, &len, st, 1), 0);
+			long_value_ok(x, t, len);
+			n++;
+		}
+		assert_int_equal(n, 40);
+		dbr_stream_close(st);
+		dbr_result *r = NULL;
+		dbr_query q = DBR_QUERY_INIT;
+		q.sql = LONG_SQL;
+		q.using_alias = "solo";
+		assert_int_equal(dbr_exec(&r, s, &q), 0);
+		assert_int_equal(dbr_result_nrows(r), 40);
+		for (size_t i = 0; i < 40; i++) {
+			assert_int_equal(dbr_result_int64(&x, r, i, 0), 0);
+			assert_int_equal(x, (int64_t)i + 1);
+			assert_int_equal(dbr_result_text(&t, &len, r, i, 1), 0);
+			long_value_ok(x, t, len);
+		}
+		dbr_result_free(r);
+	}
+	dbr_session_free(s);
+}
+
+/* MariaDB: EXECUTE cannot be prepared, so it streams over the text
+ * protocol (mysql_use_result): every row in bounded memory, then an early
+ * close discards the rest and the connection (the transaction's: the
+ * PREPAREd statement lives there) runs the next statement. */
+static void text_protocol(void **state)
+{
+	(void)state;
+	dbr_session *s = session();
+	assert_int_equal(dbr_tx_begin(s, "solo"), 0);
+	exec_ok(s, "solo", "PREPARE dbr_big FROM '" MY_SERIES(200000)
+	        "SELECT x, REPEAT(''x'', 100) FROM g'", NULL, 0);
+	stream_bounded(s, "solo", "EXECUTE dbr_big");
+	dbr_stream *st = open_ok(s, "solo", "EXECUTE dbr_big", NULL, 0);
+	for (int64_t want = 1, x = 0; want <= 3; want++) {
+		assert_int_equal(dbr_stream_next(st), 1);
+		assert_int_equal(dbr_stream_int64(&x, st, 0), 0);
+		assert_int_equal(x, want);
+	}
+	dbr_stream_close(st);
+	exec_ok(s, "solo", "DEALLOCATE PREPARE dbr_big", NULL, 0);
+	assert_int_equal(dbr_tx_commit(s, "solo"), 0);
+	assert_int_equal(pool("solo").in_use, 0);
 	dbr_session_free(s);
 }
 
 static int setup(void **state)
 {
 	(void)state;
-	char conf[4096], urls[3][1024];
-	if (on_pg) {
-		const char *env[3] = { "DBR_PG_PRIMARY_URL", "DBR_PG_REPLICA1_URL", "DBR_PG_REPLICA2_URL" };
+	char conf[8192], urls[3][1024];
+	if (backend != B_SQLITE) {
+		static const char *const ENV[][3] = {
+			[B_PG] = { "DBR_PG_PRIMARY_URL", "DBR_PG_REPLICA1_URL", "DBR_PG_REPLICA2_URL" },
+			[B_MY] = { "DBR_MY_PRIMARY_URL", "DBR_MY_REPLICA_URL", "DBR_MY_REPLICA_URL" },
+		};
+		const char *const *env = ENV[backend];
 		for (int i = 0; i < 3; i++) {
 			if (!getenv(env[i])) {
 				fprintf(stderr, "%s is not set: run through tests/server-suite.sh\n", env[i]);
@@ -368,10 +504,11 @@ static int setup(void **state)
 	         "  default = { url = \"%s\"; pool = { max_connections = 4; }; };\n"
 	         "  r1 = { url = \"%s\"; replica_of = \"default\"; };\n"
 	         "  r2 = { url = \"%s\"; replica_of = \"default\"; };\n"
+	         "  solo = { url = \"%s\"; };\n"
 	         "};\n"
 	         "routers = ( { name = \"pinning\"; seconds = 600.0; }, { name = \"round_robin\"; } );\n",
 	         getenv("DBR_TEST_PLUGINS") ? getenv("DBR_TEST_PLUGINS") : ".", urls[0], urls[1],
-	         urls[2]);
+	         urls[2], urls[0]);
 	if (dbr_open_string(&db, conf)) {
 		fprintf(stderr, "dbr_open_string: %s\n", dbr_error_last()->message);
 		return -1;
@@ -391,16 +528,19 @@ static int teardown(void **state)
 {
 	(void)state;
 	dbr_close(db);
-	if (on_pg)
+	if (backend != B_SQLITE)
 		return 0;
 	return remove_tree(dir);
 }
 
 int main(int argc, char **argv)
 {
-	on_pg = argc > 1 && strcmp(argv[1], "postgres") == 0;
-	if (argc > 1 && !on_pg) {
-		fprintf(stderr, "usage: test_stream [postgres]\n");
+	backend = B_SQLITE;
+	for (int b = B_PG; argc > 1 && b <= B_MY; b++)
+		if (strcmp(argv[1], BACKENDS[b]) == 0)
+			backend = b;
+	if (argc > 2 || (argc > 1 && backend == B_SQLITE)) {
+		fprintf(stderr, "usage: test_stream [postgres|mariadb]\n");
 		return 2;
 	}
 	const struct CMUnitTest tests[] = {
@@ -411,7 +551,12 @@ int main(int argc, char **argv)
 		cmocka_unit_test(routed_and_pinned),
 		cmocka_unit_test(joins_transaction),
 		cmocka_unit_test(counted_in_metrics),
+		/* MariaDB's own (run only there: the count below) */
+		cmocka_unit_test(killed_mid_stream),
+		cmocka_unit_test(text_protocol),
+		cmocka_unit_test(long_values),
 	};
-	return cmocka_run_group_tests_name(on_pg ? "stream-postgres" : "stream-sqlite", tests,
-	                                   setup, teardown);
+	static const char *const NAMES[] = { "stream-sqlite", "stream-postgres", "stream-mariadb" };
+	size_t n = sizeof(tests) / sizeof(tests[0]) - (backend == B_MY ? 0 : 3);
+	return _cmocka_run_group_tests(NAMES[backend], tests, n, setup, teardown);
 }

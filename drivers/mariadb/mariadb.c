@@ -19,6 +19,10 @@
  * CR_NEW_STMT_METADATA, a table altered under SELECT *) is prepared again
  * and run once more. Automatic reconnection is off:
  * a silent reconnect would drop an open transaction unseen.
+ *
+ * Rows are fetched off the wire one at a time (never stored in the
+ * client first) by one reader, my_rows, for exec and for streams
+ * (query_open/next/close); a cached statement keeps its output buffers.
  */
 #include <errno.h>
 #include <limits.h>
@@ -167,11 +171,24 @@ static int my_check(const dbr_url_view *url)
 
 /* ------------------------------------------------------------ errors */
 
+/* A result set's output binds, buffers and values (one allocation, plus
+ * a buffer per string column), kept with a cached statement so that its
+ * next run allocates none of them. */
+typedef struct my_block {
+	MYSQL_BIND *b;
+	struct out_col *o;
+	dbr_value *row;
+	unsigned cap; /* columns */
+} my_block;
+
+static void block_free(my_block *k);
+
 /* A statement of the cache: counted from its first use, kept prepared
  * from its threshold-th. */
 typedef struct my_entry {
 	MYSQL_STMT *st; /* NULL until kept */
 	unsigned uses;
+	my_block blk;   /* its result's buffers, while kept */
 } my_entry;
 
 static void entry_evict(void *arg, void *value)
@@ -180,6 +197,7 @@ static void entry_evict(void *arg, void *value)
 	(void)arg;
 	if (e->st != NULL)
 		mysql_stmt_close(e->st);
+	block_free(&e->blk);
 	my_svc->free(e);
 }
 
@@ -522,64 +540,26 @@ static dbr_value from_text(const char *s, size_t len, col_kind k)
 	return dbr_textn(s, len);
 }
 
+/* Per-statement arrays up to this many entries live on the stack. */
+#define STACK_N 16
+
 static int sink_columns(MYSQL_FIELD *fields, unsigned n, dbr_sink *sink)
 {
-	const char **names = my_svc->calloc(n ? n : 1, sizeof *names);
+	const char *stack[STACK_N];
+	const char **names = n <= STACK_N ? stack : my_svc->calloc(n, sizeof *names);
 	if (names == NULL)
 		return oom();
 	for (unsigned i = 0; i < n; i++)
 		names[i] = fields[i].name ? fields[i].name : "";
 	int rc = my_svc->sink_columns(sink, n, names);
-	my_svc->free(names);
+	if (names != stack)
+		my_svc->free(names);
 	return rc ? oom() : 0;
 }
 
-/* Rows of a text-protocol result. */
-static int sink_text_result(MYSQL_RES *res, dbr_sink *sink)
-{
-	unsigned n = mysql_num_fields(res);
-	MYSQL_FIELD *fields = mysql_fetch_fields(res);
-	dbr_value *row = my_svc->calloc(n ? n : 1, sizeof *row);
-	MYSQL_ROW r;
-	int rc = row ? sink_columns(fields, n, sink) : oom();
-	while (rc == 0 && (r = mysql_fetch_row(res)) != NULL) {
-		unsigned long *lens = mysql_fetch_lengths(res);
-		for (unsigned i = 0; i < n; i++)
-			row[i] = r[i] ? from_text(r[i], lens[i], kind_of(&fields[i])) : dbr_null();
-		if (my_svc->sink_row(sink, row) != 0)
-			rc = oom();
-	}
-	my_svc->free(row);
-	return rc;
-}
+/* ------------------------------------------------------------ row readers */
 
-/* A statement the binary protocol refuses, run as text (no parameters). */
-static int text_exec(my_conn *c, const char *sql, dbr_sink *sink)
-{
-	if (mysql_real_query(c->m, sql, strlen(sql)) != 0)
-		return my_fail(c);
-	my_track_gtid(c);
-	MYSQL_RES *res = mysql_store_result(c->m);
-	int rc = 0;
-	if (res != NULL)
-		rc = sink_text_result(res, sink);
-	else if (mysql_field_count(c->m) != 0)
-		rc = my_fail(c);
-	else {
-		my_svc->sink_affected(sink, (int64_t)mysql_affected_rows(c->m));
-		if (mysql_insert_id(c->m) != 0)
-			my_svc->sink_insert_id(sink, (int64_t)mysql_insert_id(c->m));
-	}
-	mysql_free_result(res);
-	while (rc == 0 && mysql_more_results(c->m)) {
-		if (mysql_next_result(c->m) > 0)
-			return my_fail(c);
-		mysql_free_result(mysql_store_result(c->m));
-	}
-	return rc;
-}
-
-/* Output buffers of one prepared result set. */
+/* Output buffers of one prepared result set's column. */
 typedef struct out_col {
 	col_kind kind;
 	long long i;
@@ -590,6 +570,10 @@ typedef struct out_col {
 	char big[24]; /* an unsigned beyond INT64_MAX, as digits */
 } out_col;
 
+/* A string buffer's first size: the column's width up to STREAM_BUF; a
+ * longer value grows it (refetch). */
+#define STREAM_BUF 256ul
+
 static int bind_out(MYSQL_BIND *b, out_col *o, const MYSQL_FIELD *f)
 {
 	memset(b, 0, sizeof *b);
@@ -597,6 +581,11 @@ static int bind_out(MYSQL_BIND *b, out_col *o, const MYSQL_FIELD *f)
 	b->error = &o->err;
 	b->length = &o->len;
 	o->kind = kind_of(f);
+	if (o->kind == K_INT || o->kind == K_UINT || o->kind == K_DOUBLE) {
+		my_svc->free(o->buf); /* a reused column that held a string */
+		o->buf = NULL;
+		o->cap = 0;
+	}
 	if (o->kind == K_INT || o->kind == K_UINT) {
 		b->buffer_type = MYSQL_TYPE_LONGLONG;
 		b->buffer = &o->i;
@@ -608,16 +597,18 @@ static int bind_out(MYSQL_BIND *b, out_col *o, const MYSQL_FIELD *f)
 		b->buffer = &o->d;
 		return 0;
 	}
-	o->cap = f->max_length + 1;
-	if ((o->buf = my_svc->malloc(o->cap)) == NULL)
-		return oom();
+	if (o->buf == NULL) { /* else reused, as large as it grew */
+		o->cap = (f->length < STREAM_BUF ? f->length : STREAM_BUF) + 1;
+		if ((o->buf = my_svc->malloc(o->cap)) == NULL)
+			return oom();
+	}
 	b->buffer_type = o->kind == K_BLOB ? MYSQL_TYPE_BLOB : MYSQL_TYPE_STRING;
 	b->buffer = o->buf;
 	b->buffer_length = o->cap;
 	return 0;
 }
 
-/* A column longer than its buffer (max_length is a hint): grow, refetch. */
+/* A column longer than its buffer: grow, refetch. */
 static int refetch(my_conn *c, MYSQL_STMT *st, MYSQL_BIND *b, out_col *o, unsigned i)
 {
 	char *p = my_svc->realloc(o->buf, o->len + 1);
@@ -651,57 +642,163 @@ static dbr_value out_value(out_col *o)
 	}
 }
 
-static int fetch_rows(my_conn *c, MYSQL_STMT *st, MYSQL_BIND *b, out_col *o,
-                      unsigned n, dbr_sink *sink)
+/* One result set read a row at a time, a prepared statement's (bound
+ * output buffers) or a text-protocol one's, by exec and by streams alike:
+ * one conversion of a row to values. */
+typedef struct my_rows {
+	my_conn *c;
+	MYSQL_STMT *st;      /* prepared; NULL: text protocol */
+	MYSQL_RES *res;      /* prepared: its metadata; text: the result; NULL: none */
+	MYSQL_FIELD *fields;
+	unsigned n;
+	MYSQL_BIND *b;       /* prepared: the output binds and buffers, n each */
+	out_col *o;
+	dbr_value *row;      /* the values handed to the sink */
+	unsigned cap;        /* the columns b, o and row hold (>= n) */
+} my_rows;
+
+static void block_free(my_block *k)
 {
-	dbr_value *row = my_svc->calloc(n, sizeof *row);
-	int rc = row ? 0 : oom(), f;
-	while (rc == 0 && (f = mysql_stmt_fetch(st)) != MYSQL_NO_DATA) {
-		if (f == 1) {
-			rc = stmt_fail(c, st);
-			break;
-		}
-		for (unsigned i = 0; rc == 0 && i < n; i++)
-			if (!o[i].null && o[i].buf != NULL && o[i].len >= o[i].cap)
-				rc = refetch(c, st, &b[i], &o[i], i);
-		for (unsigned i = 0; rc == 0 && i < n; i++)
-			if (o[i].buf != NULL) /* from_text parses decimals */
-				o[i].buf[o[i].null ? 0 : o[i].len] = '\0';
-		for (unsigned i = 0; rc == 0 && i < n; i++)
-			row[i] = out_value(&o[i]);
-		if (rc == 0 && my_svc->sink_row(sink, row) != 0)
-			rc = oom();
+	for (unsigned i = 0; k->o && i < k->cap; i++)
+		my_svc->free(k->o[i].buf);
+	my_svc->free(k->b);
+	*k = (my_block){ 0 };
+}
+
+/* stmt_start's answer when a cached statement's result set no longer has
+ * the columns it had when prepared (a table altered under SELECT *): the
+ * client library keeps the old metadata, so the statement is prepared
+ * again. AS_TEXT: the binary protocol refuses the statement. */
+enum { RESHAPED = 1, AS_TEXT = 2 };
+
+/* The reader's arrays (one allocation, reused when large enough), the
+ * columns bound (prepared) and sunk. */
+static int rows_open(my_rows *r, dbr_sink *sink)
+{
+	_Static_assert(sizeof(MYSQL_BIND) % _Alignof(out_col) == 0 &&
+	               sizeof(out_col) % _Alignof(dbr_value) == 0, "one block");
+	r->n = mysql_num_fields(r->res);
+	r->fields = mysql_fetch_fields(r->res);
+	if (r->b == NULL || r->cap < r->n) {
+		size_t n = r->n ? r->n : 1;
+		char *p = my_svc->calloc(n, sizeof(MYSQL_BIND) + sizeof(out_col) + sizeof(dbr_value));
+		if (p == NULL)
+			return oom();
+		my_block k = { r->b, r->o, r->row, r->cap };
+		block_free(&k);
+		r->b = (MYSQL_BIND *)p;
+		r->o = (out_col *)(p + n * sizeof(MYSQL_BIND));
+		r->row = (dbr_value *)(p + n * (sizeof(MYSQL_BIND) + sizeof(out_col)));
+		r->cap = (unsigned)n;
 	}
-	my_svc->free(row);
+	int rc = 0;
+	for (unsigned i = 0; r->st && rc == 0 && i < r->n; i++)
+		rc = bind_out(&r->b[i], &r->o[i], &r->fields[i]);
+	/* bound before the columns are sunk: new metadata can still re-prepare */
+	if (r->st && rc == 0 && mysql_stmt_bind_result(r->st, r->b) != 0)
+		rc = mysql_stmt_errno(r->st) == CR_NEW_STMT_METADATA ? RESHAPED
+		                                                     : stmt_fail(r->c, r->st);
+	return rc ? rc : sink_columns(r->fields, r->n, sink);
+}
+
+/* A fetch that failed: the statement's error, else the connection's (a
+ * read off the wire fails on the connection). */
+static int fetch_fail(my_rows *r)
+{
+	return r->st && mysql_stmt_errno(r->st) ? stmt_fail(r->c, r->st) : my_fail(r->c);
+}
+
+static int stmt_row(my_rows *r)
+{
+	int f = mysql_stmt_fetch(r->st), rc = 0, grown = 0;
+	if (f == MYSQL_NO_DATA)
+		return 0;
+	if (f == 1)
+		return fetch_fail(r);
+	for (unsigned i = 0; rc == 0 && i < r->n; i++)
+		if (!r->o[i].null && r->o[i].buf != NULL && r->o[i].len >= r->o[i].cap) {
+			rc = refetch(r->c, r->st, &r->b[i], &r->o[i], i);
+			grown = 1;
+		}
+	/* the library keeps its own copy of the binds: give it the new buffers */
+	if (rc == 0 && grown && mysql_stmt_bind_result(r->st, r->b) != 0)
+		rc = stmt_fail(r->c, r->st);
+	for (unsigned i = 0; rc == 0 && i < r->n; i++) {
+		if (r->o[i].buf != NULL) /* from_text parses decimals */
+			r->o[i].buf[r->o[i].null ? 0 : r->o[i].len] = '\0';
+		r->row[i] = out_value(&r->o[i]);
+	}
+	return rc ? rc : 1;
+}
+
+static int text_row(my_rows *r)
+{
+	MYSQL_ROW x = mysql_fetch_row(r->res);
+	if (x == NULL)
+		return mysql_errno(r->c->m) ? fetch_fail(r) : 0;
+	unsigned long *lens = mysql_fetch_lengths(r->res);
+	for (unsigned i = 0; i < r->n; i++)
+		r->row[i] = x[i] ? from_text(x[i], lens[i], kind_of(&r->fields[i])) : dbr_null();
+	return 1;
+}
+
+/* The next row to the sink: 1, 0 at the end, or the error. */
+static int rows_next(my_rows *r, dbr_sink *sink)
+{
+	int rc = r->st ? stmt_row(r) : text_row(r);
+	if (rc == 1 && my_svc->sink_row(sink, r->row) != 0)
+		rc = oom();
 	return rc;
 }
 
-/* run_stmt's answer when a cached statement's result set no longer has
- * the columns it had when prepared (a table altered under SELECT *): the
- * client library keeps the old metadata, so the statement is prepared again. */
-enum { RESHAPED = 1 };
-
-static int sink_stmt_result(my_conn *c, MYSQL_STMT *st, MYSQL_RES *meta, dbr_sink *sink)
+/* A statement without a result set: its counts. */
+static void rows_counts(const my_rows *r, dbr_sink *sink)
 {
-	unsigned n = mysql_num_fields(meta);
-	MYSQL_FIELD *fields = mysql_fetch_fields(meta);
-	MYSQL_BIND *b = my_svc->calloc(n, sizeof *b);
-	out_col *o = my_svc->calloc(n, sizeof *o);
-	int rc = b && o ? 0 : oom();
-	for (unsigned i = 0; rc == 0 && i < n; i++)
-		rc = bind_out(&b[i], &o[i], &fields[i]);
-	/* bound before the columns are sunk: new metadata can still re-prepare */
-	if (rc == 0 && mysql_stmt_bind_result(st, b) != 0)
-		rc = mysql_stmt_errno(st) == CR_NEW_STMT_METADATA ? RESHAPED : stmt_fail(c, st);
-	if (rc == 0)
-		rc = sink_columns(fields, n, sink);
-	if (rc == 0)
-		rc = fetch_rows(c, st, b, o, n, sink);
-	for (unsigned i = 0; o && i < n; i++)
-		my_svc->free(o[i].buf);
-	my_svc->free(b);
-	my_svc->free(o);
-	return rc;
+	my_ulonglong n = r->st ? mysql_stmt_affected_rows(r->st) : mysql_affected_rows(r->c->m),
+	             id = r->st ? mysql_stmt_insert_id(r->st) : mysql_insert_id(r->c->m);
+	my_svc->sink_affected(sink, (int64_t)n);
+	if (id != 0)
+		my_svc->sink_insert_id(sink, (int64_t)id);
+}
+
+/* Frees the reader's result (a text result's unread rows are read off
+ * the wire); its arrays stay for the next run (rows_keep) or go with
+ * rows_drop. */
+static void rows_free(my_rows *r)
+{
+	mysql_free_result(r->res);
+	r->res = NULL;
+}
+
+static void rows_drop(my_rows *r)
+{
+	my_block k = { r->b, r->o, r->row, r->cap };
+	rows_free(r);
+	block_free(&k);
+	r->b = NULL;
+	r->o = NULL;
+	r->row = NULL;
+	r->cap = 0;
+}
+
+/* The arrays move between a cached statement and the reader of its run. */
+static void rows_take(my_rows *r, my_block *k)
+{
+	r->b = k->b;
+	r->o = k->o;
+	r->row = k->row;
+	r->cap = k->cap;
+	*k = (my_block){ 0 };
+}
+
+static void rows_keep(my_block *k, my_rows *r)
+{
+	rows_free(r);
+	*k = (my_block){ r->b, r->o, r->row, r->cap };
+	r->b = NULL;
+	r->o = NULL;
+	r->row = NULL;
+	r->cap = 0;
 }
 
 /* ------------------------------------------------------------ parameters */
@@ -763,8 +860,11 @@ static int execute(my_conn *c, MYSQL_STMT *st, const dbr_value *params, size_t n
 		if ((unsigned)params[i].type > DBR_TYPE_DECIMAL)
 			return my_svc->error(DBR_EINVAL, NULL, "parameter %zu has an unknown "
 			                  "type %d", i + 1, (int)params[i].type);
-	MYSQL_BIND *b = my_svc->calloc(n, sizeof *b);
-	in_val *iv = my_svc->calloc(n, sizeof *iv);
+	MYSQL_BIND stack_b[STACK_N];
+	in_val stack_iv[STACK_N];
+	int heap = n > STACK_N;
+	MYSQL_BIND *b = heap ? my_svc->calloc(n, sizeof *b) : stack_b;
+	in_val *iv = heap ? my_svc->calloc(n, sizeof *iv) : stack_iv;
 	int rc = b && iv ? 0 : oom();
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		bind_in(&b[i], &iv[i], &params[i]);
@@ -772,42 +872,10 @@ static int execute(my_conn *c, MYSQL_STMT *st, const dbr_value *params, size_t n
 		rc = stmt_fail(c, st);
 	if (rc == 0 && mysql_stmt_execute(st) != 0)
 		rc = stmt_fail(c, st);
-	my_svc->free(b);
-	my_svc->free(iv);
-	return rc;
-}
-
-/* Executes a prepared statement and sinks its result or counts. */
-static int run_stmt(my_conn *c, MYSQL_STMT *st, const dbr_value *params, size_t n,
-                    dbr_sink *sink)
-{
-	my_bool on = 1;
-	int rc = execute(c, st, params, n);
-	if (rc)
-		return rc;
-	my_track_gtid(c);
-	MYSQL_RES *meta = mysql_stmt_result_metadata(st);
-	if (meta == NULL) {
-		if (mysql_stmt_field_count(st) != 0)
-			return stmt_fail(c, st);
-		my_svc->sink_affected(sink, (int64_t)mysql_stmt_affected_rows(st));
-		if (mysql_stmt_insert_id(st) != 0)
-			my_svc->sink_insert_id(sink, (int64_t)mysql_stmt_insert_id(st));
-		return 0;
+	if (heap) {
+		my_svc->free(b);
+		my_svc->free(iv);
 	}
-	if (mysql_num_fields(meta) != mysql_stmt_field_count(st)) {
-		mysql_free_result(meta);
-		return RESHAPED; /* nothing sunk yet */
-	}
-	mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &on);
-	if (mysql_stmt_store_result(st) != 0)
-		rc = stmt_fail(c, st);
-	else
-		rc = sink_stmt_result(c, st, meta, sink);
-	mysql_free_result(meta);
-	/* Procedures return more results: read them so the connection is free. */
-	while (mysql_stmt_more_results(st) && mysql_stmt_next_result(st) == 0)
-		mysql_stmt_free_result(st);
 	return rc;
 }
 
@@ -821,8 +889,8 @@ static my_entry *entry_use(my_conn *c, const char *sql)
 	return e;
 }
 
-/* A new prepared statement in *out; 1 (and no error) when the binary
- * protocol refuses it and it has no parameters: run it as text. */
+/* A new prepared statement in *out; AS_TEXT (and no error) when the
+ * binary protocol refuses it and it has no parameters. */
 static int prepare(MYSQL_STMT **out, my_conn *c, const char *sql, size_t nparams)
 {
 	MYSQL_STMT *st = mysql_stmt_init(c->m);
@@ -831,7 +899,7 @@ static int prepare(MYSQL_STMT **out, my_conn *c, const char *sql, size_t nparams
 		return oom();
 	if (mysql_stmt_prepare(st, sql, (unsigned long)strlen(sql)) != 0) {
 		int text = mysql_stmt_errno(st) == ER_UNSUPPORTED_PS && nparams == 0;
-		int rc = text ? 1 : stmt_fail(c, st);
+		int rc = text ? AS_TEXT : stmt_fail(c, st);
 		mysql_stmt_close(st);
 		return rc;
 	}
@@ -852,35 +920,187 @@ static int stale(MYSQL_STMT *st)
 	return 0;
 }
 
-static int my_exec(void *conn, const char *sql, const dbr_value *params,
-                   size_t nparams, dbr_sink *sink)
+/* Executes a prepared statement up to its rows: counts (r->res NULL) or
+ * the columns bound and sunk; the rows stay on the wire until fetched
+ * (exec as streams: storing them first, mysql_stmt_store_result, would
+ * copy each row once more). */
+static int stmt_start(my_rows *r, MYSQL_STMT *st, const dbr_value *params, size_t n,
+                      dbr_sink *sink)
 {
-	my_conn *c = conn;
-	my_entry *e = entry_use(c, sql);
+	r->st = st;
+	int rc = execute(r->c, st, params, n);
+	if (rc)
+		return rc;
+	my_track_gtid(r->c);
+	if ((r->res = mysql_stmt_result_metadata(st)) == NULL)
+		return mysql_stmt_field_count(st) != 0 ? stmt_fail(r->c, st) : 0;
+	if (mysql_num_fields(r->res) != mysql_stmt_field_count(st))
+		return RESHAPED; /* nothing sunk yet */
+	return rows_open(r, sink);
+}
+
+/* A statement the binary protocol refuses, as text (no parameters), up to
+ * its rows: stored in the client (exec) or left on the wire (streams). */
+static int text_start(my_rows *r, const char *sql, int store, dbr_sink *sink)
+{
+	my_conn *c = r->c;
+	if (mysql_real_query(c->m, sql, (unsigned long)strlen(sql)) != 0)
+		return my_fail(c);
+	my_track_gtid(c);
+	r->res = store ? mysql_store_result(c->m) : mysql_use_result(c->m);
+	if (r->res == NULL)
+		return mysql_field_count(c->m) != 0 ? my_fail(c) : 0;
+	return rows_open(r, sink);
+}
+
+/* Prepares `sql` or takes it from the cache (*ep: its entry, NULL without
+ * a cache), then starts it (stmt_start). A cached statement the server
+ * calls stale, or whose result changed shape, is prepared again and
+ * started once more. AS_TEXT (no error): run it with text_start. r->st is
+ * the statement rows_end gives back, also after an error. */
+static int stmt_open(my_rows *r, my_entry **ep, my_conn *c, const char *sql,
+                     const dbr_value *params, size_t n, dbr_sink *sink)
+{
+	my_entry *e = *ep = entry_use(c, sql);
 	MYSQL_STMT *st = e ? e->st : NULL;
-	int rc = 0, cached = st != NULL;
-	if (st == NULL && (rc = prepare(&st, c, sql, nparams)) != 0)
-		return rc == 1 ? text_exec(c, sql, sink) : rc;
-	rc = run_stmt(c, st, params, nparams, sink);
+	int rc, cached = st != NULL;
+	*r = (my_rows){ .c = c };
+	if (e != NULL) { /* the caller's until rows_end */
+		e->st = NULL;
+		rows_take(r, &e->blk);
+	}
+	if (st == NULL && (rc = prepare(&st, c, sql, n)) != 0)
+		return rc;
+	rc = stmt_start(r, st, params, n, sink);
 	if ((rc < 0 && cached && stale(st)) || rc == RESHAPED) { /* prepared again, once */
 		my_svc->log(DBR_LOG_DEBUG, "mariadb", "database \"%s\": re-preparing a "
 		         "cached statement (%s)", c->alias, rc == RESHAPED ? "its columns "
 		         "changed" : mysql_stmt_error(st));
+		rows_free(r);
+		r->st = NULL;
 		mysql_stmt_close(st);
-		e->st = NULL;
-		if ((rc = prepare(&st, c, sql, nparams)) != 0)
-			return rc == 1 ? text_exec(c, sql, sink) : rc;
-		rc = run_stmt(c, st, params, nparams, sink);
+		if ((rc = prepare(&st, c, sql, n)) != 0)
+			return rc;
+		rc = stmt_start(r, st, params, n, sink);
 		if (rc == RESHAPED)
 			rc = my_svc->error(DBR_ESQL, "HY000", "database \"%s\": mysql: the "
 			                "result's columns changed while it ran", c->alias);
 	}
-	if (e != NULL && e->uses >= c->threshold) {
-		e->st = st; /* kept: its result is freed, no round trip */
+	return rc;
+}
+
+/* Ends a statement: its unread rows and any further results (procedures)
+ * are read off the wire and discarded, a prepared statement goes back to
+ * the cache from its threshold-th use (no round trip) or is closed.
+ * Returns the error of a further text result; *gone: the connection cannot
+ * run anything else (lost while draining). */
+static int rows_end(my_rows *r, my_entry *e, int *gone)
+{
+	my_conn *c = r->c;
+	MYSQL_STMT *st = r->st;
+	int rc = 0;
+	int keep = st != NULL && e != NULL && e->uses >= c->threshold;
+	if (keep)
+		rows_keep(&e->blk, r);
+	else
+		rows_drop(r);
+	if (st != NULL) {
 		mysql_stmt_free_result(st);
-	} else {
-		mysql_stmt_close(st);
+		while (mysql_stmt_more_results(st) && mysql_stmt_next_result(st) == 0)
+			mysql_stmt_free_result(st);
+		if (keep)
+			e->st = st;
+		else
+			mysql_stmt_close(st);
 	}
+	while (st == NULL && rc == 0 && mysql_more_results(c->m)) {
+		if (mysql_next_result(c->m) > 0)
+			rc = my_fail(c);
+		else
+			mysql_free_result(mysql_store_result(c->m));
+	}
+	*gone = mysql_get_socket(c->m) == MARIADB_INVALID_SOCKET;
+	return rc;
+}
+
+/* Opens `sql` up to its rows: prepared (stmt_open), else as text. */
+static int rows_start(my_rows *r, my_entry **e, my_conn *c, const char *sql,
+                      const dbr_value *params, size_t n, int store, dbr_sink *sink)
+{
+	int rc = stmt_open(r, e, c, sql, params, n, sink);
+	return rc == AS_TEXT ? text_start(r, sql, store, sink) : rc;
+}
+
+static int my_exec(void *conn, const char *sql, const dbr_value *params,
+                   size_t nparams, dbr_sink *sink)
+{
+	my_rows r;
+	my_entry *e = NULL;
+	int gone, rc = rows_start(&r, &e, conn, sql, params, nparams, 1, sink);
+	if (rc == 0 && r.res == NULL)
+		rows_counts(&r, sink);
+	while (rc == 0 && r.res != NULL && (rc = rows_next(&r, sink)) == 1)
+		rc = 0;
+	int end = rows_end(&r, e, &gone);
+	return rc ? rc : end;
+}
+
+/* ------------------------------------------------------------ streams */
+
+/* A stream's cursor: the statement run without storing its rows
+ * (mysql_stmt_execute without mysql_stmt_store_result, or
+ * mysql_use_result), each row read off the wire when asked for: the
+ * client holds one row (one packet). No server-side cursor
+ * (CURSOR_TYPE_READ_ONLY): the server would materialise the whole result
+ * in a temporary table and each fetch would be a round trip. */
+typedef struct my_cursor {
+	my_rows r;
+	my_entry *e;
+	int ended;  /* the end or an error reached */
+} my_cursor;
+
+static int my_query_close(void *cur)
+{
+	my_cursor *k = cur;
+	int gone;
+	rows_end(&k->r, k->e, &gone);
+	my_svc->free(k);
+	return gone;
+}
+
+static int my_query_open(void **cur, void *conn, const char *sql, const dbr_value *params,
+                         size_t nparams, dbr_sink *sink)
+{
+	my_conn *c = conn;
+	my_cursor *k = my_svc->calloc(1, sizeof *k);
+	if (k == NULL)
+		return oom();
+	int rc = rows_start(&k->r, &k->e, c, sql, params, nparams, 0, sink);
+	if (rc == 0) {
+		*cur = k;
+		return 0;
+	}
+	if (my_query_close(k) && rc != DBR_ECONNECT) /* the caller must drop it */
+		rc = my_svc->error(DBR_ECONNECT, "08006", "database \"%s\": mysql: the "
+		                   "connection was lost discarding a failed statement's "
+		                   "result", c->alias);
+	return rc;
+}
+
+/* The next row (1); at the end (0) a statement without rows reports its
+ * counts as exec does. */
+static int my_query_next(void *cur, dbr_sink *sink)
+{
+	my_cursor *k = cur;
+	if (k->ended)
+		return 0;
+	if (k->r.res == NULL) {
+		k->ended = 1;
+		rows_counts(&k->r, sink);
+		return 0;
+	}
+	int rc = rows_next(&k->r, sink);
+	k->ended = rc <= 0;
 	return rc;
 }
 
@@ -954,6 +1174,9 @@ static const dbr_driver_ops OPS = {
 	.write_position = my_write_position,
 	.wait_position = my_wait_position,
 	.position_cmp = my_position_cmp,
+	.query_open = my_query_open,
+	.query_next = my_query_next,
+	.query_close = my_query_close,
 };
 
 static const dbr_plugin_desc DESC = DBR_PLUGIN_DESC(DBR_PLUGIN_DRIVER, "mariadb",

@@ -39,6 +39,12 @@ void dbr_trace_free(dbr_trace *t)
 {
 	if (!t)
 		return;
+	dbr__trace_clear(t);
+	free(t);
+}
+
+void dbr__trace_clear(dbr_trace *t)
+{
 	for (size_t i = 0; i < t->n; i++) {
 		free((char *)t->steps[i].who);
 		free((char *)t->steps[i].action);
@@ -50,7 +56,7 @@ void dbr_trace_free(dbr_trace *t)
 	free(t->target);
 	free(t->text);
 	dbr__buf_free(&t->pending);
-	free(t);
+	*t = (dbr_trace){ 0 };
 }
 
 /* Appends a step; its note is what the router said (t->pending) plus
@@ -377,6 +383,10 @@ static int last_select(const dbr__chain *chain, size_t i)
 	return 1;
 }
 
+/* Stage 2's per-member arrays live on the stack up to this many members
+ * (the common cluster), else in one allocation. */
+#define STACK_MEMBERS 8
+
 static int stage2(dbr__database **out, dbr_session *s, dbr_trace *t, dbr__chain *chain,
                   dbr_route_req *req, dbr__database *target)
 {
@@ -388,24 +398,33 @@ static int stage2(dbr__database **out, dbr_session *s, dbr_trace *t, dbr__chain 
 		                        : "the SQL comment dbr: route=primary");
 		return 0;
 	}
+	/* The members: the target, then its replicas (referenced). */
 	size_t nrep = 0;
-	dbr__database **reps = dbr__db_replicas(s->db, target, &nrep);
-	if (!reps)
+	dbr__database *local_dbs[STACK_MEMBERS];
+	dbr__database **dbs = dbr__db_replicas(s->db, target, &nrep, local_dbs, STACK_MEMBERS);
+	if (!dbs)
 		return dbr__err(DBR_ENOMEM, NULL, "out of memory");
 	size_t n = nrep + 1;
-	dbr_member *m = calloc(n, sizeof(*m));
-	dbr_member **mp = calloc(n, sizeof(*mp));
-	dbr__database **dbs = calloc(n, sizeof(*dbs));
-	int *was = calloc(n, sizeof(*was));
-	char *pos = calloc(n, DBR_POSITION_MAX);
+	dbr_member lm[STACK_MEMBERS], *lmp[STACK_MEMBERS];
+	int lwas[STACK_MEMBERS];
+	char lpos[STACK_MEMBERS * DBR_POSITION_MAX];
+	dbr_member *m = lm, **mp = lmp;
+	int *was = lwas;
+	char *pos = lpos;
+	void *heap = NULL;
 	int rc = 0;
-	if (!m || !mp || !dbs || !was || !pos) {
-		rc = dbr__err(DBR_ENOMEM, NULL, "out of memory");
-		goto out;
+	if (n > STACK_MEMBERS) {
+		heap = calloc(n, sizeof(*m) + sizeof(*mp) + sizeof(*was) + DBR_POSITION_MAX);
+		if (!heap) {
+			rc = dbr__err(DBR_ENOMEM, NULL, "out of memory");
+			goto out;
+		}
+		m = heap;
+		mp = (dbr_member **)(void *)(m + n);
+		was = (int *)(void *)(mp + n);
+		pos = (char *)(was + n);
 	}
-	dbs[0] = target;
-	for (size_t i = 0; i < nrep; i++)
-		dbs[i + 1] = reps[i];
+	memset(was, 0, n * sizeof(*was));
 	int64_t now = dbr__mono_us();
 	for (size_t i = 0; i < n; i++) {
 		fill_member(&m[i], pos + i * DBR_POSITION_MAX, dbs[i], now);
@@ -452,14 +471,11 @@ static int stage2(dbr__database **out, dbr_session *s, dbr_trace *t, dbr__chain 
 out:
 	if (rc)
 		*out = NULL;
-	for (size_t i = 0; i < nrep; i++)
-		dbr__db_put(s->db, reps[i]);
-	free(reps);
-	free(m);
-	free(mp);
-	free(dbs);
-	free(was);
-	free(pos);
+	for (size_t i = 1; i < n; i++)
+		dbr__db_put(s->db, dbs[i]);
+	if (dbs != local_dbs)
+		free(dbs);
+	free(heap);
 	return rc;
 }
 

@@ -13,7 +13,11 @@ int dbr__exec_on(dbr_result **out, dbr__database *d, dbr__conn *c, const char *s
 	int rc = dbr__result_new(&r, d->conf.alias);
 	if (rc)
 		return rc;
-	dbr_sink sink = { .r = r, .driver = d->driver->desc->name };
+	dbr_sink sink; /* msg is written only with rc: not zeroed (512 bytes) */
+	sink.r = r;
+	sink.driver = d->driver->desc->name;
+	sink.rc = 0;
+	sink.msg[0] = '\0';
 	const dbr_url_view *scope = dbr__secret_scope(&d->view);
 	rc = DBR__DRIVER_CALL(sink.driver, d->ops, exec, c->conn, sql, params, nparams, &sink);
 	dbr__secret_scope(scope);

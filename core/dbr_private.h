@@ -187,9 +187,12 @@ dbr__database *dbr__db_find(dbr *db, const char *alias);
 dbr__database *dbr__db_get(dbr *db, const char *alias);
 void dbr__db_ref(dbr__database *d);  /* one more reference (caller has one) */
 void dbr__db_put(dbr *db, dbr__database *d); /* NULL d is a no-op */
-/* Replicas of `primary` into a new array (caller frees, after dbr__db_put
- * of each: they are referenced) of *n entries. */
-dbr__database **dbr__db_replicas(dbr *db, const dbr__database *primary, size_t *n);
+/* `primary` (not referenced) then its *n replicas (referenced: the caller
+ * dbr__db_puts each): into `buf` when its `cap` entries hold them, else
+ * into a new array (the caller frees it when it is not buf). NULL out of
+ * memory. */
+dbr__database **dbr__db_replicas(dbr *db, dbr__database *primary, size_t *n,
+                                 dbr__database **buf, size_t cap);
 /* Removes `alias` only if no reference is held now (never waits): 0,
  * DBR_ESTATE (in use; no message), DBR_ENOTFOUND, DBR_EINVAL. */
 int dbr__db_remove_unused(dbr *db, const char *alias);
@@ -246,10 +249,15 @@ void dbr__route_done(dbr_session *s, dbr__route *r);
 void dbr__route_wrote_at(dbr_session *s, dbr__database *d, const char *position);
 #define dbr__route_wrote(s, d) dbr__route_wrote_at((s), (d), NULL)
 int dbr__trace_new(dbr_trace **out);
+/* Frees what the trace holds, not the trace: a trace on the stack (a
+ * dbr_exec's, which records nothing unless explained or logged). */
+void dbr__trace_clear(dbr_trace *t);
 /* exec.c, shared with stream.c. Enters the session, checks the query and
- * routes it as dbr_exec does (who names the caller in messages); on success
- * the caller owns *t and must dbr__route_done(rt). */
-int dbr__exec_route(dbr__route *rt, dbr_trace **t, dbr_session *s, const dbr_query *q,
+ * routes it as dbr_exec does (who names the caller in messages) into the
+ * caller's trace storage `t` (initialised here); on success the caller
+ * dbr__trace_clears t (or frees it) and must dbr__route_done(rt); on
+ * failure t is cleared already. */
+int dbr__exec_route(dbr__route *rt, dbr_trace *t, dbr_session *s, const dbr_query *q,
                     const char *who, int flags);
 /* A routed write succeeded: the transaction wrote, or the session's pin. */
 void dbr__exec_wrote(dbr_session *s, dbr__route *rt);

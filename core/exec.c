@@ -13,7 +13,11 @@ int dbr__exec_on(dbr_result **out, dbr__database *d, dbr__conn *c, const char *s
 	int rc = dbr__result_new(&r, d->conf.alias);
 	if (rc)
 		return rc;
-	dbr_sink sink = { .r = r, .driver = d->driver->desc->name };
+	dbr_sink sink; /* msg is written only with rc: not zeroed (512 bytes) */
+	sink.r = r;
+	sink.driver = d->driver->desc->name;
+	sink.rc = 0;
+	sink.msg[0] = '\0';
 	const dbr_url_view *scope = dbr__secret_scope(&d->view);
 	rc = DBR__DRIVER_CALL(sink.driver, d->ops, exec, c->conn, sql, params, nparams, &sink);
 	dbr__secret_scope(scope);
@@ -116,22 +120,22 @@ void dbr__exec_wrote(dbr_session *s, dbr__route *rt)
 /* What dbr_exec and dbr_explain share: enter the session, check the query,
  * route both stages into a new trace *t (freed on failure). On success the
  * caller owns *t and must dbr__route_done(rt). */
-int dbr__exec_route(dbr__route *rt, dbr_trace **t, dbr_session *s, const dbr_query *q,
+int dbr__exec_route(dbr__route *rt, dbr_trace *t, dbr_session *s, const dbr_query *q,
                        const char *who, int flags)
 {
+	*t = (dbr_trace){ 0 };
 	int rc = dbr__session_enter(s, who);
 	if (rc)
 		return rc;
 	dbr__hints h;
-	if ((rc = check_query(s, q)) || (rc = query_hints(&h, q)) || (rc = dbr__trace_new(t)))
+	if ((rc = check_query(s, q)) || (rc = query_hints(&h, q)))
 		return dbr__session_fail(s, rc);
 	/* The route classifies an AUTO intent (in the target's dialect when it
 	 * is known) and refuses transaction control: dbr_tx_* own it. */
-	rc = dbr__route_hinted(rt, *t, s, q->sql, q->model, q->intent, q->using_alias, &h,
+	rc = dbr__route_hinted(rt, t, s, q->sql, q->model, q->intent, q->using_alias, &h,
 	                       DBR__ROUTE_STAGE2 | DBR__ROUTE_REFUSE_TX | flags);
 	if (rc) {
-		dbr_trace_free(*t);
-		*t = NULL;
+		dbr__trace_clear(t);
 		return dbr__session_fail(s, rc);
 	}
 	return 0;
@@ -156,16 +160,16 @@ static dbr__database *retry_member(dbr_session *s, const dbr_query *q, dbr__rout
 	dbr__database *next = NULL;
 	if (attempt == 0) {
 		dbr__route r2;
-		dbr_trace *t = NULL;
+		dbr_trace t = { 0 };
 		dbr__hints h;
-		if (query_hints(&h, q) == 0 && dbr__trace_new(&t) == 0 &&
-		    dbr__route_hinted(&r2, t, s, q->sql, q->model, DBR_INTENT_READ, NULL, &h,
+		if (query_hints(&h, q) == 0 &&
+		    dbr__route_hinted(&r2, &t, s, q->sql, q->model, DBR_INTENT_READ, NULL, &h,
 		                      DBR__ROUTE_STAGE2 | DBR__ROUTE_NO_TX) == 0) {
 			next = r2.d;
 			dbr__db_ref(next);
 			dbr__route_done(s, &r2);
 		}
-		dbr_trace_free(t);
+		dbr__trace_clear(&t);
 	}
 	if (next && next != failed)
 		return next;
@@ -198,11 +202,11 @@ static int retry_read(dbr_result **out, dbr_session *s, const dbr_query *q, dbr_
 int dbr_exec(dbr_result **out, dbr_session *s, const dbr_query *q)
 {
 	dbr__route rt;
-	dbr_trace *t = NULL;
+	dbr_trace t; /* records nothing unless a debug log reads it */
 	int rc = dbr__exec_route(&rt, &t, s, q, "dbr_exec", 0);
 	if (rc)
 		return rc;
-	dbr_trace_free(t);
+	dbr__trace_clear(&t);
 	rc = run_routed(out, &rt, q, NULL);
 	if (retryable(&rt, q, rc))
 		rc = retry_read(out, s, q, &rt, rc);
@@ -225,10 +229,18 @@ int dbr_explain(dbr_trace **out, dbr_session *s, const dbr_query *q)
 		return s ? dbr__session_fail(s, dbr__err(DBR_EINVAL, NULL, "dbr_explain: NULL out"))
 		         : dbr__err(DBR_EINVAL, NULL, "dbr_explain: NULL out");
 	dbr__route rt;
-	int rc = dbr__exec_route(&rt, out, s, q, "dbr_explain", DBR__ROUTE_DRY_RUN | DBR__ROUTE_TRACE);
-	if (rc == 0)
-		dbr__route_done(s, &rt);
-	return rc;
+	dbr_trace *t = NULL;
+	int rc = dbr__trace_new(&t);
+	if (rc)
+		return s ? dbr__session_fail(s, rc) : rc;
+	rc = dbr__exec_route(&rt, t, s, q, "dbr_explain", DBR__ROUTE_DRY_RUN | DBR__ROUTE_TRACE);
+	if (rc) {
+		free(t);
+		return rc;
+	}
+	dbr__route_done(s, &rt);
+	*out = t;
+	return 0;
 }
 
 int dbr_apply(dbr_trace **trace_out, dbr_session *s, const char *model, const char *script)

@@ -194,6 +194,9 @@ void dbr__db_member(dbr_member *m, char *pos, dbr__database *d, int64_t now)
 int dbr__db_member_out(char *note, size_t size, dbr__database *d, const dbr_member *m)
 {
 	const dbr__monconf *mc = dbr__db_monconf(d);
+	int out = m->banned_for_us > 0 || (m->lagging && !m->is_primary);
+	if (!out || !note) /* no trace: no note to format */
+		return out;
 	if (m->banned_for_us > 0) {
 		char reason[256];
 		pthread_mutex_lock(&d->h.lock);

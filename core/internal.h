@@ -290,7 +290,6 @@ int dbr__sink_row(dbr_sink *sink, const dbr_value *values);
 void dbr__sink_affected(dbr_sink *sink, int64_t n);
 void dbr__sink_insert_id(dbr_sink *sink, int64_t id);
 /* Marks the result: last insert id is unsupported by the backend. */
-void dbr__result_set_alias(dbr_result *r, const char *alias);
 void dbr__result_no_insert_id(dbr_result *r);
 /* Frees the rows, keeps the columns and the row buffer (streams). */
 void dbr__result_clear_rows(dbr_result *r);

@@ -79,7 +79,8 @@ void dbr__db_conn_failed(struct dbr__database *d);
  * holds its position. */
 void dbr__db_member(dbr_member *m, char *pos, struct dbr__database *d, int64_t now);
 /* A note saying why the monitor keeps m out ("banned 2.4 s more: …",
- * "lag 3.1 s over max_lag 1 s"), or 0 if it does not. */
+ * "lag 3.1 s over max_lag 1 s"), or 0 if it does not; note NULL: only
+ * whether it does (nothing formatted). */
 int dbr__db_member_out(char *note, size_t size, struct dbr__database *d, const dbr_member *m);
 /* DBR_EROUTE if d, a configured primary, was last seen read-only. */
 int dbr__db_writable(struct dbr__database *d);

@@ -179,15 +179,21 @@ void dbr__db_put(dbr *db, dbr__database *d)
 	pthread_mutex_unlock(&db->drain_lock);
 }
 
-dbr__database **dbr__db_replicas(dbr *db, const dbr__database *primary, size_t *n)
+dbr__database **dbr__db_replicas(dbr *db, dbr__database *primary, size_t *n,
+                                 dbr__database **buf, size_t cap)
 {
 	pthread_rwlock_rdlock(&db->dbs_lock);
-	dbr__database **out = calloc(db->ndbs + 1, sizeof(*out));
+	size_t k = 1;
+	for (size_t i = 0; i < db->ndbs; i++)
+		k += db->dbs[i]->primary == primary;
+	dbr__database **out = k <= cap ? buf : calloc(k, sizeof(*out));
 	*n = 0;
+	if (out)
+		out[0] = primary;
 	for (size_t i = 0; out && i < db->ndbs; i++)
 		if (db->dbs[i]->primary == primary) {
 			atomic_fetch_add(&db->dbs[i]->refs, 1);
-			out[(*n)++] = db->dbs[i];
+			out[++*n] = db->dbs[i];
 		}
 	pthread_rwlock_unlock(&db->dbs_lock);
 	return out;

@@ -1,10 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /* result.c — buffered results: built by drivers through the sink, read by
- * the application through typed getters. */
+ * the application through typed getters.
+ *
+ * Memory: one allocation for a small result. The struct ends with an
+ * arena's first block; the alias, the column names, the first rows' cells
+ * and every text or formatted number are carved from it, further blocks
+ * (growing to 64 KiB) being chained when it is full, all freed with the
+ * result. Only a cell array outgrowing its first place moves to the heap
+ * (realloc'd from then on, so that a big result keeps one array). */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,43 +22,111 @@
 
 typedef struct cell {
 	dbr_type type;
-	int64_t i;
-	double d;
+	union {
+		int64_t i;
+		double d;
+	};
 	char *p;        /* TEXT/BLOB bytes, NUL-terminated; or formatted number */
 	size_t len;
 } cell;
+
+/* A further arena block. */
+typedef struct block {
+	struct block *next; /* the previous one */
+	size_t cap;
+	_Alignas(16) char data[];
+} block;
+
+/* The arena's place: its newest block and what is free in it. */
+typedef struct place {
+	block *more;    /* blocks beyond the inline one, newest first */
+	char *top;
+	size_t left;
+} place;
+
+#define RESULT_SIZE 1024       /* struct and inline block: one malloc */
+#define BLOCK_MIN 2048
+#define BLOCK_MAX (64 * 1024)
 
 struct dbr_result {
 	char *alias;
 	char **names;
 	size_t ncols;
-	cell *cells;    /* nrows * ncols */
+	cell *cells;    /* nrows * ncols: in the arena, or on the heap */
 	size_t nrows, caprows;
-	int64_t affected;
-	int64_t insert_id;
+	int cells_heap;
 	int has_insert_id;
 	int no_insert_id; /* the backend has none */
+	int64_t affected;
+	int64_t insert_id;
+	place at;       /* where the next arena bytes come from */
+	place mark;     /* after the columns: where clear_rows goes back to */
+	_Alignas(16) char first[]; /* the inline block, up to RESULT_SIZE */
 };
+
+/* size bytes from the arena, 16-aligned; NULL out of memory. */
+static void *arena_alloc(dbr_result *r, size_t size)
+{
+	size = (size + 15) & ~(size_t)15;
+	if (size > r->at.left) {
+		size_t cap = r->at.more ? r->at.more->cap * 2 : BLOCK_MIN;
+		if (cap > BLOCK_MAX)
+			cap = BLOCK_MAX;
+		if (cap < size)
+			cap = size;
+		block *b = cap > SIZE_MAX - sizeof(block) ? NULL : malloc(sizeof(block) + cap);
+		if (!b)
+			return NULL;
+		b->next = r->at.more;
+		b->cap = cap;
+		r->at = (place){ b, b->data, cap };
+	}
+	char *p = r->at.top;
+	r->at.top += size;
+	r->at.left -= size;
+	return p;
+}
+
+/* A NUL-terminated copy of len bytes in the arena. */
+static char *arena_copy(dbr_result *r, const void *src, size_t len)
+{
+	char *p = len < SIZE_MAX - 16 ? arena_alloc(r, len + 1) : NULL;
+	if (!p)
+		return NULL;
+	if (len)
+		memcpy(p, src, len);
+	p[len] = '\0';
+	return p;
+}
+
+/* Frees the blocks newer than `to` and makes it the place again. */
+static void arena_back(dbr_result *r, place to)
+{
+	while (r->at.more != to.more) {
+		block *b = r->at.more;
+		r->at.more = b->next;
+		free(b);
+	}
+	r->at = to;
+}
 
 int dbr__result_new(dbr_result **out, const char *alias)
 {
-	dbr_result *r = calloc(1, sizeof(*r));
-	if (!r || !(r->alias = dbr__strdup(alias ? alias : ""))) {
+	dbr_result *r = malloc(RESULT_SIZE);
+	if (!r)
+		return dbr__err(DBR_ENOMEM, NULL, "out of memory");
+	memset(r, 0, offsetof(dbr_result, first));
+	r->at = (place){ NULL, r->first, RESULT_SIZE - offsetof(dbr_result, first) };
+	alias = alias ? alias : "";
+	if (!(r->alias = arena_copy(r, alias, strlen(alias)))) {
 		free(r);
 		return dbr__err(DBR_ENOMEM, NULL, "out of memory");
 	}
+	r->mark = r->at;
 	*out = r;
 	return 0;
 }
 
-void dbr__result_set_alias(dbr_result *r, const char *alias)
-{
-	char *a = dbr__strdup(alias);
-	if (a) {
-		free(r->alias);
-		r->alias = a;
-	}
-}
 
 void dbr__result_no_insert_id(dbr_result *r)
 {
@@ -83,22 +160,24 @@ int dbr__sink_columns(dbr_sink *sink, size_t ncols, const char *const *names)
 		return sink_fail(sink, DBR_EPLUGIN, "sink_columns called twice");
 	if (ncols && !names)
 		return sink_fail(sink, DBR_EPLUGIN, "sink_columns: NULL names for %zu columns", ncols);
-	char **n = calloc(ncols ? ncols : 1, sizeof(char *));
-	for (size_t i = 0; n && i < ncols; i++)
-		if (!(n[i] = dbr__strdup(names[i] ? names[i] : ""))) {
-			while (i-- > 0)
-				free(n[i]);
-			free(n);
+	char **n = ncols > SIZE_MAX / sizeof(char *) ? NULL
+	                                              : arena_alloc(r, (ncols ? ncols : 1) * sizeof(char *));
+	for (size_t i = 0; n && i < ncols; i++) {
+		const char *name = names[i] ? names[i] : "";
+		if (!(n[i] = arena_copy(r, name, strlen(name))))
 			n = NULL;
-		}
-	if (!n)
+	}
+	if (!n) {
+		arena_back(r, r->mark);
 		return sink_fail(sink, DBR_ENOMEM, "out of memory");
+	}
 	r->names = n;
 	r->ncols = ncols;
+	r->mark = r->at; /* the columns stay when streams clear the rows */
 	return 0;
 }
 
-static int cell_set(cell *c, const dbr_value *v)
+static int cell_set(dbr_result *r, cell *c, const dbr_value *v)
 {
 	c->type = v->type;
 	switch (v->type) {
@@ -113,13 +192,8 @@ static int cell_set(cell *c, const dbr_value *v)
 	case DBR_TYPE_BLOB:
 	case DBR_TYPE_DECIMAL:
 		c->len = v->v.b.len;
-		c->p = malloc(c->len + 1);
-		if (!c->p)
-			return DBR_ENOMEM;
-		if (c->len)
-			memcpy(c->p, v->v.b.ptr, c->len);
-		c->p[c->len] = '\0';
-		return 0;
+		c->p = arena_copy(r, v->v.b.ptr, c->len);
+		return c->p ? 0 : DBR_ENOMEM;
 	default:
 		c->type = DBR_TYPE_NULL;
 		return 0;
@@ -135,6 +209,36 @@ static const char *bad_value(const dbr_value *v)
 	    !v->v.b.ptr && v->v.b.len)
 		return "is text or blob with a NULL pointer and a length";
 	return NULL;
+}
+
+/* Room for more rows. The first cells come from the arena, as many rows
+ * as half its free room holds (at least one, at most 16): a small result
+ * stays in one allocation. Beyond, a heap array doubling. */
+static int grow_rows(dbr_result *r)
+{
+	if (r->ncols > SIZE_MAX / 16 / sizeof(cell))
+		return DBR_ENOMEM;
+	size_t row = (r->ncols ? r->ncols : 1) * sizeof(cell);
+	if (!r->cells) {
+		size_t cap = r->at.left / 2 / row;
+		cap = cap < 1 ? 1 : cap > 16 ? 16 : cap;
+		if (!(r->cells = arena_alloc(r, cap * row)))
+			return DBR_ENOMEM;
+		r->caprows = cap;
+		return 0;
+	}
+	size_t cap = r->caprows < 8 ? 16 : r->caprows * 2;
+	if (cap > SIZE_MAX / row)
+		return DBR_ENOMEM;
+	cell *c = r->cells_heap ? realloc(r->cells, cap * row) : malloc(cap * row);
+	if (!c)
+		return DBR_ENOMEM;
+	if (!r->cells_heap)
+		memcpy(c, r->cells, r->nrows * r->ncols * sizeof(cell));
+	r->cells = c;
+	r->cells_heap = 1;
+	r->caprows = cap;
+	return 0;
 }
 
 /* The row is checked whole before anything is stored: a refused row leaves
@@ -154,19 +258,13 @@ int dbr__sink_row(dbr_sink *sink, const dbr_value *values)
 			return sink_fail(sink, DBR_EPLUGIN, "sink_row: column %zu (\"%s\") %s (type %d)",
 			                 i, r->names[i], why, (int)values[i].type);
 	}
-	if (r->nrows == r->caprows) {
-		size_t cap = r->caprows ? r->caprows * 2 : 16;
-		cell *c = realloc(r->cells, cap * (r->ncols ? r->ncols : 1) * sizeof(cell));
-		if (!c)
-			return sink_fail(sink, DBR_ENOMEM, "out of memory");
-		r->cells = c;
-		r->caprows = cap;
-	}
+	if (r->nrows == r->caprows && grow_rows(r))
+		return sink_fail(sink, DBR_ENOMEM, "out of memory");
 	cell *row = r->cells + r->nrows * r->ncols;
 	memset(row, 0, r->ncols * sizeof(cell));
 	r->nrows++;
 	for (size_t i = 0; i < r->ncols; i++)
-		if (cell_set(&row[i], &values[i]))
+		if (cell_set(r, &row[i], &values[i]))
 			return sink_fail(sink, DBR_ENOMEM, "out of memory");
 	return 0;
 }
@@ -182,10 +280,15 @@ void dbr__sink_insert_id(dbr_sink *sink, int64_t id)
 	sink->r->has_insert_id = 1;
 }
 
+/* The rows' bytes go back to the arena (the blocks they took are freed);
+ * a heap cell array stays for the next rows. */
 void dbr__result_clear_rows(dbr_result *r)
 {
-	for (size_t i = 0; i < r->nrows * r->ncols; i++)
-		free(r->cells[i].p);
+	arena_back(r, r->mark);
+	if (!r->cells_heap) {
+		r->cells = NULL;
+		r->caprows = 0;
+	}
 	r->nrows = 0;
 }
 
@@ -193,13 +296,9 @@ void dbr_result_free(dbr_result *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; i < r->nrows * r->ncols; i++)
-		free(r->cells[i].p);
-	for (size_t i = 0; i < r->ncols && r->names; i++)
-		free(r->names[i]);
-	free(r->names);
-	free(r->cells);
-	free(r->alias);
+	if (r->cells_heap)
+		free(r->cells);
+	arena_back(r, (place){ 0 });
 	free(r);
 }
 
@@ -369,8 +468,9 @@ static void shortest_double(char *buf, size_t size, double d)
 	fmt_g(buf, size, lo, d);
 }
 
-/* Numbers are formatted on first use and kept in the cell. */
-static int format_number(cell *c)
+/* Numbers are formatted on first use and kept in the cell (and the
+ * result's arena: a result is used by one thread at a time). */
+static int format_number(const dbr_result *r, cell *c)
 {
 	char buf[64];
 	if (c->type == DBR_TYPE_DOUBLE)
@@ -379,10 +479,11 @@ static int format_number(cell *c)
 		snprintf(buf, sizeof(buf), "%s", c->i ? "true" : "false");
 	else
 		snprintf(buf, sizeof(buf), "%" PRId64, c->i);
-	c->p = dbr__strdup(buf);
+	size_t len = strlen(buf);
+	c->p = arena_copy((dbr_result *)(uintptr_t)r, buf, len);
 	if (!c->p)
 		return dbr__err(DBR_ENOMEM, NULL, "out of memory");
-	c->len = strlen(c->p);
+	c->len = len;
 	return 0;
 }
 
@@ -392,7 +493,7 @@ int dbr_result_text(const char **out, size_t *len, const dbr_result *r, size_t r
 	int rc = cell_get(&c, r, row, col);
 	if (rc)
 		return rc;
-	if (!c->p && (rc = format_number(c)))
+	if (!c->p && (rc = format_number(r, c)))
 		return rc;
 	*out = c->p;
 	if (len)

@@ -24,6 +24,29 @@ typedef struct route_ctx {
 	char cause[512];             /* a host service's failure in this call */
 } route_ctx;
 
+/* A context for one routing call. Its two message buffers are only
+ * emptied, not zeroed: an initialiser would clear 1 KiB per statement. */
+static void ctx_init(route_ctx *ctx, dbr_session *s, dbr_trace *t, const dbr__hints *hints,
+                     const dbr__sql_hints *sqlh)
+{
+	ctx->s = s;
+	ctx->t = t;
+	ctx->hints = hints;
+	ctx->sqlh = sqlh;
+	ctx->refused = 0;
+	ctx->msg[0] = ctx->cause[0] = '\0';
+}
+
+/* An empty route; the write position is only emptied (not 256 zeroes
+ * per statement). */
+static void route_init(dbr__route *r)
+{
+	r->d = r->target = NULL;
+	r->tx = NULL;
+	r->intent = DBR_INTENT_AUTO;
+	r->wpos[0] = '\0';
+}
+
 /* ------------------------------------------------------------ trace */
 
 int dbr__trace_new(dbr_trace **out)
@@ -39,6 +62,12 @@ void dbr_trace_free(dbr_trace *t)
 {
 	if (!t)
 		return;
+	dbr__trace_clear(t);
+	free(t);
+}
+
+void dbr__trace_clear(dbr_trace *t)
+{
 	for (size_t i = 0; i < t->n; i++) {
 		free((char *)t->steps[i].who);
 		free((char *)t->steps[i].action);
@@ -50,7 +79,7 @@ void dbr_trace_free(dbr_trace *t)
 	free(t->target);
 	free(t->text);
 	dbr__buf_free(&t->pending);
-	free(t);
+	*t = (dbr_trace){ 0 };
 }
 
 /* Appends a step; its note is what the router said (t->pending) plus
@@ -326,7 +355,7 @@ static size_t monitor_excludes(dbr_trace *t, const dbr_route_req *req, dbr_membe
 	size_t left = 0;
 	char note[600];
 	for (size_t i = 0; i < n; i++) {
-		if (dbr__db_member_out(note, sizeof(note), dbs[i], &m[i])) {
+		if (dbr__db_member_out(t->off ? NULL : note, sizeof(note), dbs[i], &m[i])) {
 			m[i].excluded = was[i] = 1;
 			step(t, DBR_STAGE_MEMBER, "monitor", "dropped", m[i].alias, note);
 		} else if (i > 0) {
@@ -377,6 +406,10 @@ static int last_select(const dbr__chain *chain, size_t i)
 	return 1;
 }
 
+/* Stage 2's per-member arrays live on the stack up to this many members
+ * (the common cluster), else in one allocation. */
+#define STACK_MEMBERS 8
+
 static int stage2(dbr__database **out, dbr_session *s, dbr_trace *t, dbr__chain *chain,
                   dbr_route_req *req, dbr__database *target)
 {
@@ -388,24 +421,33 @@ static int stage2(dbr__database **out, dbr_session *s, dbr_trace *t, dbr__chain 
 		                        : "the SQL comment dbr: route=primary");
 		return 0;
 	}
+	/* The members: the target, then its replicas (referenced). */
 	size_t nrep = 0;
-	dbr__database **reps = dbr__db_replicas(s->db, target, &nrep);
-	if (!reps)
+	dbr__database *local_dbs[STACK_MEMBERS];
+	dbr__database **dbs = dbr__db_replicas(s->db, target, &nrep, local_dbs, STACK_MEMBERS);
+	if (!dbs)
 		return dbr__err(DBR_ENOMEM, NULL, "out of memory");
 	size_t n = nrep + 1;
-	dbr_member *m = calloc(n, sizeof(*m));
-	dbr_member **mp = calloc(n, sizeof(*mp));
-	dbr__database **dbs = calloc(n, sizeof(*dbs));
-	int *was = calloc(n, sizeof(*was));
-	char *pos = calloc(n, DBR_POSITION_MAX);
+	dbr_member lm[STACK_MEMBERS], *lmp[STACK_MEMBERS];
+	int lwas[STACK_MEMBERS];
+	char lpos[STACK_MEMBERS * DBR_POSITION_MAX];
+	dbr_member *m = lm, **mp = lmp;
+	int *was = lwas;
+	char *pos = lpos;
+	void *heap = NULL;
 	int rc = 0;
-	if (!m || !mp || !dbs || !was || !pos) {
-		rc = dbr__err(DBR_ENOMEM, NULL, "out of memory");
-		goto out;
+	if (n > STACK_MEMBERS) {
+		heap = calloc(n, sizeof(*m) + sizeof(*mp) + sizeof(*was) + DBR_POSITION_MAX);
+		if (!heap) {
+			rc = dbr__err(DBR_ENOMEM, NULL, "out of memory");
+			goto out;
+		}
+		m = heap;
+		mp = (dbr_member **)(void *)(m + n);
+		was = (int *)(void *)(mp + n);
+		pos = (char *)(was + n);
 	}
-	dbs[0] = target;
-	for (size_t i = 0; i < nrep; i++)
-		dbs[i + 1] = reps[i];
+	memset(was, 0, n * sizeof(*was));
 	int64_t now = dbr__mono_us();
 	for (size_t i = 0; i < n; i++) {
 		fill_member(&m[i], pos + i * DBR_POSITION_MAX, dbs[i], now);
@@ -452,14 +494,11 @@ static int stage2(dbr__database **out, dbr_session *s, dbr_trace *t, dbr__chain 
 out:
 	if (rc)
 		*out = NULL;
-	for (size_t i = 0; i < nrep; i++)
-		dbr__db_put(s->db, reps[i]);
-	free(reps);
-	free(m);
-	free(mp);
-	free(dbs);
-	free(was);
-	free(pos);
+	for (size_t i = 1; i < n; i++)
+		dbr__db_put(s->db, dbs[i]);
+	if (dbs != local_dbs)
+		free(dbs);
+	free(heap);
 	return rc;
 }
 
@@ -609,7 +648,7 @@ int dbr__route_hinted(dbr__route *out, dbr_trace *t, dbr_session *s, const char 
                       const char *model, dbr_intent intent, const char *using_alias,
                       const dbr__hints *hints, int flags)
 {
-	memset(out, 0, sizeof(*out));
+	route_init(out);
 	/* Tracing costs nothing unless asked for: explain, or a debug log. */
 	t->off = !(flags & DBR__ROUTE_TRACE) && !DBR__LOG_ON(DBR_LOG_DEBUG);
 	dbr__sql_hints sqlh = { 0 };
@@ -619,7 +658,8 @@ int dbr__route_hinted(dbr__route *out, dbr_trace *t, dbr_session *s, const char 
 		dbr__sql_hints_free(&sqlh);
 		return rc;
 	}
-	route_ctx ctx = { .s = s, .t = t, .hints = hints, .sqlh = &sqlh };
+	route_ctx ctx;
+	ctx_init(&ctx, s, t, hints, &sqlh);
 	const char *using_who = "using";
 	if (!using_alias && sqlh.using_alias) {
 		using_alias = sqlh.using_alias;
@@ -636,14 +676,15 @@ int dbr__route_hinted(dbr__route *out, dbr_trace *t, dbr_session *s, const char 
 
 int dbr__route_member(dbr__route *out, dbr_trace *t, dbr_session *s, const char *alias)
 {
-	memset(out, 0, sizeof(*out));
+	route_init(out);
 	out->intent = t->intent = DBR_INTENT_READ;
 	dbr__database *target = NULL;
 	int rc = find_alias(&target, s->db, alias, "using");
 	if (rc)
 		return rc;
 	step(t, DBR_STAGE_TARGET, "read-only", "chose", alias, "dbr_tx_begin_read");
-	route_ctx ctx = { .s = s, .t = t };
+	route_ctx ctx;
+	ctx_init(&ctx, s, t, NULL, NULL);
 	dbr_route_req req = { sizeof(req), NULL, NULL, DBR_INTENT_READ, NULL, s->use_primary,
 	                      &ctx, 0u };
 	dbr__chain *chain = dbr__chain_get(s->db);
@@ -667,7 +708,8 @@ void dbr__route_wrote_at(dbr_session *s, dbr__database *d, const char *position)
 	const dbr__database *primary = d->primary ? d->primary : d;
 	dbr__session_pin(s, primary->conf.alias, dbr_clock_now(), position);
 	dbr_trace t = { .off = 1 }; /* on_write hooks note nothing anyone reads */
-	route_ctx ctx = { .s = s, .t = &t };
+	route_ctx ctx;
+	ctx_init(&ctx, s, &t, NULL, NULL);
 	dbr_route_req req = { sizeof(req), NULL, NULL, DBR_INTENT_WRITE, primary->conf.alias,
 	                      s->use_primary, &ctx, 0u };
 	dbr__chain *chain = dbr__chain_get(s->db);

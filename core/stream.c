@@ -115,13 +115,13 @@ int dbr_stream_open(dbr_stream **out, dbr_session *s, const dbr_query *q)
 	dbr_stream *st = calloc(1, sizeof(*st));
 	if (!st)
 		return dbr__err(DBR_ENOMEM, NULL, "out of memory");
-	dbr_trace *t = NULL;
+	dbr_trace t;
 	int rc = dbr__exec_route(&st->rt, &t, s, q, "dbr_stream_open", 0);
 	if (rc) {
 		free(st);
 		return rc;
 	}
-	dbr_trace_free(t);
+	dbr__trace_clear(&t);
 	st->s = s;
 	st->t0 = dbr__metrics_now();
 	if ((rc = dbr__result_new(&st->r, st->rt.d->conf.alias)) == 0) {

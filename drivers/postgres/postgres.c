@@ -526,25 +526,38 @@ static int pg_ping(void *conn)
 /* ------------------------------------------------------------ parameters */
 
 /* Parameters as libpq wants them: text except bytea (binary). */
+/* libpq's parameter arrays, the text of numbers and NUL-terminated copies
+ * of text values: all in `local` (on the caller's stack) when they fit,
+ * else in one allocation. */
 typedef struct pg_params {
 	int n;
 	Oid *types;
 	const char **vals;
 	int *lens, *fmts;
 	char (*num)[32]; /* text of numbers and booleans */
-	char **owned;    /* NUL-terminated copies of text values */
+	char *text;      /* where the next text copy goes */
+	char *heap;      /* the block when `local` is too small, or NULL */
+	_Alignas(16) char local[1024];
 } pg_params;
 
 static void params_free(pg_params *p)
 {
-	for (int i = 0; p->owned && i < p->n; i++)
-		svc->free(p->owned[i]);
-	svc->free(p->types);
-	svc->free(p->vals);
-	svc->free(p->lens);
-	svc->free(p->fmts);
-	svc->free(p->num);
-	svc->free(p->owned);
+	svc->free(p->heap);
+}
+
+/* The decimal text of v (snprintf's "%lld" without its cost: one per
+ * integer parameter of every statement). buf holds 21 bytes at least. */
+static void fmt_int(char *buf, int64_t v)
+{
+	char tmp[24], *w = tmp + sizeof tmp;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	*--w = '\0';
+	do
+		*--w = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--w = '-';
+	memcpy(buf, w, (size_t)(tmp + sizeof tmp - w));
 }
 
 static void fmt_double(char *buf, size_t size, double d)
@@ -581,7 +594,7 @@ static int param_set(pg_params *p, int i, const dbr_value *v)
 		p->vals[i] = NULL;
 		return 0;
 	case DBR_TYPE_INT64:
-		snprintf(p->num[i], sizeof p->num[i], "%lld", (long long)v->v.i);
+		fmt_int(p->num[i], v->v.i);
 		p->vals[i] = p->num[i];
 		return 0;
 	case DBR_TYPE_DOUBLE:
@@ -604,12 +617,11 @@ static int param_set(pg_params *p, int i, const dbr_value *v)
 	case DBR_TYPE_TEXT:
 		if (has_nul(v, i))
 			return DBR_EPARAM;
-		if ((p->owned[i] = svc->malloc(v->v.b.len + 1)) == NULL)
-			return oom();
 		if (v->v.b.len > 0)
-			memcpy(p->owned[i], v->v.b.ptr, v->v.b.len);
-		p->owned[i][v->v.b.len] = '\0';
-		p->vals[i] = p->owned[i];
+			memcpy(p->text, v->v.b.ptr, v->v.b.len);
+		p->text[v->v.b.len] = '\0';
+		p->vals[i] = p->text;
+		p->text += v->v.b.len + 1;
 		return 0;
 	}
 	return svc->error(DBR_EINVAL, NULL, "parameter %d has an unknown type %d",
@@ -618,24 +630,42 @@ static int param_set(pg_params *p, int i, const dbr_value *v)
 
 static int params_build(pg_params *p, const dbr_value *params, size_t n)
 {
-	memset(p, 0, sizeof *p);
+	p->n = 0;
+	p->types = NULL;
+	p->vals = NULL;
+	p->lens = p->fmts = NULL;
+	p->num = NULL;
+	p->text = p->heap = NULL;
 	if (n > 65535)
 		return svc->error(DBR_EPARAM, NULL, "postgres takes at most 65535 "
 		                   "parameters, %zu given", n);
 	p->n = (int)n;
 	if (n == 0)
 		return 0;
-	p->types = svc->calloc(n, sizeof *p->types);
-	p->vals = svc->calloc(n, sizeof *p->vals);
-	p->lens = svc->calloc(n, sizeof *p->lens);
-	p->fmts = svc->calloc(n, sizeof *p->fmts);
-	p->num = svc->calloc(n, sizeof *p->num);
-	p->owned = svc->calloc(n, sizeof *p->owned);
-	if (!p->types || !p->vals || !p->lens || !p->fmts || !p->num || !p->owned)
-		return oom();
+	/* The arrays (zeroed: OID 0, text format), then the text copies. */
+	size_t arrays = n * (sizeof *p->vals + sizeof *p->types + 2 * sizeof(int) + sizeof *p->num);
+	size_t need = arrays;
 	for (size_t i = 0; i < n; i++) {
-		if (params[i].type == DBR_TYPE_BLOB && params[i].v.b.len > 0x7fffffff)
+		const dbr_value *v = &params[i];
+		if (v->type == DBR_TYPE_BLOB && v->v.b.len > 0x7fffffff)
 			return svc->error(DBR_ERANGE, NULL, "parameter %zu: blob too large", i + 1);
+		if (v->type == DBR_TYPE_TEXT || v->type == DBR_TYPE_DECIMAL) {
+			if (v->v.b.len >= SIZE_MAX - need)
+				return oom();
+			need += v->v.b.len + 1;
+		}
+	}
+	char *b = need <= sizeof p->local ? p->local : (p->heap = svc->malloc(need));
+	if (b == NULL)
+		return oom();
+	memset(b, 0, arrays);
+	p->vals = (const char **)(void *)b;
+	p->types = (Oid *)(void *)(b + n * sizeof *p->vals);
+	p->lens = (int *)(void *)(p->types + n);
+	p->fmts = p->lens + n;
+	p->num = (char (*)[32])(void *)(p->fmts + n);
+	p->text = (char *)(p->num + n);
+	for (size_t i = 0; i < n; i++) {
 		int rc = param_set(p, (int)i, &params[i]);
 		if (rc)
 			return rc;
@@ -724,43 +754,57 @@ static int cell(dbr_value *v, const PGresult *res, int r, int col, col_kind k,
 	return 0;
 }
 
+/* Per-column arrays: on the stack up to this many columns. */
+#define STACK_COLS 32
+
 static int sink_columns(const PGresult *res, dbr_sink *sink)
 {
 	int n = PQnfields(res);
-	const char **names = svc->calloc((size_t)n, sizeof *names);
+	const char *local[STACK_COLS];
+	const char **names = n <= STACK_COLS ? local : svc->calloc((size_t)n, sizeof *names);
 	if (names == NULL)
 		return oom();
 	for (int i = 0; i < n; i++)
 		names[i] = PQfname(res, i);
 	int rc = svc->sink_columns(sink, (size_t)n, names);
-	svc->free(names);
+	if (names != local)
+		svc->free(names);
 	return rc ? oom() : 0;
 }
+
+/* What sink_rows needs per column. */
+typedef struct col_state {
+	unsigned char *blob; /* a decoded bytea, PQfreemem'd after the row */
+	col_kind kind;
+} col_state;
 
 static int sink_rows(const PGresult *res, dbr_sink *sink)
 {
 	int ncols = PQnfields(res), nrows = PQntuples(res), rc = 0;
-	dbr_value *row = svc->calloc((size_t)ncols, sizeof *row);
-	unsigned char **blobs = svc->calloc((size_t)ncols, sizeof *blobs);
-	col_kind *kinds = svc->calloc((size_t)ncols, sizeof *kinds);
+	col_state local[STACK_COLS];
+	dbr_value local_row[STACK_COLS];
+	int small = ncols <= STACK_COLS;
+	col_state *cols = small ? local : svc->calloc((size_t)ncols, sizeof *cols);
+	dbr_value *row = small ? local_row : svc->calloc((size_t)ncols, sizeof *row);
 
-	if (row == NULL || blobs == NULL || kinds == NULL)
+	if (cols == NULL || row == NULL)
 		rc = oom();
 	for (int i = 0; rc == 0 && i < ncols; i++)
-		kinds[i] = kind_of(PQftype(res, i));
+		cols[i] = (col_state){ .kind = kind_of(PQftype(res, i)) };
 	for (int r = 0; rc == 0 && r < nrows; r++) {
 		for (int i = 0; rc == 0 && i < ncols; i++)
-			rc = cell(&row[i], res, r, i, kinds[i], &blobs[i]);
+			rc = cell(&row[i], res, r, i, cols[i].kind, &cols[i].blob);
 		if (rc == 0 && svc->sink_row(sink, row) != 0)
 			rc = oom();
 		for (int i = 0; i < ncols; i++) {
-			PQfreemem(blobs[i]);
-			blobs[i] = NULL;
+			PQfreemem(cols[i].blob);
+			cols[i].blob = NULL;
 		}
 	}
-	svc->free(row);
-	svc->free(blobs);
-	svc->free(kinds);
+	if (!small) {
+		svc->free(cols);
+		svc->free(row);
+	}
 	return rc;
 }
 

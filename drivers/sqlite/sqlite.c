@@ -546,9 +546,13 @@ static dbr_value cell(sqlite3_stmt *st, int i)
 	return v;
 }
 
+/* Per-column arrays of a statement: on the stack up to this many. */
+#define STACK_COLS 32
+
 static int sink_columns(sqlite3_stmt *st, int ncols, dbr_sink *sink)
 {
-	const char **names = svc->calloc((size_t)ncols, sizeof *names);
+	const char *local[STACK_COLS];
+	const char **names = ncols <= STACK_COLS ? local : svc->calloc((size_t)ncols, sizeof *names);
 	if (names == NULL)
 		return svc->error(DBR_ENOMEM, "53200", "out of memory");
 	for (int i = 0; i < ncols; i++) {
@@ -557,7 +561,8 @@ static int sink_columns(sqlite3_stmt *st, int ncols, dbr_sink *sink)
 			names[i] = "";
 	}
 	int rc = svc->sink_columns(sink, (size_t)ncols, names);
-	svc->free(names);
+	if (names != local)
+		svc->free(names);
 	return rc;
 }
 
@@ -575,31 +580,37 @@ static int start_rows(sqlite3_stmt *st, int *ncols, dbr_value **row, dbr_sink *s
 	return 0;
 }
 
-/* Steps every row into the sink. */
+/* Steps every row into the sink; the row's values on the stack up to
+ * STACK_COLS columns. */
 static int step_rows(sq_conn *c, sqlite3_stmt *st, dbr_sink *sink)
 {
 	int ncols = 0, rc, sunk = 0, started = 0;
 	long long start = mono_ms();
-	dbr_value *row = NULL;
+	dbr_value local[STACK_COLS], *row = NULL;
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW || (!sunk && locked_wait(c, rc, start))) {
 		if (rc != SQLITE_ROW) {
 			sqlite3_reset(st);
 			continue;
 		}
-		if (!started++ && (rc = start_rows(st, &ncols, &row, sink)) != 0) {
+		if (!started++ && (rc = start_rows(st, &ncols, sqlite3_column_count(st) <= STACK_COLS
+		                                                    ? NULL : &row, sink)) != 0) {
 			svc->free(row);
 			return rc;
 		}
+		if (row == NULL)
+			row = local;
 		for (int i = 0; i < ncols; i++)
 			row[i] = cell(st, i);
 		sunk = 1;
 		if (svc->sink_row(sink, row) != 0) {
-			svc->free(row);
+			if (row != local)
+				svc->free(row);
 			return svc->error(DBR_ENOMEM, "53200", "out of memory");
 		}
 	}
-	svc->free(row);
+	if (row != local)
+		svc->free(row);
 	if (rc == SQLITE_DONE && !started)
 		return start_rows(st, &ncols, NULL, sink); /* no row: columns only */
 	return rc == SQLITE_DONE ? 0 : sq_fail(c, rc);

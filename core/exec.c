@@ -228,6 +228,7 @@ int dbr_explain(dbr_trace **out, dbr_session *s, const dbr_query *q)
 	if (!out)
 		return s ? dbr__session_fail(s, dbr__err(DBR_EINVAL, NULL, "dbr_explain: NULL out"))
 		         : dbr__err(DBR_EINVAL, NULL, "dbr_explain: NULL out");
+	*out = NULL; /* a failed explain leaves no trace to free */
 	dbr__route rt;
 	dbr_trace *t = NULL;
 	int rc = dbr__trace_new(&t);

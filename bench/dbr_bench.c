@@ -34,45 +34,31 @@ static void die(const char *what)
 	exit(1);
 }
 
-static double bench_raw(const char *file, int n)
+/* SQLite directly: a statement prepared for each query (raw), or one
+ * prepared once, bound and reset (reused: what a statement cache does). */
+static double bench_sqlite(const char *file, int n, int reuse)
 {
+	static const char SQL[] = "SELECT v FROM t WHERE id = ?";
 	sqlite3 *db;
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	if (sqlite3_open_v2(file, &db, SQLITE_OPEN_READONLY, NULL) ||
-	    sqlite3_prepare_v2(db, "SELECT v FROM t WHERE id = ?", -1, &st, NULL))
+	    (reuse && sqlite3_prepare_v2(db, SQL, -1, &st, NULL)))
 		die("sqlite3");
 	double t0 = now_ns();
 	for (int i = 0; i < n; i++) {
-		/* prepare each time too: dbr_exec prepares each statement */
-		sqlite3_stmt *s;
-		sqlite3_prepare_v2(db, "SELECT v FROM t WHERE id = ?", -1, &s, NULL);
-		sqlite3_bind_int64(s, 1, i % 1000 + 1);
-		while (sqlite3_step(s) == SQLITE_ROW)
-			(void)sqlite3_column_text(s, 0);
-		sqlite3_finalize(s);
-	}
-	double t = now_ns() - t0;
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return t / n;
-}
-
-static double bench_reused(const char *file, int n)
-{
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	if (sqlite3_open_v2(file, &db, SQLITE_OPEN_READONLY, NULL) ||
-	    sqlite3_prepare_v2(db, "SELECT v FROM t WHERE id = ?", -1, &st, NULL))
-		die("sqlite3");
-	double t0 = now_ns();
-	for (int i = 0; i < n; i++) {
+		if (!reuse && sqlite3_prepare_v2(db, SQL, -1, &st, NULL))
+			die("sqlite3");
 		sqlite3_bind_int64(st, 1, i % 1000 + 1);
 		while (sqlite3_step(st) == SQLITE_ROW)
 			(void)sqlite3_column_text(st, 0);
-		sqlite3_reset(st);
+		if (reuse)
+			sqlite3_reset(st);
+		else
+			sqlite3_finalize(st);
 	}
 	double t = now_ns() - t0;
-	sqlite3_finalize(st);
+	if (reuse)
+		sqlite3_finalize(st);
 	sqlite3_close(db);
 	return t / n;
 }
@@ -168,10 +154,10 @@ int main(int argc, char **argv)
 		goto done;
 	}
 	/* warm-up, then measure */
-	bench_raw(file, n / 10);
+	bench_sqlite(file, n / 10, 0);
 	bench_dbr(s, n / 10, NULL, 0);
-	double raw = bench_raw(file, n);
-	double reused = bench_reused(file, n);
+	double raw = bench_sqlite(file, n, 0);
+	double reused = bench_sqlite(file, n, 1);
 	double used = bench_dbr(s, n, "replica1", 0);
 	double routed = bench_dbr(s, n, NULL, 0);
 	double explain = bench_dbr(s, n, NULL, 1);

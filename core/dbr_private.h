@@ -206,6 +206,8 @@ int dbr__chain_build(dbr__chain **out, dbr *db, const dbr__chain *keep, const db
 void dbr__chain_swap(dbr *db, dbr__chain *c); /* installs c, drops the old chain */
 
 /* ---- route.c */
+/* route_init (route.c) sets every field without zeroing wpos: a new field
+ * must be set there too. */
 typedef struct dbr__route {
 	dbr__database *d;   /* who serves (referenced: dbr__route_done) */
 	dbr__database *target; /* stage-1 target (referenced) */

@@ -34,18 +34,10 @@ static int on_postgres;
 static dbr *open_db(void)
 {
 	char conf[4096], urls[3][1024];
-	if (on_postgres) {
-		const char *env[3] = { "DBR_PG_PRIMARY_URL", "DBR_PG_REPLICA1_URL", "DBR_PG_REPLICA2_URL" };
-		for (int i = 0; i < 3; i++) {
-			if (!getenv(env[i]))
-				fail_msg("%s is not set: run through tests/server-suite.sh", env[i]);
-			snprintf(urls[i], sizeof(urls[i]), "%s", getenv(env[i]));
-		}
-	} else {
-		snprintf(urls[0], sizeof(urls[0]), "sqlite://%s/m.db", dir);
-		snprintf(urls[1], sizeof(urls[1]), "sqlite://%s/m.db?mode=ro", dir);
-		snprintf(urls[2], sizeof(urls[2]), "sqlite://%s/m.db?mode=ro", dir);
-	}
+	static const char *const PG[3] = { "DBR_PG_PRIMARY_URL", "DBR_PG_REPLICA1_URL",
+	                                   "DBR_PG_REPLICA2_URL" };
+	if (cluster_urls(urls, on_postgres ? PG : NULL, dir, "m.db") != 0)
+		fail_msg("the deployment's URLs: see above");
 	snprintf(conf, sizeof(conf),
 	         "plugin_path = \"%s\";\n"
 	         "databases = {\n"

@@ -483,20 +483,11 @@ static int setup(void **state)
 			[B_PG] = { "DBR_PG_PRIMARY_URL", "DBR_PG_REPLICA1_URL", "DBR_PG_REPLICA2_URL" },
 			[B_MY] = { "DBR_MY_PRIMARY_URL", "DBR_MY_REPLICA_URL", "DBR_MY_REPLICA_URL" },
 		};
-		const char *const *env = ENV[backend];
-		for (int i = 0; i < 3; i++) {
-			if (!getenv(env[i])) {
-				fprintf(stderr, "%s is not set: run through tests/server-suite.sh\n", env[i]);
-				return -1;
-			}
-			snprintf(urls[i], sizeof(urls[i]), "%s", getenv(env[i]));
-		}
-	} else {
-		if (make_temp_dir(dir, sizeof dir, "stream") != 0)
+		if (cluster_urls(urls, ENV[backend], NULL, NULL) != 0)
 			return -1;
-		snprintf(urls[0], sizeof(urls[0]), "sqlite://%s/s.db", dir);
-		snprintf(urls[1], sizeof(urls[1]), "sqlite://%s/s.db?mode=ro", dir);
-		snprintf(urls[2], sizeof(urls[2]), "sqlite://%s/s.db?mode=ro", dir);
+	} else if (make_temp_dir(dir, sizeof dir, "stream") != 0 ||
+	           cluster_urls(urls, NULL, dir, "s.db") != 0) {
+		return -1;
 	}
 	snprintf(conf, sizeof(conf),
 	         "plugin_path = \"%s\";\n"

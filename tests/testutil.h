@@ -15,6 +15,27 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The URLs of a primary and its two replicas: the harness's servers named
+ * by the environment variables env[0..2], or with env NULL the SQLite file
+ * dir/file (the replicas read-only). -1, said on stderr, when a variable
+ * is unset. */
+static inline int cluster_urls(char urls[3][1024], const char *const *env, const char *dir,
+                               const char *file)
+{
+	for (int i = 0; i < 3; i++) {
+		const char *v = env ? getenv(env[i]) : NULL;
+		if (env && !v) {
+			fprintf(stderr, "%s is not set: run through tests/server-suite.sh\n", env[i]);
+			return -1;
+		}
+		if (v)
+			snprintf(urls[i], 1024, "%s", v);
+		else
+			snprintf(urls[i], 1024, "sqlite://%s/%s%s", dir, file, i ? "?mode=ro" : "");
+	}
+	return 0;
+}
+
 /* Seconds on the monotonic clock. */
 static inline double mono_s(void)
 {
